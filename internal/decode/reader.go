@@ -1,0 +1,157 @@
+package decode
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/flowir/flowir/internal/flow"
+)
+
+// ItemKind tells what a line turned out to be.
+type ItemKind uint8
+
+const (
+	// ItemRecord is a decoded flow log record.
+	ItemRecord ItemKind = iota
+	// ItemReject is a line that is not a valid record; Err says why.
+	ItemReject
+	// ItemHeader is a header line; it sets the format of the lines after it.
+	ItemHeader
+)
+
+// Item is one line read by a TextReader. Its slices are valid until the next
+// call to Next.
+type Item struct {
+	Kind   ItemKind
+	Line   int64        // 1-based line number in the (decompressed) stream
+	Record *flow.Record // for ItemRecord
+	Format *flow.Format // format of the record or header
+	Err    *LineError   // for ItemReject
+	Raw    []byte       // the line as read (possibly truncated for rejects)
+}
+
+// RawLimit is how much of a rejected line is kept as evidence.
+const RawLimit = 4096
+
+// TextReader reads a flow log text stream line by line: it recognises header
+// lines (at the top or repeated inside the stream), decodes records with the
+// current format, and turns every other line into a reject. Every line read is
+// exactly one Item, so lines = records + rejects + headers always holds.
+type TextReader struct {
+	br      *bufio.Reader
+	dec     *TextDecoder
+	format  flow.Format
+	rec     flow.Record
+	line    int64
+	long    []byte
+	Lines   int64
+	Records int64
+	Rejects int64
+	Headers int64
+	err     error
+}
+
+// NewTextReader reads r, decoding records with format until a header line
+// says otherwise. format is the `--log-format` given by the user or AWS's
+// default; a header line in the stream always wins, since it is what the
+// writer recorded.
+func NewTextReader(r io.Reader, format flow.Format) *TextReader {
+	return &TextReader{
+		br:     bufio.NewReaderSize(r, MaxLineBytes+1),
+		dec:    NewTextDecoder(format),
+		format: format,
+	}
+}
+
+// Format returns the current format.
+func (t *TextReader) Format() flow.Format { return t.format }
+
+// Next returns the next line's item. At the end of the stream it returns
+// io.EOF; a read error (a truncated or corrupt gzip stream, say) is returned
+// as is, after every complete line before it has been returned.
+func (t *TextReader) Next() (Item, error) {
+	if t.err != nil {
+		return Item{}, t.err
+	}
+	line, err := t.readLine()
+	if err != nil {
+		t.err = err
+		return Item{}, err
+	}
+	if t.line == 0 {
+		// Some editors add a UTF-8 byte order mark to files users then hand over.
+		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+	}
+	if n := len(line); n > 0 && n <= MaxLineBytes && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	t.line++
+	t.Lines++
+	it := Item{Line: t.line, Raw: line}
+	if len(line) > MaxLineBytes {
+		t.Rejects++
+		it.Kind = ItemReject
+		it.Err = &LineError{Reason: ReasonTooLong, Detail: fmt.Sprintf("line is longer than the %d-byte limit; this is not a flow log record", MaxLineBytes)}
+		it.Raw = line[:RawLimit]
+		it.Format = &t.format
+		return it, nil
+	}
+	if flow.LooksLikeHeader(line) {
+		if f, ok := flow.HeaderFormat(line); ok {
+			t.Headers++
+			if !f.Equal(t.format) {
+				t.format = f
+				t.dec = NewTextDecoder(f)
+			}
+			it.Kind = ItemHeader
+			it.Format = &t.format
+			return it, nil
+		}
+	}
+	it.Format = &t.format
+	if err := t.dec.Decode(line, &t.rec); err != nil {
+		t.Rejects++
+		it.Kind = ItemReject
+		it.Err = err.(*LineError)
+		if len(it.Raw) > RawLimit {
+			it.Raw = it.Raw[:RawLimit]
+		}
+		return it, nil
+	}
+	t.Records++
+	it.Kind = ItemRecord
+	it.Record = &t.rec
+	return it, nil
+}
+
+// readLine returns the next line without its newline. A line longer than
+// MaxLineBytes is returned as its first MaxLineBytes+1 bytes, the rest being
+// skipped. The last line may lack a newline.
+func (t *TextReader) readLine() ([]byte, error) {
+	line, err := t.br.ReadSlice('\n')
+	switch {
+	case err == nil:
+		return line[:len(line)-1], nil
+	case errors.Is(err, bufio.ErrBufferFull):
+		t.long = append(t.long[:0], line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = t.br.ReadSlice('\n')
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		return t.long, nil
+	case err == io.EOF:
+		if len(line) == 0 {
+			return nil, io.EOF
+		}
+		return line, nil
+	default:
+		// A read error mid-line: the partial line is not a complete record
+		// and is not counted; the caller reports the file as partial.
+		return nil, err
+	}
+}

@@ -1,0 +1,261 @@
+// Package decode turns the bytes of flow log deliveries into flow.Records: the
+// space-separated text format of S3 and CloudWatch Logs, with the field order
+// taken from a header line, a `--log-format` string, or AWS's default.
+//
+// It depends on the standard library only. Decoding a line allocates nothing
+// on the success path: values are slices of the line, integers are parsed in
+// place, IPv4 addresses are checked without conversion to string.
+package decode
+
+import (
+	"fmt"
+	"net/netip"
+	"unicode/utf8"
+
+	"github.com/flowir/flowir/internal/flow"
+)
+
+// Reject reasons, stable strings kept in the `rejects` table.
+const (
+	ReasonFieldCount  = "field-count"
+	ReasonBadNumber   = "bad-number"
+	ReasonOutOfRange  = "out-of-range"
+	ReasonBadIP       = "bad-ip"
+	ReasonBadValue    = "bad-value"
+	ReasonBadUTF8     = "invalid-utf8"
+	ReasonTooLong     = "line-too-long"
+	ReasonEmpty       = "empty-line"
+	ReasonBadJSON     = "bad-json"
+	ReasonUnsupported = "unsupported"
+)
+
+// LineError says why a line is not a record: which field (1-based position in
+// the format, and its name) and what was wrong with it.
+type LineError struct {
+	Reason string // one of the Reason constants
+	Pos    int    // 1-based field position, 0 when the error is about the whole line
+	Field  string // field name, "" when Pos is 0
+	Detail string // human-readable explanation, including how to fix it when possible
+}
+
+func (e *LineError) Error() string {
+	if e.Pos > 0 {
+		return fmt.Sprintf("field %d (%s): %s", e.Pos, e.Field, e.Detail)
+	}
+	return e.Detail
+}
+
+type colSpec struct {
+	id     flow.FieldID
+	known  bool
+	kind   flow.Kind
+	max    int64
+	name   string
+	values [][]byte
+}
+
+// TextDecoder decodes lines of one text format. It is not safe for concurrent
+// use; give each goroutine its own.
+type TextDecoder struct {
+	format  flow.Format
+	cols    []colSpec
+	toks    [][]byte
+	unknown []string
+}
+
+// NewTextDecoder returns a decoder for lines written in format f.
+func NewTextDecoder(f flow.Format) *TextDecoder {
+	d := &TextDecoder{format: f, cols: make([]colSpec, len(f.Cols)), toks: make([][]byte, 0, len(f.Cols)+1)}
+	for i, c := range f.Cols {
+		cs := colSpec{known: c.Known, name: c.Name, kind: flow.KindString}
+		if c.Known {
+			fd := flow.Get(c.ID)
+			cs.id, cs.kind, cs.max = c.ID, fd.Kind, fd.Max
+			for _, v := range fd.Values {
+				cs.values = append(cs.values, []byte(v))
+			}
+			switch {
+			case cs.max != 0:
+			case cs.kind == flow.KindInt32:
+				cs.max = 1<<31 - 1
+			case cs.kind == flow.KindInt64:
+				cs.max = 1<<63 - 1
+			}
+		} else {
+			d.unknown = append(d.unknown, c.Name)
+		}
+		d.cols[i] = cs
+	}
+	return d
+}
+
+// Format returns the format the decoder reads.
+func (d *TextDecoder) Format() flow.Format { return d.format }
+
+// MaxLineBytes is the longest line flowir decodes; a longer line is rejected
+// (AWS never writes one: a full v8 record is well under 2 KiB).
+const MaxLineBytes = 64 << 10
+
+// Decode parses one line (without its trailing newline; a trailing CR is
+// ignored) into r. On error r is left in an unspecified state and the error is
+// a *LineError.
+func (d *TextDecoder) Decode(line []byte, r *flow.Record) error {
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	if len(line) > MaxLineBytes {
+		return &LineError{Reason: ReasonTooLong, Detail: fmt.Sprintf("line is %d bytes, longer than the %d-byte limit; this is not a flow log record", len(line), MaxLineBytes)}
+	}
+	if !utf8.Valid(line) {
+		return &LineError{Reason: ReasonBadUTF8, Detail: "line is not valid UTF-8 text; is this a binary or differently encoded file?"}
+	}
+	toks := d.toks[:0]
+	for i := 0; i < len(line); {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
+		}
+		if i == len(line) {
+			break
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+			j++
+		}
+		toks = append(toks, line[i:j])
+		i = j
+	}
+	d.toks = toks
+	if len(toks) == 0 {
+		return &LineError{Reason: ReasonEmpty, Detail: "empty line"}
+	}
+	if len(toks) != len(d.cols) {
+		return &LineError{Reason: ReasonFieldCount, Detail: fmt.Sprintf("expected %d fields, found %d; the line does not match the log format %q (give the right one with --log-format, or check the file's header line)", len(d.cols), len(toks), shortFormat(d.format))}
+	}
+	r.Reset()
+	for i, t := range toks {
+		c := &d.cols[i]
+		null := len(t) == 1 && t[0] == '-'
+		if !c.known {
+			r.ExtraNames = append(r.ExtraNames, c.name)
+			if null {
+				r.Extra = append(r.Extra, nil)
+			} else {
+				r.Extra = append(r.Extra, t)
+			}
+			continue
+		}
+		if null {
+			continue
+		}
+		switch c.kind {
+		case flow.KindInt32, flow.KindInt64:
+			n, ok := parseUint(t)
+			if !ok {
+				return &LineError{Reason: ReasonBadNumber, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%q is not a non-negative whole number", clip(t))}
+			}
+			if n > c.max || n < 0 {
+				return &LineError{Reason: ReasonOutOfRange, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%s is out of range (maximum %d)", clip(t), c.max)}
+			}
+			r.Num[c.id] = n
+		case flow.KindIP:
+			if !validIP(t) {
+				return &LineError{Reason: ReasonBadIP, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%q is not an IPv4 or IPv6 address", clip(t))}
+			}
+			r.Str[c.id] = t
+		case flow.KindEnum:
+			ok := false
+			for _, v := range c.values {
+				if string(v) == string(t) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return &LineError{Reason: ReasonBadValue, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%q is not one of %s; the line probably does not match the log format", clip(t), flow.Get(c.id).Values)}
+			}
+			r.Str[c.id] = t
+		default:
+			r.Str[c.id] = t
+		}
+		r.Present |= 1 << c.id
+	}
+	return nil
+}
+
+// shortFormat renders a format for an error message, shortened when long.
+func shortFormat(f flow.Format) string {
+	h := f.Header()
+	if len(h) > 120 {
+		return h[:117] + "..."
+	}
+	return h
+}
+
+// clip shortens a value quoted in an error message.
+func clip(b []byte) string {
+	if len(b) > 64 {
+		return string(b[:61]) + "..."
+	}
+	return string(b)
+}
+
+// parseUint parses a non-empty run of ASCII digits into a non-negative int64;
+// it reports false on any other byte or on overflow.
+func parseUint(b []byte) (int64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	for len(b) > 19 && b[0] == '0' {
+		b = b[1:]
+	}
+	if len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if n > 1<<63-1 {
+		return 0, false
+	}
+	return int64(n), true
+}
+
+// validIP reports whether b is an IPv4 address in dotted-decimal form (no
+// leading zeros, as net/netip requires) or an IPv6 address without a zone.
+func validIP(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c == ':' {
+			a, err := netip.ParseAddr(string(b))
+			return err == nil && a.Zone() == ""
+		}
+	}
+	return validIPv4(b)
+}
+
+func validIPv4(b []byte) bool {
+	octets, n, digits := 0, 0, 0
+	for i := 0; i <= len(b); i++ {
+		if i == len(b) || b[i] == '.' {
+			if digits == 0 || n > 255 || (digits > 1 && b[i-digits] == '0') {
+				return false
+			}
+			octets++
+			n, digits = 0, 0
+			continue
+		}
+		c := b[i]
+		if c < '0' || c > '9' || digits == 3 {
+			return false
+		}
+		n = n*10 + int(c-'0')
+		digits++
+	}
+	return octets == 4
+}

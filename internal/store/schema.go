@@ -1,0 +1,154 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/flowir/flowir/internal/flow"
+)
+
+// SchemaVersion is the version of the case layout written by this build. A
+// case records the version that created it; see checkSchema.
+const SchemaVersion = 1
+
+// sqlType is the DuckDB column type of a field kind.
+func sqlType(k flow.Kind) string {
+	switch k {
+	case flow.KindInt32:
+		return "INTEGER"
+	case flow.KindInt64:
+		return "BIGINT"
+	}
+	return "VARCHAR"
+}
+
+// Quote quotes an identifier for DuckDB (and Trino): `end` and `type` are
+// reserved words and hyphenated names need quotes too.
+func Quote(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + `"` }
+
+// flowsColumns returns the column definitions of the `flows` table: every
+// VPC field under its snake_case name, in flowir's field order, then the
+// columns flowir adds.
+func flowsColumns() []string {
+	var cols []string
+	for _, f := range flow.All()[:flow.NumVPCFields] {
+		cols = append(cols, Quote(f.Column)+" "+sqlType(f.Kind))
+	}
+	return append(cols,
+		`extra_fields VARCHAR`,      // JSON object of fields flowir does not know, by AWS name
+		`account_partition VARCHAR`, // from the S3 key (or the file name), else NULL
+		`region_partition VARCHAR`,
+		`date_partition VARCHAR`, // 'YYYY/MM/DD', as the playbook's partition projection
+		`hour_partition VARCHAR`, // 'HH' for hourly layouts, else NULL
+		`source_id INTEGER NOT NULL`,
+		`source_line BIGINT NOT NULL`, // 1-based line (or row) in the decompressed source
+	)
+}
+
+// tgwflowColumns returns the column definitions of the `tgwflow` table.
+func tgwflowColumns() []string {
+	var cols []string
+	for _, f := range flow.All() {
+		if f.TGW {
+			cols = append(cols, Quote(f.Column)+" "+sqlType(f.Kind))
+		}
+	}
+	return append(cols,
+		`extra_fields VARCHAR`,
+		`account_partition VARCHAR`,
+		`region_partition VARCHAR`,
+		`date_partition VARCHAR`,
+		`hour_partition VARCHAR`,
+		`source_id INTEGER NOT NULL`,
+		`source_line BIGINT NOT NULL`,
+	)
+}
+
+// schemaDDL creates the persistent tables of a new case.
+func schemaDDL() []string {
+	return []string{
+		`CREATE TABLE IF NOT EXISTS case_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+		`CREATE SEQUENCE IF NOT EXISTS source_ids START 1`,
+		`CREATE TABLE IF NOT EXISTS sources (
+			source_id INTEGER PRIMARY KEY,
+			path VARCHAR NOT NULL,          -- file path, s3://bucket/key, or cwl://group/stream
+			origin VARCHAR NOT NULL,        -- file, s3, cwl
+			etag VARCHAR,                   -- S3 ETag when read from S3
+			size BIGINT,                    -- bytes as stored (compressed)
+			sha256 VARCHAR NOT NULL,        -- of the bytes as stored; the chain of custody
+			format VARCHAR,                 -- detected container and record format
+			log_format VARCHAR,             -- the ${field} format of the records (last header seen)
+			account_partition VARCHAR,
+			region_partition VARCHAR,
+			date_partition VARCHAR,
+			hour_partition VARCHAR,
+			lines BIGINT NOT NULL,
+			records BIGINT NOT NULL,
+			rejects BIGINT NOT NULL,
+			headers BIGINT NOT NULL,
+			status VARCHAR NOT NULL,        -- complete, partial, failed
+			error VARCHAR,                  -- why a file is partial or failed
+			ingested_at TIMESTAMPTZ NOT NULL,
+			flowir_version VARCHAR
+		)`,
+		`CREATE TABLE IF NOT EXISTS rejects (
+			source_id INTEGER NOT NULL,
+			line BIGINT NOT NULL,
+			reason VARCHAR NOT NULL,
+			detail VARCHAR NOT NULL,
+			raw VARCHAR NOT NULL            -- the line, at most 4 KiB, invalid UTF-8 escaped
+		)`,
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS flows (\n\t%s\n)", strings.Join(flowsColumns(), ",\n\t")),
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS tgwflow (\n\t%s\n)", strings.Join(tgwflowColumns(), ",\n\t")),
+	}
+}
+
+// VPCFlowColumns maps the playbook DDL's column names (table `vpcflow`) to
+// expressions over `flows`. The playbook's Athena table names columns its own
+// way; flowir keeps that naming in a view so its queries run unchanged.
+var VPCFlowColumns = [][2]string{
+	{"version", "version"},
+	{"account", "account_id"},
+	{"interfaceid", "interface_id"},
+	{"sourceaddress", "srcaddr"},
+	{"destinationaddress", "dstaddr"},
+	{"sourceport", "srcport"},
+	{"destinationport", "dstport"},
+	{"protocol", "protocol"},
+	{"numpackets", "packets"},
+	{"numbytes", "bytes"},
+	{"starttime", "start"},
+	{"endtime", `"end"`},
+	{"action", "action"},
+	{"logstatus", "log_status"},
+	{"vpcid", "vpc_id"},
+	{"type", `"type"`},
+	{"tcpflags", "tcp_flags"},
+	{"subnetid", "subnet_id"},
+	{"sublocationtype", "sublocation_type"},
+	{"sublocationid", "sublocation_id"},
+	{"region", "region"},
+	{"pktsrcaddr", "pkt_srcaddr"},
+	{"pktdstaddr", "pkt_dstaddr"},
+	{"instanceid", "instance_id"},
+	{"azid", "az_id"},
+	{"pkt-src-aws-service", "pkt_src_aws_service"},
+	{"pkt-dst-aws-service", "pkt_dst_aws_service"},
+	{"flow-direction", "flow_direction"},
+	{"traffic-path", "traffic_path"},
+	{"date_partition", "date_partition"},
+	{"region_partition", "region_partition"},
+	{"account_partition", "account_partition"},
+}
+
+// viewDDL (re)creates the views; they are rebuilt on every read-write open so
+// that a newer flowir's view definitions replace an older one's.
+func viewDDL() []string {
+	cols := make([]string, len(VPCFlowColumns))
+	for i, c := range VPCFlowColumns {
+		cols[i] = c[1] + " AS " + Quote(c[0])
+	}
+	return []string{
+		"CREATE OR REPLACE VIEW vpcflow AS SELECT " + strings.Join(cols, ", ") + " FROM flows",
+	}
+}
