@@ -9,7 +9,6 @@ package decode
 
 import (
 	"fmt"
-	"net/netip"
 	"unicode/utf8"
 
 	"github.com/flowir/flowir/internal/flow"
@@ -149,11 +148,11 @@ func (d *TextDecoder) Decode(line []byte, r *flow.Record) error {
 		}
 		switch c.kind {
 		case flow.KindInt32, flow.KindInt64:
-			n, ok := parseUint(t)
+			n, ok, big := parseUint(t)
 			if !ok {
 				return &LineError{Reason: ReasonBadNumber, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%q is not a non-negative whole number", clip(t))}
 			}
-			if n > c.max || n < 0 {
+			if big || n > c.max || n < 0 {
 				return &LineError{Reason: ReasonOutOfRange, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%s is out of range (maximum %d)", clip(t), c.max)}
 			}
 			r.Num[c.id] = n
@@ -199,44 +198,115 @@ func clip(b []byte) string {
 	return string(b)
 }
 
-// parseUint parses a non-empty run of ASCII digits into a non-negative int64;
-// it reports false on any other byte or on overflow.
-func parseUint(b []byte) (int64, bool) {
+// parseUint parses a non-empty run of ASCII digits into a non-negative int64.
+// ok is false when b is empty or holds any other byte. big is true when b is
+// a run of digits whose value does not fit 63 bits: such a number is out of
+// range for every field, not malformed.
+func parseUint(b []byte) (n int64, ok, big bool) {
 	if len(b) == 0 {
-		return 0, false
+		return 0, false, false
 	}
-	for len(b) > 19 && b[0] == '0' {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false, false
+		}
+	}
+	for len(b) > 1 && b[0] == '0' {
 		b = b[1:]
 	}
 	if len(b) > 19 {
-		return 0, false
+		return 0, true, true
 	}
-	var n uint64
+	var u uint64
 	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + uint64(c-'0')
+		u = u*10 + uint64(c-'0')
 	}
-	if n > 1<<63-1 {
-		return 0, false
+	if u > 1<<63-1 {
+		return 0, true, true
 	}
-	return int64(n), true
+	return int64(u), true, false
 }
 
 // validIP reports whether b is an IPv4 address in dotted-decimal form (no
-// leading zeros, as net/netip requires) or an IPv6 address without a zone.
+// leading zeros, as net/netip requires) or an IPv6 address without a zone. It
+// accepts exactly what netip.ParseAddr accepts without a zone, but does not
+// allocate: netip.ParseAddr needs a string, and converting the slice to one
+// costs an allocation per address.
 func validIP(b []byte) bool {
 	if len(b) == 0 {
 		return false
 	}
 	for _, c := range b {
 		if c == ':' {
-			a, err := netip.ParseAddr(string(b))
-			return err == nil && a.Zone() == ""
+			return validIPv6(b)
 		}
 	}
 	return validIPv4(b)
+}
+
+// validIPv6 reports whether b is an IPv6 address in RFC 4291 text form: up to
+// eight groups of one to four hex digits separated by colons, at most one
+// "::" standing for one or more zero groups, and optionally a dotted IPv4
+// address in place of the last two groups. A zone ("%eth0") is refused.
+func validIPv6(b []byte) bool {
+	groups := 0 // 16-bit groups read; an embedded IPv4 address counts for two
+	ellipsis := false
+	i := 0
+	if len(b) >= 2 && b[0] == ':' && b[1] == ':' {
+		ellipsis = true
+		i = 2
+		if i == len(b) {
+			return true
+		}
+	}
+	for {
+		j := i
+		for j < len(b) && j-i <= 4 && isHex(b[j]) {
+			j++
+		}
+		if j == i || j-i > 4 {
+			return false
+		}
+		if j < len(b) && b[j] == '.' {
+			// An embedded IPv4 address ends the address and fills the last
+			// two groups: it needs exactly six groups before it, or fewer
+			// and a "::" that stands for at least one more.
+			if groups > 6 || (!ellipsis && groups != 6) || (ellipsis && groups == 6) {
+				return false
+			}
+			return validIPv4(b[i:])
+		}
+		groups++
+		i = j
+		if i == len(b) {
+			break
+		}
+		if b[i] != ':' || i+1 == len(b) {
+			return false
+		}
+		i++
+		if b[i] == ':' {
+			if ellipsis {
+				return false
+			}
+			ellipsis = true
+			i++
+			if i == len(b) {
+				break
+			}
+		}
+		if groups == 8 {
+			return false
+		}
+	}
+	if ellipsis {
+		return groups < 8
+	}
+	return groups == 8
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 func validIPv4(b []byte) bool {
