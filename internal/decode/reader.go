@@ -60,7 +60,7 @@ type TextReader struct {
 // writer recorded.
 func NewTextReader(r io.Reader, format flow.Format) *TextReader {
 	return &TextReader{
-		br:     bufio.NewReaderSize(r, MaxLineBytes+1),
+		br:     bufio.NewReaderSize(r, MaxLineBytes+2),
 		dec:    NewTextDecoder(format),
 		format: format,
 	}
@@ -85,7 +85,10 @@ func (t *TextReader) Next() (Item, error) {
 		// Some editors add a UTF-8 byte order mark to files users then hand over.
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 	}
-	if n := len(line); n > 0 && n <= MaxLineBytes && line[n-1] == '\r' {
+	// A complete line is at most MaxLineBytes+1 bytes here (readLine returns
+	// longer ones as MaxLineBytes+2 bytes), so a line of MaxLineBytes bytes
+	// plus its CR is not mistaken for a long one, as Decode would not either.
+	if n := len(line); n > 0 && n <= MaxLineBytes+1 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
 	t.line++
@@ -128,8 +131,9 @@ func (t *TextReader) Next() (Item, error) {
 }
 
 // readLine returns the next line without its newline. A line longer than
-// MaxLineBytes is returned as its first MaxLineBytes+1 bytes, the rest being
-// skipped. The last line may lack a newline.
+// MaxLineBytes+1 bytes (room for a line of MaxLineBytes and its CR) is
+// returned as its first MaxLineBytes+2 bytes, the rest being skipped. The last
+// line may lack a newline.
 func (t *TextReader) readLine() ([]byte, error) {
 	line, err := t.br.ReadSlice('\n')
 	switch {
