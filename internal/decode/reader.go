@@ -29,6 +29,8 @@ type Item struct {
 	Line   int64        // 1-based line number in the (decompressed) stream
 	Record *flow.Record // for ItemRecord
 	Format *flow.Format // format of the record or header
+	TGW    bool         // the format is a Transit Gateway flow log format
+	Mask   uint64       // the known fields of the format (flow.Format.Mask)
 	Err    *LineError   // for ItemReject
 	Raw    []byte       // the line as read (possibly truncated for rejects)
 }
@@ -44,6 +46,8 @@ type TextReader struct {
 	br      *bufio.Reader
 	dec     *TextDecoder
 	format  flow.Format
+	tgw     bool
+	mask    uint64
 	rec     flow.Record
 	line    int64
 	long    []byte
@@ -63,6 +67,8 @@ func NewTextReader(r io.Reader, format flow.Format) *TextReader {
 		br:     bufio.NewReaderSize(r, MaxLineBytes+2),
 		dec:    NewTextDecoder(format),
 		format: format,
+		tgw:    format.IsTGW(),
+		mask:   format.Mask(),
 	}
 }
 
@@ -107,6 +113,7 @@ func (t *TextReader) Next() (Item, error) {
 			t.Headers++
 			if !f.Equal(t.format) {
 				t.format = f
+				t.tgw, t.mask = f.IsTGW(), f.Mask()
 				t.dec = NewTextDecoder(f)
 			}
 			it.Kind = ItemHeader
@@ -115,6 +122,7 @@ func (t *TextReader) Next() (Item, error) {
 		}
 	}
 	it.Format = &t.format
+	it.TGW, it.Mask = t.tgw, t.mask
 	if err := t.dec.Decode(line, &t.rec); err != nil {
 		t.Rejects++
 		it.Kind = ItemReject

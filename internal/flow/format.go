@@ -156,6 +156,18 @@ func (f Format) Has(id FieldID) bool {
 	return false
 }
 
+// Mask returns the set of known fields the format has, as a bit set indexed
+// by FieldID (the same layout as Record.Present).
+func (f Format) Mask() uint64 {
+	var m uint64
+	for _, c := range f.Cols {
+		if c.Known {
+			m |= 1 << c.ID
+		}
+	}
+	return m
+}
+
 // IsTGW reports whether the format is a Transit Gateway flow log format: it
 // has at least one field that only Transit Gateway flow logs write.
 func (f Format) IsTGW() bool {
