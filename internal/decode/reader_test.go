@@ -103,10 +103,10 @@ func TestTextReader(t *testing.T) {
 	def := flow.DefaultFormat()
 	ids := []flow.FieldID{flow.InterfaceID, flow.SrcAddr, flow.LogStatus}
 	tests := []struct {
-		name   string
-		in     string
-		format flow.Format
-		want   []item
+		name    string
+		in      string
+		format  flow.Format
+		want    []item
 		format2 string // Format() at the end
 	}{
 		{name: "empty stream", in: "", format: def, want: nil},
