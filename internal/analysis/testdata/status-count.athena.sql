@@ -1,0 +1,20 @@
+-- status-count (athena), since 2024-05-01T00:00:00Z, until 2024-05-02T00:00:00Z, default limit
+-- arg 1: int64 1714521600
+-- arg 2: int64 1714608000
+-- arg 3: string 2024/04/30
+-- arg 4: string 2024/05/03
+SELECT
+  log_status,
+  action,
+  count(*) AS records,
+  count(DISTINCT interface_id) AS interfaces,
+  CAST(sum(bytes) AS BIGINT) AS total_bytes,
+  from_unixtime(min(start)) AS first_seen,
+  from_unixtime(max("end")) AS last_seen
+FROM flowir.vpc_flow_logs
+WHERE "end" >= ?
+  AND start < ?
+  AND date_partition >= ?
+  AND date_partition <= ?
+GROUP BY log_status, action
+ORDER BY log_status NULLS LAST, action NULLS LAST

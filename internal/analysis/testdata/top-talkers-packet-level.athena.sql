@@ -1,0 +1,46 @@
+-- top-talkers-packet-level (athena), since 2024-05-01T00:00:00Z, until 2024-05-02T00:00:00Z, default limit
+-- arg 1: int64 1714521600
+-- arg 2: int64 1714608000
+-- arg 3: string 2024/04/30
+-- arg 4: string 2024/05/03
+-- arg 5: int64 1714521600
+-- arg 6: int64 1714608000
+-- arg 7: string 2024/04/30
+-- arg 8: string 2024/05/03
+SELECT
+  ip,
+  CAST(sum(bytes) AS BIGINT) AS total_bytes,
+  CAST(sum(CASE WHEN role = 'source' THEN bytes ELSE 0 END) AS BIGINT) AS bytes_sent,
+  CAST(sum(CASE WHEN role = 'destination' THEN bytes ELSE 0 END) AS BIGINT) AS bytes_received,
+  CAST(sum(packets) AS BIGINT) AS total_packets,
+  count(*) AS records
+FROM (
+  SELECT
+    pkt_srcaddr AS ip,
+    'source' AS role,
+    bytes,
+    packets
+  FROM flowir.vpc_flow_logs
+  WHERE pkt_srcaddr IS NOT NULL
+    AND bytes IS NOT NULL
+    AND "end" >= ?
+    AND start < ?
+    AND date_partition >= ?
+    AND date_partition <= ?
+  UNION ALL
+  SELECT
+    pkt_dstaddr AS ip,
+    'destination' AS role,
+    bytes,
+    packets
+  FROM flowir.vpc_flow_logs
+  WHERE pkt_dstaddr IS NOT NULL
+    AND bytes IS NOT NULL
+    AND "end" >= ?
+    AND start < ?
+    AND date_partition >= ?
+    AND date_partition <= ?
+) AS t
+GROUP BY ip
+ORDER BY total_bytes DESC, ip
+LIMIT 50

@@ -1,0 +1,20 @@
+-- total-bytes-transferred-packet-level (duckdb), since 2024-05-01T00:00:00Z, until 2024-05-02T00:00:00Z, default limit
+-- arg 1: int64 1714521600
+-- arg 2: int64 1714608000
+SELECT
+  pkt_srcaddr,
+  pkt_dstaddr,
+  CAST(sum(bytes) AS BIGINT) AS total_bytes,
+  CAST(sum(packets) AS BIGINT) AS total_packets,
+  count(*) AS records,
+  to_timestamp(min(start)) AS first_seen,
+  to_timestamp(max("end")) AS last_seen
+FROM flows
+WHERE pkt_srcaddr IS NOT NULL
+  AND pkt_dstaddr IS NOT NULL
+  AND bytes IS NOT NULL
+  AND "end" >= ?
+  AND start < ?
+GROUP BY pkt_srcaddr, pkt_dstaddr
+ORDER BY total_bytes DESC, pkt_srcaddr, pkt_dstaddr
+LIMIT 50
