@@ -87,11 +87,12 @@ func Walk(paths []string) (files []File, ignored []string, err error) {
 }
 
 // LooksLikeLog reports whether a file name found in a folder is one flowir
-// reads: AWS's `.log.gz` and `.log.parquet` deliveries, plain `.log`, `.gz`
-// and `.txt` files.
+// reads: AWS's `.log.gz` deliveries and other `.gz` and `.log` files. Other
+// files in a folder (notes, IOC lists, `.txt` exports) are passed over and
+// listed as ignored; name such a file on the command line to read it.
 func LooksLikeLog(name string) bool {
 	n := strings.ToLower(name)
-	for _, ext := range []string{".log", ".gz", ".txt"} {
+	for _, ext := range []string{".log", ".gz"} {
 		if strings.HasSuffix(n, ext) {
 			return true
 		}

@@ -68,9 +68,8 @@ func tgwflowColumns() []string {
 func schemaDDL() []string {
 	return []string{
 		`CREATE TABLE IF NOT EXISTS case_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
-		`CREATE SEQUENCE IF NOT EXISTS source_ids START 1`,
 		`CREATE TABLE IF NOT EXISTS sources (
-			source_id INTEGER PRIMARY KEY,
+			source_id INTEGER PRIMARY KEY,  -- allocated by flowir, the case's only writer
 			path VARCHAR NOT NULL,          -- file path, s3://bucket/key, or cwl://group/stream
 			origin VARCHAR NOT NULL,        -- file, s3, cwl
 			etag VARCHAR,                   -- S3 ETag when read from S3

@@ -1,0 +1,133 @@
+// Command duckload is the baseline of the ingest benchmark: it loads the same
+// flow log files flowir ingests with DuckDB's own CSV reader, into one table
+// with explicit column types, the way a careful analyst would do it by hand.
+//
+// Files are grouped by their header line (read_csv needs one column list per
+// call), and each group is loaded with one read_csv call over all its files,
+// so DuckDB parallelises across files as it does in its best case.
+//
+//	go run ./bench/duckload -db /tmp/base.duckdb DIR
+package main
+
+import (
+	"bufio"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/flowir/flowir/internal/flow"
+)
+
+func main() {
+	dbPath := flag.String("db", "", "DuckDB file to create (removed first)")
+	flag.Parse()
+	if *dbPath == "" || flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: duckload -db FILE DIR")
+		os.Exit(2)
+	}
+	if err := run(*dbPath, flag.Arg(0)); err != nil {
+		fmt.Fprintln(os.Stderr, "duckload:", err)
+		os.Exit(1)
+	}
+}
+
+func firstLine(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(zr).ReadString('\n')
+	return strings.TrimSpace(line), err
+}
+
+func run(dbPath, dir string) error {
+	groups := map[string][]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".log.gz") {
+			return err
+		}
+		h, err := firstLine(p)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		groups[h] = append(groups[h], p)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	os.Remove(dbPath)
+	db, err := sql.Open("duckdb", dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// The target table: every VPC field, as flowir's own flows table types them.
+	var cols []string
+	for _, f := range flow.All()[:flow.NumVPCFields] {
+		cols = append(cols, fmt.Sprintf("%q %s", f.Column, sqlType(f.Kind)))
+	}
+	if _, err := db.Exec("CREATE TABLE flows (" + strings.Join(cols, ", ") + ")"); err != nil {
+		return err
+	}
+	headers := make([]string, 0, len(groups))
+	for h := range groups {
+		headers = append(headers, h)
+	}
+	sort.Strings(headers)
+	start := time.Now()
+	var total int64
+	for _, h := range headers {
+		files := groups[h]
+		var spec []string
+		for _, name := range strings.Fields(h) {
+			id, ok := flow.Lookup(name)
+			typ := "VARCHAR"
+			if ok {
+				typ = sqlType(flow.Get(id).Kind)
+			}
+			spec = append(spec, fmt.Sprintf("'%s': '%s'", strings.ReplaceAll(name, "-", "_"), typ))
+		}
+		quoted := make([]string, len(files))
+		for i, f := range files {
+			quoted[i] = "'" + strings.ReplaceAll(f, "'", "''") + "'"
+		}
+		q := fmt.Sprintf(`INSERT INTO flows BY NAME SELECT * FROM read_csv([%s], delim=' ', header=true, nullstr='-', columns={%s})`,
+			strings.Join(quoted, ", "), strings.Join(spec, ", "))
+		res, err := db.Exec(q)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	if _, err := db.Exec("CHECKPOINT"); err != nil {
+		return err
+	}
+	fmt.Printf("duckload: %d records from %d formats in %.2fs\n", total, len(groups), time.Since(start).Seconds())
+	return nil
+}
+
+func sqlType(k flow.Kind) string {
+	switch k {
+	case flow.KindInt32:
+		return "INTEGER"
+	case flow.KindInt64:
+		return "BIGINT"
+	}
+	return "VARCHAR"
+}

@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/output"
+	"github.com/flowir/flowir/internal/store"
+)
+
+func newQueriesCmd(f *Factory, g *globalOptions, runF func() error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "queries",
+		Short: "List the named-query catalog",
+		Long: `List the named queries: AWS's 16 predefined Athena-integration queries
+(kebab-case names; AWS's names such as VpcFlowLogsTopTalkers work as aliases)
+and the incident-response playbook's queries, with their parameters.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF()
+			}
+			format, err := g.outputFormat()
+			if err != nil {
+				return err
+			}
+			res := &output.Result{Columns: []output.Column{{Name: "name"}, {Name: "aws_name"}, {Name: "origin"}, {Name: "parameters"}, {Name: "description"}}}
+			for _, q := range analysis.Catalog() {
+				var params []string
+				for _, p := range q.Params {
+					s := p.Name + ":" + p.Type
+					if !p.Required {
+						s = "[" + s + "]"
+					}
+					params = append(params, s)
+				}
+				res.Rows = append(res.Rows, []any{q.Name, strings.Join(q.Aliases, ","), q.Origin, strings.Join(params, " "), q.Description})
+			}
+			return output.Write(f.IO.Out, format, res, f.IO.OutputOptions())
+		},
+	}
+}
+
+// QueryOptions are the options of `flowir query`.
+type QueryOptions struct {
+	Name    string
+	Params  []string
+	Since   string
+	Until   string
+	Limit   int
+	ShowSQL bool
+}
+
+func newQueryCmd(f *Factory, g *globalOptions, runF func(*QueryOptions) error) *cobra.Command {
+	opts := &QueryOptions{}
+	cmd := &cobra.Command{
+		Use:   "query NAME",
+		Short: "Run a named query from the catalog",
+		Long: `Run a named query (see 'flowir queries'). Parameters are given as -p key=value,
+validated (IP addresses are parsed) and bound, never pasted into the SQL.
+
+--since and --until keep the records that overlap the window: end >= since and
+start < until. They take RFC 3339 times (2024-05-01T10:00:00Z), dates
+(2024-05-01, UTC midnight), Unix seconds, or durations back from now (24h, 7d).`,
+		Example: `  flowir query top-talkers
+  flowir query VpcFlowLogsTopTalkers --since 24h
+  flowir query data-ratio -p ip=10.10.10.10 --format csv`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("query needs one query name; list them with 'flowir queries'")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runQuery(cmd, f, g, opts)
+		},
+	}
+	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "query parameter as key=value (repeatable)")
+	cmd.Flags().StringVar(&opts.Since, "since", "", "only records ending at or after this time")
+	cmd.Flags().StringVar(&opts.Until, "until", "", "only records starting before this time")
+	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "maximum rows (default: the query's own limit; -1 for none)")
+	cmd.Flags().BoolVar(&opts.ShowSQL, "show-sql", false, "print the SQL and its bound parameters to stderr before running it")
+	return cmd
+}
+
+func runQuery(cmd *cobra.Command, f *Factory, g *globalOptions, opts *QueryOptions) error {
+	q, err := analysis.Find(opts.Name)
+	if err != nil {
+		return &UsageError{err}
+	}
+	params := map[string]string{}
+	for _, p := range opts.Params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return usagef("parameter %q: give it as key=value", p)
+		}
+		params[k] = v
+	}
+	var b analysis.Bounds
+	now := f.Now()
+	if opts.Since != "" {
+		if b.Since, err = analysis.ParseTime(opts.Since, now); err != nil {
+			return usagef("--since: %v", err)
+		}
+	}
+	if opts.Until != "" {
+		if b.Until, err = analysis.ParseTime(opts.Until, now); err != nil {
+			return usagef("--until: %v", err)
+		}
+	}
+	b.Limit = opts.Limit
+	sqlText, args, err := q.Render(analysis.DuckDB, "flows", params, b)
+	if err != nil {
+		return &UsageError{err}
+	}
+	if opts.ShowSQL {
+		fmt.Fprintf(f.IO.ErrOut, "%s\n-- parameters: %v\n", sqlText, args)
+	}
+	format, err := g.outputFormat()
+	if err != nil {
+		return err
+	}
+	c, err := openCase(cmd.Context(), f, g, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	res, err := c.Query(cmd.Context(), sqlText, args...)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", q.Name, err)
+	}
+	return writeResult(f, format, res)
+}

@@ -1,0 +1,147 @@
+// Package cli wires flowir's commands. Each command is thin: an options
+// struct, a constructor that binds flags to it, and a run function that does
+// the work through the other packages, with its I/O streams injected so tests
+// can drive it.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowir/flowir/internal/output"
+	"github.com/flowir/flowir/internal/store"
+)
+
+// Version is flowir's version, set at build time with -ldflags.
+var Version = "dev"
+
+// Factory carries what every command needs from the outside world.
+type Factory struct {
+	IO  *output.IOStreams
+	Now func() time.Time
+	// Getenv reads the environment (FLOWIR_CASE); os.Getenv by default.
+	Getenv func(string) string
+}
+
+// globalOptions are flags shared by every command.
+type globalOptions struct {
+	caseDir string
+	format  string
+}
+
+// UsageError marks errors in how a command was called; they exit with status 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usagef(format string, a ...any) error { return &UsageError{fmt.Errorf(format, a...)} }
+
+// NewRootCmd builds the flowir command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	if f.Now == nil {
+		f.Now = time.Now
+	}
+	if f.Getenv == nil {
+		f.Getenv = os.Getenv
+	}
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "flowir",
+		Short: "Incident-response workbench for AWS VPC Flow Logs",
+		Long: `flowir loads AWS VPC Flow Logs into a local case (a DuckDB database in a
+directory) exactly and idempotently, and answers the incident-response
+playbook's questions offline: who talked to whom, when, on which ports, how
+much, and whether it was allowed.
+
+Start with:  flowir demo            (a self-contained exercise on synthetic logs)
+Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
+             flowir status
+             flowir queries / flowir query NAME / flowir sql 'SELECT ...'`,
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.PersistentFlags().StringVar(&g.caseDir, "case", "", "case directory (default $FLOWIR_CASE, else ./flowir-case)")
+	root.PersistentFlags().StringVar(&g.format, "format", "", "output format: table, csv, tsv, json or ndjson (default table)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &UsageError{fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath())}
+	})
+	root.AddCommand(
+		newIngestCmd(f, g, nil),
+		newStatusCmd(f, g, nil),
+		newSQLCmd(f, g, nil),
+		newQueriesCmd(f, g, nil),
+		newQueryCmd(f, g, nil),
+		newDemoCmd(f, g, nil),
+	)
+	return root
+}
+
+// caseDir resolves --case, $FLOWIR_CASE, then ./flowir-case.
+func (g *globalOptions) resolveCase(f *Factory) string {
+	if g.caseDir != "" {
+		return g.caseDir
+	}
+	if d := f.Getenv("FLOWIR_CASE"); d != "" {
+		return d
+	}
+	return "flowir-case"
+}
+
+// outputFormat resolves --format: table unless told otherwise.
+func (g *globalOptions) outputFormat() (output.Format, error) {
+	if g.format == "" {
+		return output.FormatTable, nil
+	}
+	ff, err := output.ParseFormat(g.format)
+	if err != nil {
+		return "", &UsageError{err}
+	}
+	return ff, nil
+}
+
+// openCase opens the case for reading or writing.
+func openCase(ctx context.Context, f *Factory, g *globalOptions, opt store.Options) (*store.Case, error) {
+	return store.Open(ctx, g.resolveCase(f), opt)
+}
+
+// writeResult prints a query result in the chosen format.
+func writeResult(f *Factory, format output.Format, r *store.Result) error {
+	res := &output.Result{Columns: make([]output.Column, len(r.Columns)), Rows: r.Rows}
+	for i, c := range r.Columns {
+		res.Columns[i] = output.Column{Name: c.Name, Type: c.Type}
+	}
+	return output.Write(f.IO.Out, format, res, f.IO.OutputOptions())
+}
+
+// Main runs flowir with the process's arguments and streams and returns the
+// exit status: 0 success, 1 failure, 2 usage error.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	io := output.System()
+	store.Version = Version
+	root := NewRootCmd(&Factory{IO: io})
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(io.ErrOut, "flowir:", err)
+	var ue *UsageError
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") {
+		return 2
+	}
+	return 1
+}

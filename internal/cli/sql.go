@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowir/flowir/internal/store"
+)
+
+// SQLOptions are the options of `flowir sql`.
+type SQLOptions struct {
+	Query string
+	File  string
+}
+
+func newSQLCmd(f *Factory, g *globalOptions, runF func(*SQLOptions) error) *cobra.Command {
+	opts := &SQLOptions{}
+	cmd := &cobra.Command{
+		Use:   "sql [QUERY | -]",
+		Short: "Run read-only SQL over the case's tables and views",
+		Long: `Run one read-only SQL statement over the case and print its rows.
+
+Tables: flows (every VPC flow log field in snake_case, plus account_partition,
+region_partition, date_partition, hour_partition, source_id, source_line),
+tgwflow, sources (the chain of custody: path, size, SHA-256, counts, status),
+rejects (source_id, line, reason, detail, raw).
+
+View vpcflow has the column names of the AWS incident-response playbook's
+Athena table (sourceaddress, destinationaddress, numbytes, starttime, ...), so
+the playbook's queries run unchanged with "<database>"."<table>" replaced by
+vpcflow (or "flowir"."vpcflow"). The Presto/Trino functions they use behave as
+in Athena: from_unixtime, to_unixtime, date_format with MySQL-style specifiers,
+date_diff, and integer division of integers.
+
+The case is opened read-only and the query cannot read or write files outside
+it. The query comes from the argument, from --file, or from standard input
+when the argument is '-' or absent.`,
+		Example: `  flowir sql 'SELECT action, count(*) FROM flows GROUP BY action'
+  flowir sql --format csv -f playbook-data-ratio.sql > ratio.csv
+  echo 'SELECT * FROM rejects LIMIT 10' | flowir sql`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Query = args[0]
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runSQL(cmd, f, g, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "read the query from this file")
+	return cmd
+}
+
+func runSQL(cmd *cobra.Command, f *Factory, g *globalOptions, opts *SQLOptions) error {
+	q := opts.Query
+	switch {
+	case opts.File != "" && q != "":
+		return usagef("give the query as an argument or with --file, not both")
+	case opts.File != "":
+		b, err := os.ReadFile(opts.File)
+		if err != nil {
+			return fmt.Errorf("read query: %w", err)
+		}
+		q = string(b)
+	case q == "-" || q == "":
+		if q == "" && f.IO.IsStdinTTY() {
+			return usagef("no query: give one as an argument, with --file, or on standard input\nSee 'flowir sql --help'")
+		}
+		b, err := io.ReadAll(f.IO.In)
+		if err != nil {
+			return fmt.Errorf("read query from standard input: %w", err)
+		}
+		q = string(b)
+	}
+	if strings.TrimSpace(q) == "" {
+		return usagef("the query is empty")
+	}
+	format, err := g.outputFormat()
+	if err != nil {
+		return err
+	}
+	c, err := openCase(cmd.Context(), f, g, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	res, err := c.Query(cmd.Context(), q)
+	if err != nil {
+		return err
+	}
+	return writeResult(f, format, res)
+}

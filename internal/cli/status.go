@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowir/flowir/internal/output"
+	"github.com/flowir/flowir/internal/store"
+)
+
+// StatusOptions are the options of `flowir status`.
+type StatusOptions struct{}
+
+func newStatusCmd(f *Factory, g *globalOptions, runF func(*StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{}
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show what the case holds: sources, records, time range, rejects",
+		Long: `Show what the case holds: sources by status, records by log-status and action,
+records per account, region and day, the time range of the records, rejected
+lines by reason, and every partial or failed file with its error.
+
+The line counts reconcile: lines = records + rejected lines + header lines.
+With --format json the same information is one JSON object.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			format, err := g.outputFormat()
+			if err != nil {
+				return err
+			}
+			c, err := openCase(cmd.Context(), f, g, store.Options{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			st, err := c.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printStatus(f.IO, format, st)
+		},
+	}
+}
+
+func printStatus(ios *output.IOStreams, format output.Format, st *store.Status) error {
+	w := ios.Out
+	if format == output.FormatJSON || format == output.FormatNDJSON {
+		enc := json.NewEncoder(w)
+		if format == output.FormatJSON {
+			enc.SetIndent("", "  ")
+		}
+		return enc.Encode(st)
+	}
+	if format != output.FormatTable {
+		// Machine formats other than JSON: the per-partition rows, the most
+		// useful table of the status.
+		return partitionTable(w, format, st, output.Options{})
+	}
+	s := st.Sources
+	fmt.Fprintf(w, "case:       %s (schema %d)\n", st.Dir, st.SchemaVersion)
+	fmt.Fprintf(w, "sources:    %d complete, %d partial, %d failed", s.Complete, s.Partial, s.Failed)
+	if s.Superseded > 0 {
+		fmt.Fprintf(w, ", %d superseded", s.Superseded)
+	}
+	fmt.Fprintf(w, " (%.1f MB)\n", float64(s.Bytes)/1e6)
+	fmt.Fprintf(w, "lines:      %d = records %d + rejected %d + headers %d\n", st.Lines, st.Records+st.TGWRecords, st.Rejects, st.Headers)
+	if st.TGWRecords > 0 {
+		fmt.Fprintf(w, "records:    %d VPC flow log records, %d Transit Gateway records\n", st.Records, st.TGWRecords)
+	}
+	if st.FirstStart != nil && st.LastEnd != nil {
+		fmt.Fprintf(w, "time range: %s .. %s (%s)\n", st.FirstStart.Format(time.RFC3339), st.LastEnd.Format(time.RFC3339), st.LastEnd.Sub(*st.FirstStart).Round(time.Second))
+	}
+	opts := ios.OutputOptions()
+	if len(st.ByStatus) > 0 {
+		fmt.Fprintln(w, "\nrecords by log-status and action:")
+		res := &output.Result{Columns: []output.Column{{Name: "log_status"}, {Name: "action"}, {Name: "records", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}, {Name: "packets", Type: "BIGINT"}}}
+		for _, r := range st.ByStatus {
+			res.Rows = append(res.Rows, []any{r.LogStatus, r.Action, r.Records, r.Bytes, r.Packets})
+		}
+		if err := output.Write(w, output.FormatTable, res, opts); err != nil {
+			return err
+		}
+	}
+	if len(st.ByPartition) > 0 {
+		fmt.Fprintln(w, "\nrecords by account, region and day:")
+		if err := partitionTable(w, output.FormatTable, st, opts); err != nil {
+			return err
+		}
+	}
+	if len(st.RejectReasons) > 0 {
+		fmt.Fprintln(w, "\nrejected lines by reason (flowir sql 'SELECT * FROM rejects'):")
+		res := &output.Result{Columns: []output.Column{{Name: "reason"}, {Name: "lines", Type: "BIGINT"}}}
+		for _, r := range st.RejectReasons {
+			res.Rows = append(res.Rows, []any{r.Reason, r.Lines})
+		}
+		if err := output.Write(w, output.FormatTable, res, opts); err != nil {
+			return err
+		}
+	}
+	if len(st.Problems) > 0 {
+		fmt.Fprintln(w, "\npartial and failed sources:")
+		res := &output.Result{Columns: []output.Column{{Name: "source_id", Type: "BIGINT"}, {Name: "status"}, {Name: "records", Type: "BIGINT"}, {Name: "path"}, {Name: "error"}}}
+		for _, r := range st.Problems {
+			res.Rows = append(res.Rows, []any{r.ID, r.Status, r.Records, r.Path, r.Error})
+		}
+		if err := output.Write(w, output.FormatTable, res, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func partitionTable(w io.Writer, format output.Format, st *store.Status, opts output.Options) error {
+	res := &output.Result{Columns: []output.Column{{Name: "account"}, {Name: "region"}, {Name: "date"}, {Name: "records", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}}}
+	for _, r := range st.ByPartition {
+		res.Rows = append(res.Rows, []any{r.Account, r.Region, r.Date, r.Records, r.Bytes})
+	}
+	return output.Write(w, format, res, opts)
+}

@@ -1,0 +1,223 @@
+// Package store owns the case: the directory that holds one investigation and
+// the DuckDB database inside it (tables flows, tgwflow, sources, rejects, and
+// the views that give the playbook's Athena SQL its column names). It is the
+// only package that imports DuckDB.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// DBFile is the name of the database inside a case directory. Its base name
+// makes DuckDB call the catalog "flowir", so `"flowir"."vpcflow"` resolves the
+// way an Athena user writes `"database"."table"`.
+const DBFile = "flowir.duckdb"
+
+// Case is an open case.
+type Case struct {
+	Dir      string
+	ReadOnly bool
+	db       *sql.DB
+	lastID   atomic.Int64 // the highest source_id allocated
+}
+
+// Options controls how a case is opened.
+type Options struct {
+	// ReadOnly opens the database read-only, with access to files outside
+	// the case disabled: what `flowir sql` and the web UI use.
+	ReadOnly bool
+	// Create makes the case if the directory does not hold one yet.
+	Create bool
+}
+
+// ErrNoCase is returned when a directory holds no case and Create is false.
+var ErrNoCase = errors.New("no case")
+
+// Open opens (or with Create, creates) the case in dir.
+func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
+	if dir == "" {
+		return nil, errors.New("no case directory given: use --case DIR or set FLOWIR_CASE")
+	}
+	dbPath := filepath.Join(dir, DBFile)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if !opt.Create {
+			return nil, fmt.Errorf("%w at %s: ingest logs first (flowir ingest --case %s PATH), or point --case at an existing case", ErrNoCase, dir, dir)
+		}
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create case directory: %w", err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("case directory %s: %w", dir, err)
+	case !st.IsDir():
+		return nil, fmt.Errorf("case %s is a file, not a directory: give --case a directory", dir)
+	}
+	if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
+		if !opt.Create {
+			return nil, fmt.Errorf("%w at %s (no %s in it): ingest logs first (flowir ingest --case %s PATH), or point --case at an existing case", ErrNoCase, dir, DBFile, dir)
+		}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if !strings.HasPrefix(e.Name(), DBFile) && !strings.HasPrefix(e.Name(), ".") {
+				return nil, fmt.Errorf("%s is not a flowir case (it has files but no %s): give --case an empty or new directory", dir, DBFile)
+			}
+		}
+	}
+
+	dsn := dbPath
+	if opt.ReadOnly {
+		dsn += "?access_mode=READ_ONLY"
+	}
+	init := connInitSQL(opt.ReadOnly)
+	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		for _, q := range init {
+			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
+				return fmt.Errorf("initialise connection (%s): %w", firstLine(q), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, openError(dir, err)
+	}
+	c := &Case{Dir: dir, ReadOnly: opt.ReadOnly, db: sql.OpenDB(connector)}
+	if err := c.db.PingContext(ctx); err != nil {
+		c.db.Close() // also closes the connector
+		return nil, openError(dir, err)
+	}
+	if err := c.checkSchema(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if !c.ReadOnly {
+		var last int64
+		if err := c.db.QueryRowContext(ctx, `SELECT coalesce(max(source_id), 0) FROM sources`).Scan(&last); err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.lastID.Store(last)
+	}
+	return c, nil
+}
+
+// connInitSQL is run on every new connection: UTC session time, the Presto
+// compatibility macros, and for read-only cases no access to anything outside
+// the case (no read_csv('/etc/passwd'), no ATTACH, no COPY TO), locked so a
+// query cannot switch it back.
+func connInitSQL(readOnly bool) []string {
+	q := []string{"SET TimeZone = 'UTC'"}
+	q = append(q, prestoCompatSQL()...)
+	if readOnly {
+		q = append(q, "SET enable_external_access = false", "SET lock_configuration = true")
+	}
+	return q
+}
+
+var lockPID = regexp.MustCompile(`PID (\d+)`)
+
+// openError turns DuckDB's open failures into messages that say what to do.
+func openError(dir string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
+		who := "another process"
+		if m := lockPID.FindStringSubmatch(msg); m != nil {
+			who = "another process (PID " + m[1] + ")"
+			if pid, _ := strconv.Atoi(m[1]); pid == os.Getpid() {
+				who = "this process"
+			}
+		}
+		return fmt.Errorf("case %s is in use by %s, probably another flowir command: wait for it to finish, or work on a copy of the case", dir, who)
+	case strings.Contains(msg, "not a valid DuckDB database") || strings.Contains(msg, "Invalid Input Error: The file"):
+		return fmt.Errorf("case %s: %s is not a DuckDB database flowir can read: %v", dir, DBFile, err)
+	}
+	return fmt.Errorf("open case %s: %w", dir, err)
+}
+
+// checkSchema creates the schema of a new case, and refuses one written by a
+// newer flowir whose layout this build does not know.
+func (c *Case) checkSchema(ctx context.Context) error {
+	var have sql.NullString
+	err := c.db.QueryRowContext(ctx, `SELECT value FROM case_meta WHERE key = 'schema_version'`).Scan(&have)
+	switch {
+	case err == nil:
+		v, perr := strconv.Atoi(have.String)
+		if perr != nil {
+			return fmt.Errorf("case %s: unreadable schema version %q", c.Dir, have.String)
+		}
+		if v > SchemaVersion {
+			return fmt.Errorf("case %s was written by a newer flowir (case schema %d, this flowir reads up to %d): upgrade flowir to open it", c.Dir, v, SchemaVersion)
+		}
+		if v < SchemaVersion {
+			if c.ReadOnly {
+				return fmt.Errorf("case %s has an older layout (schema %d, current %d): run any writing command once, such as `flowir ingest --case %s` with no paths, to upgrade it", c.Dir, v, SchemaVersion, c.Dir)
+			}
+			// Version 1 is the first layout; later versions add migrations here.
+		}
+		if !c.ReadOnly {
+			return c.exec(ctx, viewDDL()...)
+		}
+		return nil
+	case c.ReadOnly:
+		return fmt.Errorf("case %s has no flowir schema: is it a flowir case? (%v)", c.Dir, err)
+	}
+	// A new database: create everything in one transaction.
+	stmts := append(schemaDDL(), viewDDL()...)
+	stmts = append(stmts,
+		fmt.Sprintf(`INSERT INTO case_meta VALUES ('schema_version', '%d'), ('created_at', strftime(now(), '%%Y-%%m-%%dT%%H:%%M:%%SZ'))`, SchemaVersion))
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("create case schema (%s): %w", firstLine(q), err)
+		}
+	}
+	return tx.Commit()
+}
+
+func (c *Case) exec(ctx context.Context, stmts ...string) error {
+	for _, q := range stmts {
+		if _, err := c.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(q), err)
+		}
+	}
+	return nil
+}
+
+func firstLine(q string) string {
+	q = strings.TrimSpace(q)
+	if i := strings.IndexByte(q, '\n'); i >= 0 {
+		q = q[:i]
+	}
+	if len(q) > 80 {
+		q = q[:77] + "..."
+	}
+	return q
+}
+
+// DB exposes the database handle to the store's own helpers and tests.
+func (c *Case) DB() *sql.DB { return c.db }
+
+// Close checkpoints and closes the case.
+func (c *Case) Close() error {
+	if !c.ReadOnly {
+		c.db.Exec("CHECKPOINT")
+	}
+	return c.db.Close() // also closes the connector
+}
