@@ -440,6 +440,7 @@ var PrestoDeviations = []string{
 	"regexp_replace reads \\1 in the replacement as group 1 (Trino: a literal 1); ${name} is an error.",
 	"regexp_extract returns '' for an optional group that did not take part in the match (Trino: NULL).",
 	"cardinality takes arrays only; for a map use system.main.cardinality.",
+	"concat takes at most 16 arguments.",
 	"contains(array, x) is false, not NULL, when x is absent and the array holds a NULL.",
 	"CAST of a DOUBLE or TIMESTAMP to VARCHAR is formatted by DuckDB (3.5, not 3.5E0; no .000).",
 }
