@@ -64,7 +64,27 @@ func tgwflowColumns() []string {
 	)
 }
 
-// schemaDDL creates the persistent tables of a new case.
+// moduleDDL holds the statements with which other files of this package add
+// their tables and views (IOC lists, findings, inventory snapshots, ...).
+// Every statement must be idempotent (IF NOT EXISTS, OR REPLACE): they run on
+// every read-write open, so a case made by an older flowir gains new tables
+// on its next write.
+var moduleDDL []func() []string
+
+// registerDDL adds a file's tables and views to the case schema; call it from
+// an init function.
+func registerDDL(f func() []string) { moduleDDL = append(moduleDDL, f) }
+
+// allDDL is the whole schema: base tables, module tables, then views.
+func allDDL() []string {
+	stmts := schemaDDL()
+	for _, f := range moduleDDL {
+		stmts = append(stmts, f()...)
+	}
+	return append(stmts, viewDDL()...)
+}
+
+// schemaDDL creates the base tables of a case.
 func schemaDDL() []string {
 	return []string{
 		`CREATE TABLE IF NOT EXISTS case_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,

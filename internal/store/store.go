@@ -168,15 +168,14 @@ func (c *Case) checkSchema(ctx context.Context) error {
 			// Version 1 is the first layout; later versions add migrations here.
 		}
 		if !c.ReadOnly {
-			return c.exec(ctx, viewDDL()...)
+			return c.exec(ctx, allDDL()...)
 		}
 		return nil
 	case c.ReadOnly:
 		return fmt.Errorf("case %s has no flowir schema: is it a flowir case? (%v)", c.Dir, err)
 	}
 	// A new database: create everything in one transaction.
-	stmts := append(schemaDDL(), viewDDL()...)
-	stmts = append(stmts,
+	stmts := append(allDDL(),
 		fmt.Sprintf(`INSERT INTO case_meta VALUES ('schema_version', '%d'), ('created_at', strftime(now(), '%%Y-%%m-%%dT%%H:%%M:%%SZ'))`, SchemaVersion))
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
