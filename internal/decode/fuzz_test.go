@@ -287,6 +287,9 @@ func readFuzz(t *testing.T, r io.Reader, format flow.Format) (summary, *TextRead
 		if it.Line != int64(len(s.kinds)+1) || it.Format == nil {
 			t.Fatalf("item %d has Line %d, Format %v", len(s.kinds)+1, it.Line, it.Format)
 		}
+		if it.TGW != it.Format.IsTGW() || it.Mask != formatMask(*it.Format) {
+			t.Fatalf("line %d: TGW %v, Mask %x for format %q", it.Line, it.TGW, it.Mask, it.Format.Header())
+		}
 		switch it.Kind {
 		case ItemRecord:
 			checkDecoded(t, *it.Format, it.Raw, it.Record)

@@ -106,6 +106,7 @@ func (t *TextReader) Next() (Item, error) {
 		it.Err = &LineError{Reason: ReasonTooLong, Detail: fmt.Sprintf("line is longer than the %d-byte limit; this is not a flow log record", MaxLineBytes)}
 		it.Raw = line[:RawLimit]
 		it.Format = &t.format
+		it.TGW, it.Mask = t.tgw, t.mask
 		return it, nil
 	}
 	if flow.LooksLikeHeader(line) {
@@ -118,6 +119,7 @@ func (t *TextReader) Next() (Item, error) {
 			}
 			it.Kind = ItemHeader
 			it.Format = &t.format
+			it.TGW, it.Mask = t.tgw, t.mask
 			return it, nil
 		}
 	}

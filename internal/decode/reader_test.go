@@ -39,6 +39,12 @@ func readAll(t *testing.T, r io.Reader, format flow.Format, fields ...flow.Field
 		if it.Format == nil {
 			t.Fatalf("line %d: nil Format", it.Line)
 		}
+		if it.TGW != it.Format.IsTGW() || it.Mask != it.Format.Mask() || it.Mask != formatMask(*it.Format) {
+			t.Errorf("line %d: TGW %v, Mask %x for format %q", it.Line, it.TGW, it.Mask, it.Format.Header())
+		}
+		if it.Kind == ItemRecord && it.Record.Present&^it.Mask != 0 {
+			t.Errorf("line %d: Present %x outside Mask %x", it.Line, it.Record.Present, it.Mask)
+		}
 		s := item{kind: it.Kind, line: it.Line}
 		switch it.Kind {
 		case ItemRecord:
@@ -396,6 +402,47 @@ func TestTextReaderRawAndFormat(t *testing.T) {
 		}
 		if it.Kind != w.kind || string(it.Raw) != w.raw || it.Format.Header() != w.format {
 			t.Errorf("item %d: kind %d raw %.40q format %q; want kind %d raw %.40q format %q", i+1, it.Kind, it.Raw, it.Format.Header(), w.kind, w.raw, w.format)
+		}
+	}
+}
+
+// Items carry whether their format is a Transit Gateway one and its field
+// mask, and both follow the header lines.
+func TestTextReaderFormatFlags(t *testing.T) {
+	tgwHeader := flow.TGWDefaultFormat().Header()
+	tgwLine := "6 TransitGateway 748335378900 tgw-0a12bc34de56f7890 tgw-attach-0789ijkl 123456789012 210987654321 vpc-0jkl5678 vpc-0ghi9012 subnet-1 subnet-2 eni-0cc3dd4ee5f66aa7b eni-0cc3dd4ee5f66aa7c use1-az1 use1-az2 tgw-attach-0123abcd 10.0.0.1 10.1.0.1 39464 22 6 49 8947 1755592533 1755592558 OK IPv4 0 0 0 0 2 us-east-1 egress - -"
+	in := lines(awsAcceptSSH, tgwHeader, tgwLine, strings.Repeat("x", MaxLineBytes+5), "bad", defaultHeader, awsNoData)
+	def, tgw := flow.DefaultFormat(), flow.TGWDefaultFormat()
+	want := []struct {
+		kind ItemKind
+		tgw  bool
+		mask uint64
+	}{
+		{ItemRecord, false, def.Mask()},
+		{ItemHeader, true, tgw.Mask()},
+		{ItemRecord, true, tgw.Mask()},
+		{ItemReject, true, tgw.Mask()},
+		{ItemReject, true, tgw.Mask()},
+		{ItemHeader, false, def.Mask()},
+		{ItemRecord, false, def.Mask()},
+	}
+	if def.Mask() != 1<<14-1 {
+		t.Fatalf("default format mask %x, want the first 14 fields", def.Mask())
+	}
+	tr := NewTextReader(strings.NewReader(in), def)
+	for i, w := range want {
+		it, err := tr.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it.Kind != w.kind || it.TGW != w.tgw || it.Mask != w.mask {
+			t.Errorf("item %d: kind %d TGW %v mask %x; want kind %d TGW %v mask %x (%v)", i+1, it.Kind, it.TGW, it.Mask, w.kind, w.tgw, w.mask, it.Err)
+		}
+		if it.Kind == ItemRecord && it.TGW {
+			m := render(*it.Format, it.Record)
+			if m["tgw-id"] != "tgw-0a12bc34de56f7890" || m["packets-lost-no-route"] != "0" || m["version"] != "6" || m["pkt-dst-aws-service"] != "NULL" {
+				t.Errorf("TGW record decoded as %v", m)
+			}
 		}
 	}
 }
