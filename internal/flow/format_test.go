@@ -354,3 +354,32 @@ func TestLooksLikeHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatMask(t *testing.T) {
+	tests := []struct {
+		format string
+		want   uint64
+	}{
+		{refDefault, 1<<14 - 1},
+		{"log-status version", 1<<LogStatus | 1<<Version},
+		{"foo srcaddr bar", 1 << SrcAddr},
+		{"foo bar", 0},
+		{"packets-lost-ttl-expired reject-reason", 1<<PacketsLostTTLExpired | 1<<RejectReason},
+		{refAllVPC, 1<<NumVPCFields - 1},
+	}
+	for _, tt := range tests {
+		if got := mustFormat(t, tt.format).Mask(); got != tt.want {
+			t.Errorf("Mask(%q) = %x, want %x", tt.format, got, tt.want)
+		}
+	}
+	if got := (Format{}).Mask(); got != 0 {
+		t.Errorf("empty format Mask = %x", got)
+	}
+	var all uint64
+	for _, id := range []FieldID{0, NumFields - 1} {
+		all |= 1 << id
+	}
+	if got := TGWDefaultFormat().Mask(); got&all != all || got&(1<<InterfaceID) != 0 || got&(1<<Action) != 0 {
+		t.Errorf("TGW default mask %x: want version and the last TGW field, no interface-id or action", got)
+	}
+}
