@@ -106,7 +106,7 @@ func run(dbPath, dir string) error {
 		for i, f := range files {
 			quoted[i] = "'" + strings.ReplaceAll(f, "'", "''") + "'"
 		}
-		q := fmt.Sprintf(`INSERT INTO flows BY NAME SELECT * FROM read_csv([%s], delim=' ', header=true, nullstr='-', columns={%s})`,
+		q := fmt.Sprintf(`INSERT INTO flows BY NAME SELECT * FROM read_csv([%s], delim=' ', header=true, nullstr='-', hive_partitioning=false, columns={%s})`,
 			strings.Join(quoted, ", "), strings.Join(spec, ", "))
 		res, err := db.Exec(q)
 		if err != nil {

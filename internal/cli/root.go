@@ -131,16 +131,23 @@ func writeResult(f *Factory, format output.Format, r *store.Result) error {
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	io := output.System()
+	return Run(ctx, os.Args[1:], output.System())
+}
+
+// Run runs flowir with args on the given streams and returns the exit status.
+func Run(ctx context.Context, args []string, ios *output.IOStreams) int {
 	store.Version = Version
-	root := NewRootCmd(&Factory{IO: io})
+	root := NewRootCmd(&Factory{IO: ios})
+	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(io.ErrOut, "flowir:", err)
+	fmt.Fprintln(ios.ErrOut, "flowir:", err)
 	var ue *UsageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") {
+	msg := err.Error()
+	if errors.As(err, &ue) || strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") {
 		return 2
 	}
 	return 1

@@ -124,20 +124,19 @@ type pendingSource struct {
 }
 
 // appKey identifies an appender: the column set of a record format (which
-// known fields it has, whether it has unknown ones, which table), and the
-// partition values, which are constants of the appender's INSERT.
+// known fields it has, whether it has unknown ones, which table).
 type appKey struct {
 	present uint64
 	extra   bool
 	tgw     bool
-	part    [4]string
 }
 
 // plan is an appender for one appKey. Only the columns a format has are
-// appended; the others are left NULL by the INSERT, and the partition values
-// are constants in it. Every text value handed to the DuckDB appender costs a
-// cgo call, so appending the 16 columns of a default-format record instead of
-// all 47 is what makes ingest fast.
+// appended; the others are left NULL. Every text value (and every NULL)
+// handed to the DuckDB appender costs a cgo call, so appending the 20
+// columns of a default-format record instead of all 47 is what makes ingest
+// fast; and one appender serves every source of the batch with that format,
+// since creating one costs more than a small file's records.
 type plan struct {
 	key appKey
 	ids []flow.FieldID
@@ -186,7 +185,7 @@ type SourceWriter struct {
 	id    int64
 	idVal driver.Value
 	src   Source
-	part  [4]string
+	part  [4]driver.Value // account, region, date, hour partition values
 	last  *plan
 	done  bool
 }
@@ -194,19 +193,15 @@ type SourceWriter struct {
 // BeginSource adds src to the batch. Call Finish (or Discard) before
 // beginning the next source of the same batch.
 func (b *Batch) BeginSource(src Source) (*SourceWriter, error) {
-	w := &SourceWriter{b: b, src: src, part: [4]string{src.Account, src.Region, src.Date, src.Hour}}
+	w := &SourceWriter{b: b, src: src}
+	for i, v := range []string{src.Account, src.Region, src.Date, src.Hour} {
+		if v != "" {
+			w.part[i] = b.str([]byte(v))
+		}
+	}
 	w.id = b.c.newSourceID()
 	w.idVal = int32(w.id)
 	return w, nil
-}
-
-// sqlString renders s as a SQL string literal (or NULL). Only flowir's own
-// values reach it: partition values parsed and validated from key layouts.
-func sqlString(s string) string {
-	if s == "" {
-		return "NULL"
-	}
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 func (b *Batch) planFor(key appKey) (*plan, error) {
@@ -228,16 +223,14 @@ func (b *Batch) planFor(key appKey) (*plan, error) {
 	if key.extra {
 		cols = append(cols, "extra_fields")
 	}
-	cols = append(cols, "source_id", "source_line")
-	q := fmt.Sprintf("INSERT INTO %s (%s, account_partition, region_partition, date_partition, hour_partition) SELECT *, %s, %s, %s, %s FROM appended_data",
-		table, strings.Join(cols, ", "), sqlString(key.part[0]), sqlString(key.part[1]), sqlString(key.part[2]), sqlString(key.part[3]))
+	cols = append(cols, "account_partition", "region_partition", "date_partition", "hour_partition", "source_id", "source_line")
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = strings.Trim(c, `"`)
 	}
 	err := b.conn.Raw(func(dc any) error {
 		var err error
-		p.app, err = duckdb.NewTableAppender(dc.(driver.Conn), q, "", "", table, names)
+		p.app, err = duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", table, names)
 		return err
 	})
 	if err != nil {
@@ -307,7 +300,7 @@ var vpcIDs, tgwIDs = func() (v, t []flow.FieldID) {
 // columns written.
 func (w *SourceWriter) AddRecord(r *flow.Record, line int64, tgw bool, present uint64) error {
 	b := w.b
-	key := appKey{present: present, extra: len(r.ExtraNames) > 0, tgw: tgw, part: w.part}
+	key := appKey{present: present, extra: len(r.ExtraNames) > 0, tgw: tgw}
 	p := w.last
 	if p == nil || p.key != key {
 		var err error
@@ -336,7 +329,8 @@ func (w *SourceWriter) AddRecord(r *flow.Record, line int64, tgw bool, present u
 		row[n] = extraJSON(r)
 		n++
 	}
-	row[n], row[n+1] = w.idVal, line
+	row[n], row[n+1], row[n+2], row[n+3] = w.part[0], w.part[1], w.part[2], w.part[3]
+	row[n+4], row[n+5] = w.idVal, line
 	if err := p.app.AppendRow(row...); err != nil {
 		return fmt.Errorf("store record of line %d: %w", line, err)
 	}

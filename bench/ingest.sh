@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Ingest benchmark (issue 2): flowir ingest of a mixed-format .log.gz corpus,
+# side by side in the same run with
+#   (a) DuckDB's own read_csv loading the same files into a table with
+#       explicit column types (bench/duckload), and
+#   (b) the decompression floor: igzip -dc of all files in 2 parallel streams
+#       (Debian package isal),
+# then the top-talkers query over the resulting case.
+#
+# Usage: bench/ingest.sh [RECORDS]        (default 10000000)
+# Output: one line per measurement and the ratios; times on this machine are
+# noisy, so compare the ratios of one run, not absolute numbers across runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-10000000}
+OUT=${BENCH_OUT:-bench/out}
+mkdir -p "$OUT"
+command -v igzip >/dev/null || { echo "igzip missing: apt-get install isal" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time missing: apt-get install time" >&2; exit 1; }
+
+go build -o "$OUT/flowir" ./cmd/flowir
+go build -o "$OUT/duckload" ./bench/duckload
+go build -o "$OUT/gencorpus" ./bench/gencorpus
+
+CORPUS="$OUT/corpus-$N"
+if [ ! -d "$CORPUS/AWSLogs" ]; then
+  rm -rf "$CORPUS"
+  "$OUT/gencorpus" -records "$N" -out "$CORPUS"
+fi
+files=$(find "$CORPUS" -name '*.log.gz' | wc -l)
+gzbytes=$(find "$CORPUS" -name '*.log.gz' -printf '%s\n' | awk '{s+=$1} END {print s}')
+echo "corpus: $files files, $gzbytes bytes compressed, ~$N records"
+
+# measure NAME CMD...: wall seconds and peak RSS (KiB) of CMD, via GNU time.
+measure() {
+  local name=$1; shift
+  sync
+  /usr/bin/time -f "%e %M" -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 || { cat "$OUT/$name.out"; exit 1; }
+  read -r secs rss < "$OUT/$name.time"
+  printf '%-12s %8.2f s  peak RSS %7.0f MiB\n' "$name" "$secs" "$(echo "$rss/1024" | bc -l)"
+  eval "${name//-/_}_secs=$secs"
+}
+
+measure igzip sh -c "find '$CORPUS' -name '*.log.gz' -print0 | xargs -0 -P2 -n 64 igzip -dc > /dev/null"
+rm -f "$OUT/base.duckdb" "$OUT/base.duckdb.wal"
+measure duckdb-csv "$OUT/duckload" -db "$OUT/base.duckdb" "$CORPUS"
+rm -rf "$OUT/case"
+measure flowir "$OUT/flowir" ingest -q --case "$OUT/case" "$CORPUS"
+measure top-talkers "$OUT/flowir" query top-talkers --case "$OUT/case" --format csv
+
+echo
+echo "flowir / duckdb read_csv : $(echo "$flowir_secs / $duckdb_csv_secs" | bc -l | cut -c1-5)   (target <= 1)"
+echo "flowir / igzip floor     : $(echo "$flowir_secs / $igzip_secs" | bc -l | cut -c1-5)   (target <= 4)"
+grep -E "^(files|lines):" "$OUT/flowir.out"
