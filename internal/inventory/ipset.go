@@ -50,9 +50,7 @@ func lowMask(n int) u128 {
 	return u128{math.MaxUint64, math.MaxUint64}
 }
 
-func (a u128) or(b u128) u128  { return u128{a.hi | b.hi, a.lo | b.lo} }
-func (a u128) and(b u128) u128 { return u128{a.hi & b.hi, a.lo & b.lo} }
-func (a u128) not() u128       { return u128{^a.hi, ^a.lo} }
+func (a u128) or(b u128) u128 { return u128{a.hi | b.hi, a.lo | b.lo} }
 
 func (a u128) trailingZeros() int {
 	if a.lo != 0 {

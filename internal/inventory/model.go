@@ -644,7 +644,7 @@ type Inventory struct {
 	Warnings []string
 
 	index map[string]map[string]int // kind -> id -> position, for de-duplication
-	ix    *lookup                    // lookups built on first use by exposure, owners, gaps
+	ix    *lookup                   // lookups built on first use by exposure, owners, gaps
 }
 
 // Counts returns the number of resources of each kind that has any.
