@@ -188,11 +188,11 @@ func ListS3(ctx context.Context, c *awsapi.S3, loc S3Location, sel Selection, fn
 }
 
 type lister struct {
-	c        *awsapi.S3
-	bucket   string
-	sel      Selection
-	fn       func(S3Object) error
-	out      *S3Listing
+	c      *awsapi.S3
+	bucket string
+	sel    Selection
+	fn     func(S3Object) error
+	out    *S3Listing
 }
 
 // list lists prefix (with an optional delimiter) and hands objects to obj
