@@ -119,6 +119,9 @@ func NewS3(ctx context.Context, opts Options, bucket string) (*S3, error) {
 		return s3.NewFromConfig(cfg, func(o *s3.Options) {
 			o.Region = region
 			o.UsePathStyle = opts.EndpointURL != ""
+			// S3-compatible stores (and ranged GETs) send no checksums;
+			// the SDK would log that for every object.
+			o.DisableLogOutputChecksumValidationSkipped = true
 			o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
 				so.MaxAttempts = attempts
 				so.MaxBackoff = MaxS3Backoff
