@@ -234,9 +234,9 @@ type claim struct {
 // this old: small enough that an interrupted ingest loses little work, large
 // enough that thousands of small 5-minute objects do not cost a WAL sync each.
 const (
-	batchSources = 256
+	batchSources = 4096
 	batchRecords = 500_000
-	batchAge     = 3 * time.Second
+	batchAge     = 10 * time.Second
 )
 
 // worker ingests the files sent on jobs, grouping them in batches. The

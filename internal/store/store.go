@@ -122,9 +122,17 @@ func connInitSQL(readOnly bool) []string {
 	q = append(q, prestoCompatSQL()...)
 	if readOnly {
 		q = append(q, "SET enable_external_access = false", "SET lock_configuration = true")
+	} else {
+		// Bound the buffer pool while writing, so that ingest's memory is
+		// set by its batches and not by DuckDB caching every block it wrote
+		// (its default is 80% of the machine). Larger work spills to disk.
+		q = append(q, "SET memory_limit = '"+writeMemoryLimit+"'")
 	}
 	return q
 }
+
+// writeMemoryLimit is DuckDB's memory limit for commands that write the case.
+const writeMemoryLimit = "512MB"
 
 var lockPID = regexp.MustCompile(`PID (\d+)`)
 
