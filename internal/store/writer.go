@@ -35,6 +35,10 @@ type Source struct {
 	// Replaces lists earlier partial or failed ingests of the same path with
 	// other content (see Case.Known): committing this source supersedes them.
 	Replaces []Prior
+
+	// Since and Until are the record window of a windowed ingest (records
+	// with end >= Since and start < Until were kept); zero is unbounded.
+	Since, Until time.Time
 }
 
 // Source statuses.
@@ -48,6 +52,7 @@ const (
 // Stats is what reading a source produced.
 type Stats struct {
 	Lines, Records, Rejects, Headers int64
+	OutOfWindow                      int64  // records left out by the source's window: lines = records + rejects + headers + out-of-window
 	LogFormat                        string // last record format seen
 	Status                           string
 	Error                            string // why the source is partial or failed
@@ -437,7 +442,8 @@ func (b *Batch) Commit() error {
 		src, st := ps.src, ps.stats
 		err := b.srcApp.AppendRow(int32(ps.id), src.Path, src.Origin, nullStr(src.ETag), src.Size, src.SHA256, nullStr(src.Format),
 			nullStr(st.LogFormat), nullStr(src.Account), nullStr(src.Region), nullStr(src.Date), nullStr(src.Hour),
-			st.Lines, st.Records, st.Rejects, st.Headers, st.Status, nullStr(st.Error), now, Version)
+			st.Lines, st.Records, st.Rejects, st.Headers, st.Status, nullStr(st.Error), now, Version,
+			st.OutOfWindow, nullTime(src.Since), nullTime(src.Until)) // columns added in window.go
 		if err != nil {
 			b.Abort()
 			return fmt.Errorf("record source %s: %w", src.Path, err)
