@@ -118,6 +118,25 @@ func TestIngestQueryEndToEnd(t *testing.T) {
 		}
 	}
 
+	// Every file is listed with its own reconciling counts.
+	var sources []struct {
+		Path                             string
+		SHA256                           string `json:"sha256"`
+		Lines, Records, Rejects, Headers int64
+		Status                           string
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "status", "--sources", "--case", caseDir, "--format", "json")), &sources); err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(sources)) != truth.Files {
+		t.Fatalf("status --sources lists %d sources, truth %d files", len(sources), truth.Files)
+	}
+	for _, s := range sources {
+		if s.Lines != s.Records+s.Rejects+s.Headers || s.Status != "complete" || len(s.SHA256) != 64 {
+			t.Errorf("source %+v does not reconcile", s)
+		}
+	}
+
 	// AWS's query name works as an alias and gives the true top talkers.
 	var talkers []struct {
 		IP         string `json:"ip"`

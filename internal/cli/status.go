@@ -13,11 +13,13 @@ import (
 )
 
 // StatusOptions are the options of `flowir status`.
-type StatusOptions struct{}
+type StatusOptions struct {
+	Sources bool // list every source instead of the summary
+}
 
 func newStatusCmd(f *Factory, g *globalOptions, runF func(*StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what the case holds: sources, records, time range, rejects",
 		Long: `Show what the case holds: sources by status, records by log-status and action,
@@ -25,7 +27,11 @@ records per account, region and day, the time range of the records, rejected
 lines by reason, and every partial or failed file with its error.
 
 The line counts reconcile: lines = records + rejected lines + header lines.
-With --format json the same information is one JSON object.`,
+With --format json the same information is one JSON object.
+
+With --sources, one row per source (the chain of custody): path, size,
+SHA-256, format, partition values, lines, records, rejects, headers, status,
+error and time of ingest, in any --format.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -40,6 +46,13 @@ With --format json the same information is one JSON object.`,
 				return err
 			}
 			defer c.Close()
+			if opts.Sources {
+				res, err := c.Query(cmd.Context(), sourcesQuery)
+				if err != nil {
+					return err
+				}
+				return writeResult(f, format, res)
+			}
 			st, err := c.Status(cmd.Context())
 			if err != nil {
 				return err
@@ -47,7 +60,12 @@ With --format json the same information is one JSON object.`,
 			return printStatus(f.IO, format, st)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Sources, "sources", false, "list every source with its counts and SHA-256")
+	return cmd
 }
+
+// sourcesQuery lists the sources table, every column, in ingest order.
+const sourcesQuery = `SELECT * FROM sources ORDER BY source_id`
 
 func printStatus(ios *output.IOStreams, format output.Format, st *store.Status) error {
 	w := ios.Out
