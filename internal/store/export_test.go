@@ -176,6 +176,31 @@ func TestExportParquet(t *testing.T) {
 		t.Errorf("NODATA record: %d null rows, %d NODATA", nulls, nodata)
 	}
 
+	// Column by column, the files hold what the case holds: value counts,
+	// sums of the numbers, and distinct values of the text.
+	var exprs []string
+	for _, col := range sum.Columns {
+		q := Quote(col)
+		id, _ := flow.Lookup(col)
+		if k := flow.Get(id).Kind; k == flow.KindInt32 || k == flow.KindInt64 {
+			exprs = append(exprs, "count("+q+")", "CAST(sum("+q+") AS BIGINT)")
+		} else {
+			exprs = append(exprs, "count("+q+")", "count(DISTINCT "+q+")", "max("+q+")")
+		}
+	}
+	sel := "SELECT " + strings.Join(exprs, ", ") + " FROM "
+	a, err := c.Query(ctx, sel+"flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Query(ctx, sel+"read_parquet(?)", glob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(a.Rows) != fmt.Sprint(b.Rows) {
+		t.Errorf("column aggregates differ:\n case %v\nfiles %v", a.Rows, b.Rows)
+	}
+
 	// A second export into the same folder is refused.
 	if _, err := c.ExportParquet(ctx, ExportOptions{Dir: out, Account: "777788889999", Region: "us-west-2"}); err == nil || !strings.Contains(err.Error(), "already holds") {
 		t.Errorf("second export: %v", err)
