@@ -256,7 +256,6 @@ func (r *runner) worker(ctx context.Context, jobs <-chan int, files []source.Fil
 					Error: "not stored: the transaction holding it failed (" + err.Error() + "); run the ingest again"}
 			}
 		}
-		r.filesDone.Add(int64(len(inBatch)))
 		b, inBatch = nil, inBatch[:0]
 	}
 	for i := range jobs {
@@ -270,9 +269,9 @@ func (r *runner) worker(ctx context.Context, jobs <-chan int, files []source.Fil
 		}
 		res, used := r.file(ctx, b, files[i])
 		results[i] = res
-		if !used {
-			r.filesDone.Add(1)
-		} else {
+		// Progress counts files read; their outcome is final at commit.
+		r.filesDone.Add(1)
+		if used {
 			inBatch = append(inBatch, i)
 		}
 		if res.Outcome == Failed && used {
@@ -284,7 +283,6 @@ func (r *runner) worker(ctx context.Context, jobs <-chan int, files []source.Fil
 						Error: "not stored: the transaction holding it was aborted by an error on " + files[i].Path + "; run the ingest again"}
 				}
 			}
-			r.filesDone.Add(int64(len(inBatch)))
 			b, inBatch = nil, inBatch[:0]
 			continue
 		}
