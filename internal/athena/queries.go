@@ -89,6 +89,12 @@ func RenderQuery(q *analysis.Query, table string, f flow.Format, params map[stri
 	byValue := map[string]string{}
 	complete := true
 	for i, p := range q.Params {
+		_, given := params[p.Name]
+		if !given && !p.Required && p.Default == "" {
+			// Left out of both renderings alike: the definition decides
+			// what an absent optional parameter means.
+			continue
+		}
 		v := placeholder(p.Type, i)
 		ph[p.Name] = v
 		pv, err := p.Parse(v)
@@ -100,8 +106,12 @@ func RenderQuery(q *analysis.Query, table string, f flow.Format, params map[stri
 			complete = false
 		}
 	}
+	declared := map[string]bool{}
+	for _, p := range q.Params {
+		declared[p.Name] = true
+	}
 	for name := range params {
-		if _, ok := ph[name]; !ok {
+		if !declared[name] {
 			// Let Render report the unknown parameter with its help text.
 			_, _, err := q.Render(analysis.Athena, table, params, b)
 			return nil, err
