@@ -17,6 +17,7 @@ import (
 	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/athena/awsfake"
 	"github.com/flowir/flowir/internal/ingest"
+	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
 
@@ -504,5 +505,34 @@ func TestExportParquetRoundTrip(t *testing.T) {
 			}
 		}
 		t.Fatalf("the exported and re-ingested case differ (%d vs %d aggregate rows)", len(a), len(b))
+	}
+}
+
+// TestAthenaRunCtrlC: cancelling the command's context (what Ctrl-C does
+// through signal.NotifyContext in Main) stops the query on Athena and
+// reports it, with the data it scanned.
+func TestAthenaRunCtrlC(t *testing.T) {
+	awsTestEnv(t)
+	srv := awsfake.NewAthena(func(string, []string) awsfake.Answer {
+		return awsfake.Answer{Hang: true, Scanned: 20 << 20, Columns: []awsfake.Column{{Name: "n", Type: "bigint"}}}
+	})
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for srv.Calls("GetQueryExecution") < 2 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	ios, _, _, errOut := output.Test()
+	code := Run(ctx, []string{"athena", "run", "--endpoint-url", srv.URL, "--sql", "SELECT count(*) FROM big"}, ios)
+	if code != 1 || srv.Calls("StopQueryExecution") != 1 {
+		t.Fatalf("exit %d, %d StopQueryExecution calls\n%s", code, srv.Calls("StopQueryExecution"), errOut)
+	}
+	for _, want := range []string{"CANCELLED", "StopQueryExecution sent", "scanned 20971520 bytes", "estimated cost USD 0.000095"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
 	}
 }
