@@ -588,13 +588,19 @@ type InstanceNetworkInterface struct {
 	NetworkInterfaceId string `json:"NetworkInterfaceId"`
 }
 
+// InstanceState is an instance's state: {"Code": 16, "Name": "running"}.
+type InstanceState struct {
+	Code *int   `json:"Code,omitempty"`
+	Name string `json:"Name,omitempty"`
+}
+
 // Instance is one instance of `aws ec2 describe-instances`
 // .Reservations[].Instances: read for its Name tag and type.
 type Instance struct {
 	Meta              `json:"-"`
 	InstanceId        string                     `json:"InstanceId"`
 	InstanceType      string                     `json:"InstanceType,omitempty"`
-	State             *State                     `json:"State,omitempty"`
+	State             *InstanceState             `json:"State,omitempty"`
 	VpcId             string                     `json:"VpcId,omitempty"`
 	SubnetId          string                     `json:"SubnetId,omitempty"`
 	PrivateIpAddress  string                     `json:"PrivateIpAddress,omitempty"`
