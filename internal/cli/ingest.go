@@ -9,51 +9,103 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/awsapi"
 	"github.com/flowir/flowir/internal/flow"
 	"github.com/flowir/flowir/internal/ingest"
 	"github.com/flowir/flowir/internal/output"
+	"github.com/flowir/flowir/internal/source"
 	"github.com/flowir/flowir/internal/store"
 )
 
 // IngestOptions are the options of `flowir ingest`.
 type IngestOptions struct {
-	Paths     []string
-	LogFormat string
-	Workers   int
-	Progress  bool // show a progress bar on stderr
-	Quiet     bool
+	Paths        []string
+	LogFormat    string
+	Workers      int
+	Downloads    int
+	Progress     bool // show a progress bar on stderr
+	Quiet        bool
+	Accounts     []string
+	Regions      []string
+	Since, Until string
+	StreamPrefix string
+	Profile      string
+	EndpointURL  string
+	SpoolDir     string
 }
 
 func newIngestCmd(f *Factory, g *globalOptions, runF func(*IngestOptions) error) *cobra.Command {
 	opts := &IngestOptions{}
 	cmd := &cobra.Command{
-		Use:   "ingest PATH...",
-		Short: "Load flow log files and folders into the case",
-		Long: `Load VPC Flow Logs into the case: files (.log.gz, .gz, .log, plain text) and
-folders (walked recursively; .log and .gz files are read, other files are
-listed as ignored — name a file explicitly to read it whatever its name).
+		Use:   "ingest SOURCE...",
+		Short: "Load flow logs into the case: files, folders, S3, CloudWatch Logs",
+		Long: `Load VPC and Transit Gateway Flow Logs into the case. A SOURCE is:
 
-The field order of each file comes from its header line, as AWS writes it at
-the top of every S3 text file (a header repeated inside a file is recognised
-again). Lines before any header, as in CloudWatch Logs exports, are read with
---log-format, or with AWS's default (version 2) format.
+  a file        read whatever its name: text (.log, .log.gz, .gz, plain),
+                Parquet, CloudWatch Logs JSON, the playbook's JSON records
+  a folder      walked recursively; .log, .gz, .parquet, .jsonl and .ndjson
+                files are read, other files are listed as ignored
+  s3://BUCKET/PREFIX
+                every object under the prefix, or with --account, --region,
+                --since or --until only the account/region/day (or hour)
+                folders of AWS's layouts (plain, hourly, Hive-compatible)
+                that can hold the records asked for: the whole bucket is
+                never listed then
+  cwl://LOG_GROUP
+                the group's streams (one per network interface; narrow them
+                with --stream-prefix), read with FilterLogEvents
+
+What a source holds is recognised by its content, not its name. Text takes
+its field order from its header line (AWS writes one at the top of every S3
+text object; a header repeated inside is recognised again). Lines before any
+header, as in CloudWatch Logs, are read with --log-format, with the format of
+the group's flow log (cwl://, via EC2 DescribeFlowLogs), or with AWS's default
+format; headerless Transit Gateway records in AWS's default TGW format (36
+fields, tgw-... ids) are recognised by their shape. Transit Gateway records
+go to table tgwflow. Parquet as AWS delivers it (columns named with '_',
+INT32 or INT64 integers, Snappy or Gzip) is read row by row, a row counting
+as a line. CloudWatch Logs exports are read too: lines of {"message": ...},
+'aws logs filter-log-events' output, and subscription payloads (gzip JSON
+with logEvents). The playbook's "NEW logs" JSON records go to table
+vpc_flow_logs; malformed lines are skipped like Athena's ignore.malformed.json
+but counted and kept in rejects.
 
 Account, region, date and hour are taken from the S3 key layout of the path
 (AWSLogs/{account}/vpcflowlogs/{region}/YYYY/MM/DD[/HH]/, the Hive-compatible
-aws-account-id=/aws-region=/year=/... layout) or from AWS's file name.
+aws-account-id=/aws-region=/year=/... layout), from AWS's file name, or from
+a Parquet file's own partition columns.
+
+--since and --until keep the records with end >= since and start < until;
+the records they leave out are counted (out of window). --account and
+--region select by the S3 key layout (the account and region of the flow
+log's delivery folder). For cwl:// sources --region is the region of the log
+group.
 
 Every line becomes a record or a rejected line (kept with its reason in the
-rejects table); lines = records + rejects + headers for every file. Each file
-is loaded in one transaction: an interrupted ingest leaves no half file, and
-running the same command again finishes the job. A file whose content (SHA-256)
-is already in the case is skipped, whatever its name. A damaged gzip keeps the
-records read before the damage and the file is marked partial.`,
+rejects table); for every source, lines = records + rejects + headers + out
+of window. Each source is loaded in one transaction: an interrupted ingest
+leaves no half source, and running the same command again finishes the job.
+A source whose content (SHA-256) is already in the case is skipped, whatever
+its name; an S3 object already ingested (same key and ETag) is skipped
+without being downloaded; a CloudWatch Logs stream already read for the
+window is not read again. S3 objects are downloaded in parallel (--downloads)
+into memory or, when large, temporary files (--spool-dir), with throttling
+(503 SlowDown) and transient errors retried with backoff. A damaged gzip
+keeps the records read before the damage and the source is marked partial.
+
+AWS access uses the standard credential chain, --profile and --endpoint-url
+(an S3-compatible store, addressed path-style; without any credentials,
+requests to it go unsigned).`,
 		Example: `  flowir ingest ./logs/
+  flowir ingest s3://central-logs/prod/ --account 111122223333 --region us-east-1 --since 2024-05-01T10:00:00Z --until 2024-05-01T12:00:00Z
+  flowir ingest s3://logs/ --endpoint-url http://127.0.0.1:9000 --profile lab
+  flowir ingest cwl://vpc-flow-logs --region eu-west-1 --since 24h --stream-prefix eni-0abc
   flowir ingest --log-format '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id}' export.log
   flowir ingest --format json logs/ > ingest-summary.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("ingest needs at least one file or folder\nSee 'flowir ingest --help'")
+				return usagef("ingest needs at least one file, folder, s3:// or cwl:// source\nSee 'flowir ingest --help'")
 			}
 			opts.Paths = args
 			opts.Progress = f.IO.IsStderrTTY() && !opts.Quiet
@@ -63,9 +115,19 @@ records read before the damage and the file is marked partial.`,
 			return runIngest(cmd, f, g, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.LogFormat, "log-format", "", "format of lines before any header line: '${version} ${account-id} ...' (default: AWS's default format)")
-	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "files read in parallel (default: number of CPUs)")
-	cmd.Flags().BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bar")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.LogFormat, "log-format", "", "format of lines before any header line: '${version} ${account-id} ...' (default: AWS's default format, or a cwl:// group's flow log format)")
+	fl.IntVar(&opts.Workers, "workers", 0, "sources decoded and stored in parallel (default: number of CPUs)")
+	fl.IntVar(&opts.Downloads, "downloads", 0, "S3 objects or CloudWatch Logs streams downloaded in parallel (default 8)")
+	fl.StringSliceVar(&opts.Accounts, "account", nil, "only these AWS accounts (12 digits, comma-separated) of the S3 key layout")
+	fl.StringSliceVar(&opts.Regions, "region", nil, "only these regions of the S3 key layout (comma-separated); for cwl:// the log group's region")
+	fl.StringVar(&opts.Since, "since", "", "only records ending at or after this time (RFC 3339, date, Unix seconds, or a duration back from now: 24h, 7d)")
+	fl.StringVar(&opts.Until, "until", "", "only records starting before this time")
+	fl.StringVar(&opts.StreamPrefix, "stream-prefix", "", "cwl:// only: the streams whose names start with this (one stream per network interface: eni-0abc)")
+	fl.StringVar(&opts.Profile, "profile", "", "AWS shared configuration profile")
+	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "S3 (or CloudWatch Logs) endpoint: an S3-compatible store or a local server")
+	fl.StringVar(&opts.SpoolDir, "spool-dir", "", "folder for downloaded objects too large for memory (default: the system's temporary folder)")
+	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bar")
 	return cmd
 }
 
@@ -81,12 +143,44 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 			return &UsageError{fmt.Errorf("--log-format: %w", err)}
 		}
 	}
+	io := ingest.Options{Paths: opts.Paths, Format: lf, Workers: opts.Workers, Downloads: opts.Downloads,
+		StreamPrefix: opts.StreamPrefix, SpoolDir: opts.SpoolDir, Now: f.Now,
+		AWS: awsapi.Options{Profile: opts.Profile, EndpointURL: opts.EndpointURL}}
+	io.Select.Accounts, io.Select.Regions = splitList(opts.Accounts), splitList(opts.Regions)
+	now := f.Now()
+	if opts.Since != "" {
+		if io.Select.Since, err = analysis.ParseTime(opts.Since, now); err != nil {
+			return usagef("--since: %v", err)
+		}
+	}
+	if opts.Until != "" {
+		if io.Select.Until, err = analysis.ParseTime(opts.Until, now); err != nil {
+			return usagef("--until: %v", err)
+		}
+	}
+	if err := io.Select.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	cwl := false
+	for _, p := range opts.Paths {
+		cwl = cwl || source.IsCWLURL(p)
+	}
+	if cwl {
+		if len(io.Select.Regions) > 1 {
+			return usagef("--region: a cwl:// log group is in one region; give one (%s)", strings.Join(io.Select.Regions, ","))
+		}
+		if len(io.Select.Regions) == 1 {
+			io.AWS.Region = io.Select.Regions[0]
+		}
+	}
+	if opts.StreamPrefix != "" && !cwl {
+		return usagef("--stream-prefix applies to cwl:// sources only")
+	}
 	c, err := openCase(ctx, f, g, store.Options{Create: true})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	io := ingest.Options{Paths: opts.Paths, Format: lf, Workers: opts.Workers}
 	var bar *progressBar
 	if opts.Progress {
 		bar = &progressBar{w: f.IO.ErrOut, width: f.IO.TerminalWidth()}
@@ -102,9 +196,21 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 		return runErr
 	}
 	if sum.Failed > 0 {
-		return fmt.Errorf("%d of %d files failed; see above, fix the cause and run the same command again (files already loaded are skipped)", sum.Failed, sum.Files)
+		return fmt.Errorf("%d of %d sources failed; see above, fix the cause and run the same command again (sources already loaded are skipped)", sum.Failed, sum.Files)
 	}
 	return nil
+}
+
+// splitList drops blanks and surrounding spaces from a comma-separated
+// flag's values.
+func splitList(in []string) []string {
+	var out []string
+	for _, v := range in {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // printIngestSummary prints the per-file problems and the totals.
@@ -118,11 +224,11 @@ func printIngestSummary(w io.Writer, format output.Format, dir string, s *ingest
 		return enc.Encode(s)
 	case output.FormatTable:
 	default:
-		res := &output.Result{Columns: []output.Column{{Name: "path"}, {Name: "outcome"}, {Name: "source_id", Type: "BIGINT"},
-			{Name: "lines", Type: "BIGINT"}, {Name: "records", Type: "BIGINT"}, {Name: "rejects", Type: "BIGINT"},
-			{Name: "headers", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}, {Name: "error"}}}
+		res := &output.Result{Columns: []output.Column{{Name: "path"}, {Name: "origin"}, {Name: "etag"}, {Name: "outcome"}, {Name: "format"},
+			{Name: "source_id", Type: "BIGINT"}, {Name: "lines", Type: "BIGINT"}, {Name: "records", Type: "BIGINT"}, {Name: "rejects", Type: "BIGINT"},
+			{Name: "headers", Type: "BIGINT"}, {Name: "out_of_window", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}, {Name: "error"}}}
 		for _, r := range s.Results {
-			res.Rows = append(res.Rows, []any{r.Path, r.Outcome, r.SourceID, r.Lines, r.Records, r.Rejects, r.Headers, r.Bytes, r.Error})
+			res.Rows = append(res.Rows, []any{r.Path, r.Origin, r.ETag, r.Outcome, r.Format, r.SourceID, r.Lines, r.Records, r.Rejects, r.Headers, r.OutOfWindow, r.Bytes, r.Error})
 		}
 		return output.Write(w, format, res, output.Options{})
 	}
@@ -133,11 +239,31 @@ func printIngestSummary(w io.Writer, format output.Format, dir string, s *ingest
 		case ingest.Partial:
 			fmt.Fprintf(w, "PARTIAL  %s: %d records kept, %s\n", r.Path, r.Records, r.Error)
 		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(w, "NOTE     %s: %s\n", r.Path, n)
+		}
 	}
 	fmt.Fprintf(w, "case:     %s\n", dir)
-	fmt.Fprintf(w, "files:    %d (ingested %d, skipped %d already in the case, partial %d, failed %d)\n",
+	for _, l := range s.Listings {
+		fmt.Fprintf(w, "listed:   %s: %d keys under %d prefixes, %d selected, %d pruned by account/region/time", l.Location, l.Keys, len(l.Prefixes), l.Selected, l.Pruned)
+		if l.SkippedFolders > 0 {
+			fmt.Fprintf(w, ", %d hour folders not listed", l.SkippedFolders)
+		}
+		if l.Ignored > 0 {
+			fmt.Fprintf(w, ", %d not flow log objects (%s)", l.Ignored, strings.Join(firstN(l.IgnoredKeys, 3), ", "))
+		}
+		fmt.Fprintln(w)
+		for _, n := range l.Notes {
+			fmt.Fprintf(w, "note:     %s: %s\n", l.Location, n)
+		}
+	}
+	fmt.Fprintf(w, "sources:  %d (ingested %d, skipped %d already in the case, partial %d, failed %d)\n",
 		s.Files, s.Ingested, s.Skipped, s.Partial, s.Failed)
-	fmt.Fprintf(w, "lines:    %d = records %d + rejected %d + headers %d\n", s.Lines, s.Records, s.Rejects, s.Headers)
+	if s.OutOfWindow > 0 {
+		fmt.Fprintf(w, "lines:    %d = records %d + rejected %d + headers %d + out of the time window %d\n", s.Lines, s.Records, s.Rejects, s.Headers, s.OutOfWindow)
+	} else {
+		fmt.Fprintf(w, "lines:    %d = records %d + rejected %d + headers %d\n", s.Lines, s.Records, s.Rejects, s.Headers)
+	}
 	if len(s.Ignored) > 0 {
 		fmt.Fprintf(w, "ignored:  %d files in folders whose names are not flow log files (%s)\n", len(s.Ignored), strings.Join(firstN(s.Ignored, 3), ", "))
 	}
@@ -182,8 +308,12 @@ func (b *progressBar) update(p ingest.Progress) {
 	const barWidth = 24
 	filled := int(frac * barWidth)
 	bar := strings.Repeat("#", filled) + strings.Repeat(".", barWidth-filled)
-	line := fmt.Sprintf("[%s] %3.0f%% files %d/%d  records %d  %.1f MB/s  ETA %s",
-		bar, frac*100, p.FilesDone, p.FilesTotal, p.Records, rate, eta)
+	total := fmt.Sprint(p.FilesTotal)
+	if p.Listing {
+		total += "+" // still listing
+	}
+	line := fmt.Sprintf("[%s] %3.0f%% sources %d/%s  %.1f/%.1f MB  records %d  %.1f MB/s  ETA %s",
+		bar, frac*100, p.FilesDone, total, float64(p.BytesDone)/1e6, float64(p.BytesTotal)/1e6, p.Records, rate, eta)
 	if b.width > 0 && len(line) > b.width-1 {
 		line = line[:b.width-1]
 	}

@@ -1,17 +1,25 @@
 // Package ingest runs the pipeline that turns evidence into case data:
-// sources (files found by package source) -> decode (package decode) -> store
-// (package store), in parallel across files, one transaction per file.
+// sources (package source: local files, S3 objects, CloudWatch Logs
+// streams) -> decode (package decode: text, CloudWatch Logs JSON, the
+// playbook's JSON records; Parquet rows through the store's reader) -> store
+// (package store), in parallel, many sources per transaction, each source
+// atomic.
 //
-// Every file ends in exactly one of four outcomes, reported per file and in
-// the summary: ingested (complete), partial (read up to damage, records
+// Every source ends in exactly one of four outcomes, reported per source and
+// in the summary: ingested (complete), partial (read up to damage, records
 // before it kept), skipped (the same content is already in the case), failed
-// (nothing could be read). A file's records are committed together with its
-// row in `sources`, so an interrupted run leaves no half-loaded file.
+// (nothing could be read). A source's records are committed together with
+// its row in `sources`, so an interrupted run leaves no half-loaded source.
+//
+// Remote sources are fetched by a pool of downloaders ahead of the loaders,
+// each into a bounded Spool (memory up to a limit, else a temporary file),
+// and hashed before they are decoded, exactly as local files are: the
+// content decides whether a source is already in the case, and a download
+// that breaks off never reaches the case as "damaged evidence".
 package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,7 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/flowir/flowir/internal/decode"
+	"github.com/flowir/flowir/internal/awsapi"
 	"github.com/flowir/flowir/internal/flow"
 	"github.com/flowir/flowir/internal/source"
 	"github.com/flowir/flowir/internal/store"
@@ -28,19 +36,49 @@ import (
 
 // Options configures an ingest run.
 type Options struct {
+	// Paths are files, folders, s3://bucket/prefix URLs and cwl://LOG_GROUP
+	// names.
 	Paths []string
 	// Format is used for lines before any header line (CloudWatch exports
-	// have none); AWS's default format when zero.
+	// have none) and for CloudWatch Logs groups; AWS's default format when
+	// zero, or for Transit Gateway records recognised by their shape, the
+	// TGW default format (see decode.GuessHeaderless). For a cwl:// group
+	// without a Format, the group's flow log is asked (DescribeFlowLogs).
 	Format flow.Format
-	// Workers is the number of files read at once; GOMAXPROCS when 0.
+	// Workers is the number of sources decoded and stored at once;
+	// GOMAXPROCS when 0.
 	Workers int
 	// Progress, when set, is called from one goroutine about every Tick
 	// and once at the end.
 	Progress func(Progress)
 	Tick     time.Duration
+
+	// Select narrows what is read: the accounts and regions of the S3 key
+	// layout (S3 listings and local paths that keep it), and the records by
+	// time: end >= Since and start < Until. The records a window leaves out
+	// are counted per source (out_of_window) and in the summary.
+	Select source.Selection
+	// AWS configures access to S3 and CloudWatch Logs: --profile, --region
+	// (for CloudWatch Logs; an S3 bucket's region is found by asking it),
+	// --endpoint-url.
+	AWS awsapi.Options
+	// Downloads is the number of objects or streams fetched at once (8 when
+	// 0); with Workers and SpoolMemory it bounds memory.
+	Downloads int
+	// SpoolDir holds fetched objects too large for memory (the system's
+	// temporary folder when ""); SpoolMemory is that limit per object
+	// (source.DefaultSpoolMemory when 0).
+	SpoolDir    string
+	SpoolMemory int64
+	// StreamPrefix selects the streams of cwl:// groups by name prefix.
+	StreamPrefix string
+	// Now is the clock (time.Now when nil): a CloudWatch Logs stream is
+	// read up to the time it is fetched, and a later ingest reads it again
+	// from there.
+	Now func() time.Time
 }
 
-// Outcome of one file.
+// Outcome of one source.
 const (
 	Ingested = "ingested"
 	Partial  = "partial"
@@ -48,36 +86,66 @@ const (
 	Failed   = "failed"
 )
 
-// FileResult is what happened to one file.
+// FileResult is what happened to one source (a file, an S3 object, a
+// CloudWatch Logs stream).
 type FileResult struct {
-	Path     string `json:"path"`
-	Outcome  string `json:"outcome"`
+	Path    string `json:"path"`
+	Origin  string `json:"origin"`
+	ETag    string `json:"etag,omitempty"`
+	Outcome string `json:"outcome"`
+	// Format is the recognised container and content ("text+gzip",
+	// "parquet", "cwl-export", "json-records", ...).
+	Format   string `json:"format,omitempty"`
 	SourceID int64  `json:"source_id,omitempty"`
 	Lines    int64  `json:"lines"`
 	Records  int64  `json:"records"`
 	Rejects  int64  `json:"rejects"`
 	Headers  int64  `json:"headers"`
-	Bytes    int64  `json:"bytes"`
-	Error    string `json:"error,omitempty"`
-	// DuplicateOf names the earlier source with the same content, for skipped files.
-	DuplicateOf string `json:"duplicate_of,omitempty"`
+	// OutOfWindow counts the records left out by the time window: lines =
+	// records + rejects + headers + out_of_window.
+	OutOfWindow int64  `json:"out_of_window"`
+	Bytes       int64  `json:"bytes"`
+	Error       string `json:"error,omitempty"`
+	// DuplicateOf names the earlier source with the same content, for skipped ones.
+	DuplicateOf string   `json:"duplicate_of,omitempty"`
+	Notes       []string `json:"notes,omitempty"`
 }
 
 // Summary is the result of a run.
 type Summary struct {
-	Files    int          `json:"files"`
-	Ingested int          `json:"ingested"`
-	Skipped  int          `json:"skipped"`
-	Partial  int          `json:"partial"`
-	Failed   int          `json:"failed"`
-	Lines    int64        `json:"lines"`
-	Records  int64        `json:"records"`
-	Rejects  int64        `json:"rejects"`
-	Headers  int64        `json:"headers"`
-	Bytes    int64        `json:"bytes"`
-	Ignored  []string     `json:"ignored,omitempty"`
-	Seconds  float64      `json:"seconds"`
-	Results  []FileResult `json:"results"`
+	Files       int          `json:"files"` // sources found: files, S3 objects, CloudWatch Logs streams
+	Ingested    int          `json:"ingested"`
+	Skipped     int          `json:"skipped"`
+	Partial     int          `json:"partial"`
+	Failed      int          `json:"failed"`
+	Lines       int64        `json:"lines"`
+	Records     int64        `json:"records"`
+	Rejects     int64        `json:"rejects"`
+	Headers     int64        `json:"headers"`
+	OutOfWindow int64        `json:"out_of_window"`
+	Bytes       int64        `json:"bytes"`
+	Ignored     []string     `json:"ignored,omitempty"`
+	Listings    []Listing    `json:"listings,omitempty"`
+	Seconds     float64      `json:"seconds"`
+	Results     []FileResult `json:"results"`
+}
+
+// Listing is what one S3 location or CloudWatch Logs group listing did.
+type Listing struct {
+	Location string `json:"location"`
+	// Prefixes are the S3 prefixes listed ("|/" marks a one-level
+	// listing), or the log group's stream prefix.
+	Prefixes []string `json:"prefixes,omitempty"`
+	Keys     int      `json:"keys_listed"`
+	Selected int      `json:"selected"`
+	// Pruned counts the listed objects (or whole account folders) outside
+	// the accounts, regions or time window asked for; SkippedFolders the
+	// hour folders never listed for that reason.
+	Pruned         int      `json:"pruned"`
+	SkippedFolders int      `json:"skipped_folders,omitempty"`
+	Ignored        int      `json:"ignored"`
+	IgnoredKeys    []string `json:"ignored_keys,omitempty"`
+	Notes          []string `json:"notes,omitempty"`
 }
 
 // Progress is a snapshot of a running ingest.
@@ -86,65 +154,145 @@ type Progress struct {
 	BytesDone, BytesTotal int64
 	Records               int64
 	Elapsed               time.Duration
-	Done                  bool
+	// Listing is true while sources are still being found (the totals
+	// grow).
+	Listing bool
+	Done    bool
 }
 
-// Run ingests every file under opts.Paths into c.
+// input is one source to ingest, as a finder produced it.
+type input struct {
+	res    *FileResult
+	path   string // sources.path: a file path, s3://bucket/key, cwl://group/stream
+	origin string // file, s3, cwl
+	etag   string
+	size   int64 // -1 when unknown
+	part   source.Partition
+	// fetch downloads a remote source (w is the window to fetch, for
+	// streams); nil for local files.
+	fetch func(ctx context.Context, sp source.Spooler, w window) (*source.Spool, error)
+	// stream marks a CloudWatch Logs stream, whose identity is its path.
+	stream bool
+	win    window
+	// format reads lines before any header; guess lets a Transit Gateway
+	// shape replace it (the user gave no format).
+	format flow.Format
+	guess  bool
+}
+
+// prepared is an input ready to load: fetched (remote) and decided.
+type prepared struct {
+	in    *input
+	spool *source.Spool
+	err   error     // the fetch failed
+	skip  *decision // skipped before fetching
+	// stream is the decision taken for a stream before fetching it.
+	stream *decision
+}
+
+// Run ingests every source under opts.Paths into c.
 func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
-	files, ignored, err := source.Walk(opts.Paths)
-	if err != nil {
+	if err := opts.Select.Validate(); err != nil {
 		return nil, err
 	}
-	if len(opts.Format.Cols) == 0 {
-		opts.Format = flow.DefaultFormat()
+	r := &runner{c: c, opts: opts, claimed: map[string]claim{}, formatGiven: len(opts.Format.Cols) > 0}
+	if !r.formatGiven {
+		r.opts.Format = flow.DefaultFormat()
+	}
+	if r.opts.Now == nil {
+		r.opts.Now = time.Now
 	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	var total int64
-	for _, f := range files {
-		total += f.Size
+	downloads := opts.Downloads
+	if downloads <= 0 {
+		downloads = 8
 	}
-	start := time.Now()
-	known, byPath, err := c.Known(ctx)
+	r.spooler = source.Spooler{Dir: opts.SpoolDir, MemLimit: opts.SpoolMemory}
+
+	// Find the sources. Local paths are walked and remote locations
+	// connected to first, so that a typo, a missing bucket or denied access
+	// stops the run before anything is read.
+	finders, ignored, err := r.finders(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{c: c, opts: opts, claimed: map[string]claim{}, byPath: byPath}
-	for sum, p := range known {
-		r.claimed[sum] = claim{path: p.Path, id: p.ID}
+	ks, err := c.KnownSources(ctx)
+	if err != nil {
+		return nil, err
 	}
-	results := make([]FileResult, len(files))
+	r.known = newKnown(ks)
 
-	stop := r.startProgress(len(files), total, start)
-	jobs := make(chan int)
+	start := time.Now()
+	stop := r.startProgress(start)
+	inputs := make(chan *input)
+	ready := make(chan *prepared)
+	var findErr error
+	go func() {
+		defer close(inputs)
+		for _, f := range finders {
+			if err := f(ctx, func(in *input) bool {
+				r.add(in)
+				select {
+				case inputs <- in:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			}); err != nil {
+				findErr = err
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	}()
+	var pwg sync.WaitGroup
+	for range downloads {
+		pwg.Add(1)
+		go func() {
+			defer pwg.Done()
+			for in := range inputs {
+				p := r.prepare(ctx, in)
+				if p == nil {
+					continue // cancelled
+				}
+				select {
+				case ready <- p:
+				case <-ctx.Done():
+					if p.spool != nil {
+						p.spool.Close()
+					}
+				}
+			}
+		}()
+	}
+	go func() { pwg.Wait(); close(ready) }()
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.worker(ctx, jobs, files, results)
+			r.worker(ctx, ready)
 		}()
 	}
-feed:
-	for i := range files {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
 	wg.Wait()
+	r.listing.Store(false)
 	stop()
 
-	s := &Summary{Files: len(files), Ignored: ignored, Seconds: time.Since(start).Seconds()}
-	for _, fr := range results {
+	s := &Summary{Ignored: ignored, Seconds: time.Since(start).Seconds(), Listings: r.listings}
+	r.mu.Lock()
+	all := r.results
+	r.mu.Unlock()
+	s.Files = len(all)
+	for _, fr := range all {
 		if fr.Outcome == "" { // never started: cancelled
 			continue
 		}
-		s.Results = append(s.Results, fr)
+		s.Results = append(s.Results, *fr)
 		switch fr.Outcome {
 		case Ingested:
 			s.Ingested++
@@ -160,27 +308,54 @@ feed:
 			s.Records += fr.Records
 			s.Rejects += fr.Rejects
 			s.Headers += fr.Headers
+			s.OutOfWindow += fr.OutOfWindow
 		}
 		s.Bytes += fr.Bytes
 	}
 	if err := ctx.Err(); err != nil {
-		return s, fmt.Errorf("ingest interrupted after %d of %d files; files not committed are not in the case, run the same command again to finish: %w", len(s.Results), len(files), err)
+		return s, fmt.Errorf("ingest interrupted after %d of %d sources; sources not committed are not in the case, run the same command again to finish: %w", len(s.Results), s.Files, err)
+	}
+	if findErr != nil {
+		return s, fmt.Errorf("%w; the %d sources found before that were ingested (run the same command again once the cause is fixed: what is in the case is skipped)", findErr, len(s.Results))
 	}
 	return s, nil
 }
 
 type runner struct {
-	c         *store.Case
-	opts      Options
-	mu        sync.Mutex
-	claimed   map[string]claim         // sha256 -> where that content is: in the case, or earlier in this run
-	byPath    map[string][]store.Prior // earlier partial or failed ingests, by path
-	filesDone atomic.Int64
-	bytesDone atomic.Int64
-	records   atomic.Int64
+	c           *store.Case
+	opts        Options
+	formatGiven bool
+	spooler     source.Spooler
+	known       *known
+
+	mu       sync.Mutex
+	claimed  map[string]claim // sha256 -> the source of this run that claimed that content
+	results  []*FileResult
+	listings []Listing
+
+	filesDone  atomic.Int64
+	filesTotal atomic.Int64
+	bytesDone  atomic.Int64
+	bytesTotal atomic.Int64
+	records    atomic.Int64
+	listing    atomic.Bool
 }
 
-func (r *runner) startProgress(files int, total int64, start time.Time) (stop func()) {
+// add registers an input found by a finder.
+func (r *runner) add(in *input) {
+	in.res = &FileResult{Path: in.path, Origin: in.origin, ETag: in.etag}
+	if in.size > 0 {
+		in.res.Bytes = in.size
+		r.bytesTotal.Add(in.size)
+	}
+	r.filesTotal.Add(1)
+	r.mu.Lock()
+	r.results = append(r.results, in.res)
+	r.mu.Unlock()
+}
+
+func (r *runner) startProgress(start time.Time) (stop func()) {
+	r.listing.Store(true)
 	if r.opts.Progress == nil {
 		return func() {}
 	}
@@ -189,8 +364,8 @@ func (r *runner) startProgress(files int, total int64, start time.Time) (stop fu
 		tick = 200 * time.Millisecond
 	}
 	snap := func(done bool) Progress {
-		return Progress{FilesDone: int(r.filesDone.Load()), FilesTotal: files, BytesDone: r.bytesDone.Load(),
-			BytesTotal: total, Records: r.records.Load(), Elapsed: time.Since(start), Done: done}
+		return Progress{FilesDone: int(r.filesDone.Load()), FilesTotal: int(r.filesTotal.Load()), BytesDone: r.bytesDone.Load(),
+			BytesTotal: r.bytesTotal.Load(), Records: r.records.Load(), Elapsed: time.Since(start), Listing: r.listing.Load(), Done: done}
 	}
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
@@ -239,48 +414,111 @@ const (
 	batchAge     = 10 * time.Second
 )
 
-// worker ingests the files sent on jobs, grouping them in batches. The
-// outcome of a file in a batch is final only when the batch commits; if the
-// commit fails, every file of the batch failed, and none of them is in the
-// case.
-func (r *runner) worker(ctx context.Context, jobs <-chan int, files []source.File, results []FileResult) {
+// prepare fetches a remote input, unless what is asked of it is already in
+// the case (an S3 object by key and ETag, a CloudWatch Logs stream by path
+// and window). It returns nil when the context was cancelled.
+func (r *runner) prepare(ctx context.Context, in *input) *prepared {
+	p := &prepared{in: in}
+	if in.fetch == nil {
+		return p
+	}
+	r.mu.Lock()
+	var d decision
+	var skip bool
+	fetchWin := in.win
+	if in.stream {
+		d = r.decideStream(in.path, in.win)
+		skip, fetchWin, p.stream = d.skip, d.win, &d
+	} else {
+		d, skip = r.decideETag(in.path, in.etag, in.win)
+	}
+	r.mu.Unlock()
+	if skip {
+		p.skip = &d
+		return p
+	}
+	sp := r.spooler
+	if in.size > 0 {
+		sp.OnWrite = func(n int) { r.bytesDone.Add(int64(n)) }
+	} else {
+		sp.OnWrite = func(n int) { r.bytesDone.Add(int64(n)); r.bytesTotal.Add(int64(n)) }
+	}
+	p.spool, p.err = in.fetch(ctx, sp, fetchWin)
+	if ctx.Err() != nil {
+		if p.spool != nil {
+			p.spool.Close()
+		}
+		return nil
+	}
+	return p
+}
+
+// worker loads prepared sources, grouping them in batches. The outcome of a
+// source in a batch is final only when the batch commits; if the commit
+// fails, every source of the batch failed, and none of them is in the case.
+// A batch left open while the downloads lag behind is committed when it
+// reaches its age.
+func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 	var b *store.Batch
-	var inBatch []int
+	var inBatch []*FileResult
 	commit := func() {
 		if b == nil {
 			return
 		}
 		if err := b.Commit(); err != nil {
-			for _, i := range inBatch {
-				results[i] = FileResult{Path: results[i].Path, Outcome: Failed, Bytes: results[i].Bytes,
+			for _, res := range inBatch {
+				*res = FileResult{Path: res.Path, Origin: res.Origin, ETag: res.ETag, Outcome: Failed, Bytes: res.Bytes,
 					Error: "not stored: the transaction holding it failed (" + err.Error() + "); run the ingest again"}
 			}
 		}
 		b, inBatch = nil, inBatch[:0]
 	}
-	for i := range jobs {
+	timer := time.NewTimer(batchAge)
+	defer timer.Stop()
+	for {
+		var p *prepared
+		var ok bool
+		select {
+		case p, ok = <-ready:
+		case <-timer.C:
+			if b != nil && ctx.Err() == nil {
+				commit()
+			}
+			timer.Reset(batchAge)
+			continue
+		}
+		if !ok {
+			break
+		}
 		if b == nil {
 			var err error
 			if b, err = r.c.BeginBatch(ctx); err != nil {
-				results[i] = FileResult{Path: files[i].Path, Outcome: Failed, Bytes: files[i].Size, Error: err.Error()}
+				*p.in.res = FileResult{Path: p.in.path, Origin: p.in.origin, ETag: p.in.etag, Outcome: Failed, Bytes: p.in.res.Bytes, Error: err.Error()}
 				r.filesDone.Add(1)
+				if p.spool != nil {
+					p.spool.Close()
+				}
 				continue
 			}
+			timer.Reset(batchAge)
 		}
-		res, used := r.file(ctx, b, files[i])
-		results[i] = res
-		// Progress counts files read; their outcome is final at commit.
+		used := r.source(ctx, b, p)
+		if p.spool != nil {
+			p.spool.Close()
+		}
+		// Progress counts sources read; their outcome is final at commit.
 		r.filesDone.Add(1)
+		res := p.in.res
 		if used {
-			inBatch = append(inBatch, i)
+			inBatch = append(inBatch, res)
 		}
 		if res.Outcome == Failed && used {
 			// A store error: the batch's transaction is gone.
 			b.Abort()
-			for _, j := range inBatch {
-				if j != i {
-					results[j] = FileResult{Path: results[j].Path, Outcome: Failed, Bytes: results[j].Bytes,
-						Error: "not stored: the transaction holding it was aborted by an error on " + files[i].Path + "; run the ingest again"}
+			for _, o := range inBatch {
+				if o != res {
+					*o = FileResult{Path: o.Path, Origin: o.Origin, ETag: o.ETag, Outcome: Failed, Bytes: o.Bytes,
+						Error: "not stored: the transaction holding it was aborted by an error on " + res.Path + "; run the ingest again"}
 				}
 			}
 			b, inBatch = nil, inBatch[:0]
@@ -292,133 +530,133 @@ func (r *runner) worker(ctx context.Context, jobs <-chan int, files []source.Fil
 	}
 	if ctx.Err() != nil && b != nil {
 		b.Abort()
-		for _, j := range inBatch {
-			results[j] = FileResult{}
+		for _, res := range inBatch {
+			*res = FileResult{Path: res.Path}
 		}
 		return
 	}
 	commit()
 }
 
-// file reads one file into batch b. used reports whether the file's data went
-// into the batch (so that the batch's fate is the file's).
-func (r *runner) file(ctx context.Context, b *store.Batch, f source.File) (res FileResult, used bool) {
-	res = FileResult{Path: f.Path, Bytes: f.Size}
-	part := source.ParseKey(f.Path)
-	src := store.Source{Path: f.Path, Origin: "file", Size: f.Size,
-		Account: part.Account, Region: part.Region, Date: part.Date, Hour: part.Hour}
-	fail := func(err error) FileResult {
+// source loads one prepared source into batch b and sets its result. used
+// reports whether the source's data went into the batch (so that the
+// batch's fate is the source's).
+func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used bool) {
+	in := p.in
+	res := in.res
+	src := store.Source{Path: in.path, Origin: in.origin, ETag: in.etag, Size: in.size,
+		Account: in.part.Account, Region: in.part.Region, Date: in.part.Date, Hour: in.part.Hour}
+	if src.Size < 0 {
+		src.Size = 0
+	}
+	fail := func(err error, record bool) bool {
 		res.Outcome, res.Error = Failed, err.Error()
 		if src.SHA256 != "" {
 			// Not in the case: a copy of the same content later in the run
 			// may still be ingested.
 			r.mu.Lock()
-			if r.claimed[src.SHA256].path == f.Path {
+			if r.claimed[src.SHA256].path == in.path {
 				delete(r.claimed, src.SHA256)
 			}
 			r.mu.Unlock()
+		}
+		if record && (src.SHA256 != "" || in.origin != "file") {
 			if rerr := r.c.RecordFailure(ctx, src, res.Error); rerr != nil {
 				res.Error += " (and recording the failure failed: " + rerr.Error() + ")"
 			}
 		}
-		return res
+		return false
 	}
-	sum, err := source.HashFile(f.Path)
-	if err != nil {
-		r.bytesDone.Add(f.Size)
-		return fail(err), false
+	skipped := func(d decision) bool {
+		res.Outcome, res.DuplicateOf, res.SourceID = Skipped, d.dupPath, d.dupID
+		return false
 	}
-	src.SHA256 = sum
-	// Content already in the case, or claimed by another file of this run?
-	r.mu.Lock()
-	if other, ok := r.claimed[sum]; ok {
-		r.mu.Unlock()
-		res.Outcome, res.DuplicateOf, res.SourceID = Skipped, other.path, other.id
-		r.bytesDone.Add(f.Size)
-		return res, false
+	if p.skip != nil {
+		r.bytesDone.Add(max(in.size, 0))
+		return skipped(*p.skip)
 	}
-	r.claimed[sum] = claim{path: f.Path}
-	r.mu.Unlock()
+	if p.err != nil {
+		return fail(p.err, true)
+	}
 
-	fh, err := os.Open(f.Path)
+	// The bytes as stored: the local file, or the spool of a remote one.
+	var open func() (io.ReadCloser, error)
+	var file func() (string, error)
+	counted := false
+	if p.spool != nil {
+		src.SHA256, src.Size = p.spool.SHA256, p.spool.Size
+		res.Bytes = p.spool.Size
+		open = p.spool.Open
+		file = func() (string, error) { return p.spool.File(r.opts.SpoolDir) }
+	} else {
+		sum, err := source.HashFile(in.path)
+		if err != nil {
+			r.bytesDone.Add(in.size)
+			return fail(err, false)
+		}
+		src.SHA256 = sum
+		open = func() (io.ReadCloser, error) { return os.Open(in.path) }
+		file = func() (string, error) { return in.path, nil }
+		counted = true
+	}
+
+	var d decision
+	if p.stream != nil {
+		d = *p.stream
+	} else {
+		r.mu.Lock()
+		d = r.decideContent(in.path, src.SHA256, in.win)
+		r.mu.Unlock()
+	}
+	if d.skip {
+		if counted {
+			r.bytesDone.Add(in.size)
+		}
+		return skipped(d)
+	}
+	src.Replaces = d.replaces
+	src.Since, src.Until = d.win.since, d.win.until
+
+	c, err := r.openContent(ctx, in.path, open, file, counted, in.format, in.guess)
 	if err != nil {
-		r.bytesDone.Add(f.Size)
-		return fail(err), false
+		if counted {
+			r.bytesDone.Add(in.size)
+		}
+		return fail(err, true)
 	}
-	in, err := source.Open(f.Path, countingReader{fh, &r.bytesDone})
-	if err != nil {
-		r.bytesDone.Add(f.Size)
-		return fail(err), false
-	}
-	defer in.Close()
-	src.Format = "text"
-	if in.Container == source.Gzip {
-		src.Format = "text+gzip"
-	}
-	for _, p := range r.byPath[f.Path] {
-		if p.SHA256 != src.SHA256 {
-			src.Replaces = append(src.Replaces, p)
+	defer c.Close()
+	src.Format = c.format
+	res.Format = c.format
+	c.partitions(&src)
+	if in.stream {
+		if err := r.checkRetention(ctx, in, p.spool, d); err != nil {
+			return fail(err, true)
 		}
 	}
 	w, err := b.BeginSource(src)
 	if err != nil {
-		return fail(err), true
+		fail(err, false)
+		return true
 	}
-	st, readErr, storeErr := r.load(ctx, in, w)
-	res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers = w.ID(), st.Lines, st.Records, st.Rejects, st.Headers
+	st, notes, readErr, storeErr := r.load(ctx, c, w, d.win)
+	res.Notes = notes
+	res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers, res.OutOfWindow = w.ID(), st.Lines, st.Records, st.Rejects, st.Headers, st.OutOfWindow
 	if storeErr != nil {
 		res.SourceID = 0
-		return fail(storeErr), true
+		fail(storeErr, false)
+		return true
 	}
 	st.Status = store.StatusComplete
 	res.Outcome = Ingested
 	if readErr != nil {
 		st.Error = fmt.Sprintf("after line %d: %v", st.Lines, readErr)
 		if st.Lines == 0 {
-			// Nothing was read: the file failed. Its (empty) rows need no undo.
+			// Nothing was read: the source failed. Its (empty) rows need no undo.
 			res.SourceID = 0
-			return fail(fmt.Errorf("%s: %w", f.Path, readErr)), false
+			return fail(fmt.Errorf("%s: %w", in.path, readErr), true)
 		}
 		st.Status, res.Outcome, res.Error = store.StatusPartial, Partial, st.Error
 	}
 	w.Finish(st)
-	return res, true
-}
-
-// load reads every line of in into w. readErr is damage in the input (the
-// file is then partial); storeErr is a failure to store (nothing is kept).
-func (r *runner) load(ctx context.Context, in io.Reader, w *store.SourceWriter) (st store.Stats, readErr, storeErr error) {
-	tr := decode.NewTextReader(in, r.opts.Format)
-	var n int64
-	for {
-		it, err := tr.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				readErr = err
-			}
-			break
-		}
-		switch it.Kind {
-		case decode.ItemRecord:
-			storeErr = w.AddRecord(it.Record, it.Line, it.TGW, it.Mask)
-			n++
-		case decode.ItemReject:
-			storeErr = w.AddReject(it.Line, it.Err.Reason, it.Err.Error(), it.Raw)
-		}
-		if storeErr != nil {
-			break
-		}
-		if n == 4096 {
-			r.records.Add(n)
-			n = 0
-			if ctx.Err() != nil {
-				storeErr = ctx.Err()
-				break
-			}
-		}
-	}
-	r.records.Add(n)
-	st.Lines, st.Records, st.Rejects, st.Headers = tr.Lines, tr.Records, tr.Rejects, tr.Headers
-	st.LogFormat = tr.Format().String()
-	return st, readErr, storeErr
+	return true
 }

@@ -87,12 +87,14 @@ func Walk(paths []string) (files []File, ignored []string, err error) {
 }
 
 // LooksLikeLog reports whether a file name found in a folder is one flowir
-// reads: AWS's `.log.gz` deliveries and other `.gz` and `.log` files. Other
-// files in a folder (notes, IOC lists, `.txt` exports) are passed over and
-// listed as ignored; name such a file on the command line to read it.
+// reads: AWS's `.log.gz` deliveries and other `.gz` and `.log` files, Parquet
+// (`.log.parquet`, `.parquet`) and JSON lines (`.jsonl`, `.ndjson`). Other
+// files in a folder (notes, IOC lists, `.txt` exports, `.json` documents)
+// are passed over and listed as ignored; name such a file on the command
+// line to read it.
 func LooksLikeLog(name string) bool {
 	n := strings.ToLower(name)
-	for _, ext := range []string{".log", ".gz"} {
+	for _, ext := range []string{".log", ".gz", ".parquet", ".jsonl", ".ndjson"} {
 		if strings.HasSuffix(n, ext) {
 			return true
 		}

@@ -22,6 +22,8 @@ const DefaultSpoolMemory = 8 << 20
 type Spooler struct {
 	Dir      string
 	MemLimit int64
+	// OnWrite, when set, is told of every write (for progress).
+	OnWrite func(n int)
 }
 
 // Spool holds the bytes of a fetched object (an S3 object, a CloudWatch Logs
@@ -98,6 +100,9 @@ func (w *SpoolWriter) Write(p []byte) (int, error) {
 	}
 	w.h.Write(p)
 	w.n += int64(len(p))
+	if w.sp.OnWrite != nil {
+		w.sp.OnWrite(len(p))
+	}
 	return len(p), nil
 }
 

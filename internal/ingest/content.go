@@ -1,0 +1,325 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/flowir/flowir/internal/decode"
+	"github.com/flowir/flowir/internal/flow"
+	"github.com/flowir/flowir/internal/source"
+	"github.com/flowir/flowir/internal/store"
+)
+
+// content is a source's bytes, opened and recognised, ready to be loaded:
+// flow log text, CloudWatch Logs JSON, the playbook's JSON records, or
+// Parquet. Every kind is recognised by content, not by name.
+type content struct {
+	kind    decode.JSONKind // NotJSON for text and Parquet
+	parquet *store.ParquetReader
+	text    *decode.TextReader
+	cwl     *decode.CWLReader
+	records *decode.JSONRecordReader
+	format  string // sources.format: container and kind, e.g. "text+gzip"
+	closers []io.Closer
+}
+
+func (c *content) Close() {
+	if c.parquet != nil {
+		c.parquet.Close()
+	}
+	for i := len(c.closers) - 1; i >= 0; i-- {
+		c.closers[i].Close()
+	}
+}
+
+// errUnknownJSON marks JSON content of no kind flowir reads.
+var errUnknownJSON = errors.New("JSON content of no kind flowir reads")
+
+// openContent opens a source's bytes and recognises what they hold. open
+// returns the bytes as stored; file returns a local file holding them (for
+// Parquet, which needs random access). counted, when set, counts the bytes
+// read for progress.
+func (r *runner) openContent(ctx context.Context, name string, open func() (io.ReadCloser, error), file func() (string, error), counted bool, format flow.Format, guess bool) (*content, error) {
+	rc, err := open()
+	if err != nil {
+		return nil, err
+	}
+	if counted {
+		rc = countingReader{rc, &r.bytesDone}
+	}
+	br := bufio.NewReaderSize(rc, 64<<10)
+	if head, _ := br.Peek(4); bytes.Equal(head, []byte("PAR1")) {
+		rc.Close()
+		path, err := file()
+		if err != nil {
+			return nil, err
+		}
+		pr, err := r.c.OpenParquet(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		return &content{parquet: pr, format: "parquet"}, nil
+	}
+	o, err := source.Open(name, readCloser{br, rc})
+	if err != nil {
+		return nil, err
+	}
+	c := &content{closers: []io.Closer{o}, format: "text"}
+	if o.Container == source.Gzip {
+		c.format = "text+gzip"
+	}
+	// Look at the decompressed start. A read error there (a gzip damaged
+	// early) is kept and returned again after the bytes read before it,
+	// as a damaged file's reader returns it.
+	dr := bufio.NewReaderSize(o, decode.SniffHead)
+	head, perr := dr.Peek(decode.SniffHead)
+	var stream io.Reader = dr
+	if perr != nil && perr != io.EOF && !errors.Is(perr, bufio.ErrBufferFull) {
+		stream = io.MultiReader(bytes.NewReader(append([]byte(nil), head...)), errReader{perr})
+	}
+	c.kind = decode.SniffJSON(head)
+	switch c.kind {
+	case decode.NotJSON:
+		if guess {
+			if f, ok := guessText(head); ok {
+				format = f
+			}
+		}
+		c.text = decode.NewTextReader(stream, format)
+		return c, nil
+	case decode.JSONRecords:
+		c.records = decode.NewJSONRecordReader(stream)
+	case decode.CWLMessages, decode.CWLExport, decode.CWLSubscription:
+		c.cwl = decode.NewCWLReader(stream, c.kind, format, guess)
+	default:
+		c.Close()
+		return nil, fmt.Errorf("%s: %w: it is neither flow log text, nor CloudWatch Logs JSON (lines of {\"message\": ...}, aws logs filter-log-events output, subscription payloads), nor the playbook's JSON records", name, errUnknownJSON)
+	}
+	if o.Container == source.Gzip {
+		c.format = c.kind.String() + "+gzip"
+	} else {
+		c.format = c.kind.String()
+	}
+	return c, nil
+}
+
+// guessText looks at the first non-blank line of headerless text for the
+// shape of a Transit Gateway record in AWS's default TGW format (see
+// decode.GuessHeaderless): without a header or --log-format, such input
+// would otherwise be read with the default VPC format and rejected line by
+// line.
+func guessText(head []byte) (flow.Format, bool) {
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		line = bytes.TrimSpace(bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")))
+		if len(line) == 0 {
+			continue
+		}
+		if flow.LooksLikeHeader(line) {
+			if _, ok := flow.HeaderFormat(line); ok {
+				return flow.Format{}, false
+			}
+		}
+		return decode.GuessHeaderless(line)
+	}
+	return flow.Format{}, false
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// partitions applies what the content says about the source's partitions
+// (a Parquet file's own partition columns) over what the path says.
+func (c *content) partitions(src *store.Source) {
+	if c.parquet == nil {
+		return
+	}
+	for i, v := range c.parquet.Partition {
+		if v == "" {
+			continue
+		}
+		switch i {
+		case 0:
+			src.Account = v
+		case 1:
+			src.Region = v
+		case 2:
+			src.Date = v
+		case 3:
+			src.Hour = v
+		}
+	}
+}
+
+// itemReader is what the text, CloudWatch Logs and Parquet readers share.
+type itemReader interface {
+	Next() (decode.Item, error)
+}
+
+// load reads every line (event, row) into w, keeping the records of win.
+// readErr is damage in the input (the source is then partial); storeErr a
+// failure to store (nothing of the source is kept). notes says what the
+// caller should know (a window not applied, ...).
+func (r *runner) load(ctx context.Context, c *content, w *store.SourceWriter, win window) (st store.Stats, notes []string, readErr, storeErr error) {
+	if c.records != nil {
+		st, readErr, storeErr = r.loadJSON(ctx, c.records, w)
+		if win.bounded() {
+			notes = append(notes, "the time window does not apply to the playbook's JSON records (their times are text); every record was loaded")
+		}
+		return st, notes, readErr, storeErr
+	}
+	var it itemReader
+	switch {
+	case c.text != nil:
+		it = c.text
+	case c.cwl != nil:
+		it = c.cwl
+	default:
+		f := c.parquet.Format()
+		it = &parquetItems{p: c.parquet, dec: decode.NewTextDecoder(f), format: f, tgw: f.IsTGW(), mask: f.Mask()}
+	}
+	k := win.keeper()
+	var n, out int64
+	for {
+		item, err := it.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+			}
+			break
+		}
+		switch item.Kind {
+		case decode.ItemRecord:
+			if !k.all() && !k.keep(item.Record) {
+				out++
+				continue
+			}
+			storeErr = w.AddRecord(item.Record, item.Line, item.TGW, item.Mask)
+			n++
+		case decode.ItemReject:
+			storeErr = w.AddReject(item.Line, item.Err.Reason, item.Err.Error(), item.Raw)
+		}
+		if storeErr != nil {
+			break
+		}
+		if n == 4096 {
+			r.records.Add(n)
+			n = 0
+			if ctx.Err() != nil {
+				storeErr = ctx.Err()
+				break
+			}
+		}
+	}
+	r.records.Add(n)
+	switch {
+	case c.text != nil:
+		t := c.text
+		st.Lines, st.Records, st.Rejects, st.Headers = t.Lines, t.Records, t.Rejects, t.Headers
+		st.LogFormat = t.Format().String()
+	case c.cwl != nil:
+		t := c.cwl
+		st.Lines, st.Records, st.Rejects, st.Headers = t.Lines, t.Records, t.Rejects, t.Headers
+		st.LogFormat = t.Format().String()
+	default:
+		p := it.(*parquetItems)
+		st.Lines, st.Records, st.Rejects = p.lines, p.records, p.rejects
+		st.LogFormat = p.format.String()
+		if c.parquet.PartitionNote != "" {
+			notes = append(notes, c.parquet.PartitionNote)
+		}
+	}
+	st.Records -= out
+	st.OutOfWindow = out
+	return st, notes, readErr, storeErr
+}
+
+// loadJSON stores the playbook's JSON records.
+func (r *runner) loadJSON(ctx context.Context, jr *decode.JSONRecordReader, w *store.SourceWriter) (st store.Stats, readErr, storeErr error) {
+	jw, err := w.JSONRecords()
+	if err != nil {
+		return st, nil, err
+	}
+	var n int64
+	for {
+		it, err := jr.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+			}
+			break
+		}
+		if it.Kind == decode.ItemRecord {
+			storeErr = jw.Add(it.Line, it.Values, it.Extra)
+			n++
+		} else {
+			storeErr = w.AddReject(it.Line, it.Err.Reason, it.Err.Error(), it.Raw)
+		}
+		if storeErr != nil {
+			break
+		}
+		if n == 4096 {
+			r.records.Add(n)
+			n = 0
+			if ctx.Err() != nil {
+				storeErr = ctx.Err()
+				break
+			}
+		}
+	}
+	r.records.Add(n)
+	if err := jw.Close(); err != nil && storeErr == nil {
+		storeErr = err
+	}
+	st.Lines, st.Records, st.Rejects = jr.Lines, jr.Records, jr.Rejects
+	st.LogFormat = "playbook JSON records"
+	return st, readErr, storeErr
+}
+
+// parquetItems turns Parquet rows into items: each row rendered as a line
+// and decoded like text, so that rows are validated and rejected exactly as
+// lines are.
+type parquetItems struct {
+	p                       *store.ParquetReader
+	dec                     *decode.TextDecoder
+	format                  flow.Format
+	tgw                     bool
+	mask                    uint64
+	row                     store.ParquetRow
+	rec                     flow.Record
+	lines, records, rejects int64
+}
+
+func (p *parquetItems) Next() (decode.Item, error) {
+	if err := p.p.Next(&p.row); err != nil {
+		return decode.Item{}, err
+	}
+	p.lines++
+	it := decode.Item{Line: p.lines, Format: &p.format, TGW: p.tgw, Mask: p.mask, Raw: p.row.Line}
+	if len(it.Raw) > decode.RawLimit {
+		it.Raw = it.Raw[:decode.RawLimit]
+	}
+	if p.row.BadColumn != "" {
+		p.rejects++
+		it.Kind = decode.ItemReject
+		it.Err = &decode.LineError{Reason: decode.ReasonBadValue, Detail: fmt.Sprintf("column %s holds %s, which no flow log field can hold (the row is shown with its values separated by spaces)", p.row.BadColumn, p.row.BadDetail)}
+		return it, nil
+	}
+	if err := p.dec.Decode(p.row.Line, &p.rec); err != nil {
+		p.rejects++
+		it.Kind, it.Err = decode.ItemReject, err.(*decode.LineError)
+		return it, nil
+	}
+	p.records++
+	it.Kind, it.Record = decode.ItemRecord, &p.rec
+	return it, nil
+}

@@ -1,0 +1,258 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/flowir/flowir/internal/flow"
+)
+
+// ParquetReader reads the rows of an AWS flow log Parquet file (reference
+// §3.1: one column per field, named with '_' for '-', INT32 or INT64
+// integers, strings; Snappy or Gzip, which DuckDB's reader handles alike).
+// Each row is handed over as the text line AWS would have written for it
+// in Format's order (NULL as "-"), so that rows go through the same decoder,
+// with the same validation and rejects, as text lines: a row is a line, and
+// lines = records + rejects holds for Parquet too.
+//
+// Columns that are not flow log fields are kept as unknown fields (they end
+// in extra_fields), except the partition columns of Hive-style writers
+// (aws-account-id, aws-region, year/month/day, hour, and flowir's own
+// account_partition, ...): those give the source's partition values when
+// every row agrees (see Partition).
+type ParquetReader struct {
+	Path   string
+	format flow.Format
+	// Partition holds the values the file's own partition columns give
+	// ("" where the file has none, or its rows disagree: PartitionNote
+	// says so); the path's values apply where they are "".
+	Partition     [4]string // account, region, date (YYYY/MM/DD), hour
+	PartitionNote string
+	ncols         int
+	names         []string
+	rows          *sql.Rows
+	cell          sql.NullString
+	Rows          int64
+}
+
+// ParquetRow is one row: Line is the rendered text line (valid until the
+// next call), or, when a value cannot be rendered as a flow log token (an
+// empty string, or one holding whitespace or control characters), BadColumn
+// names the column and Line shows the row with the value as read.
+type ParquetRow struct {
+	Line      []byte
+	BadColumn string
+	BadDetail string
+}
+
+// partitionColumns maps the (normalised) names of partition columns to the
+// partition they give: 0 account, 1 region, 2 date, 3 hour; 4 is the
+// service, 5/6/7 year/month/day.
+var partitionColumns = map[string]int{
+	"aws-account-id": 0, "account-partition": 0,
+	"aws-region": 1, "region-partition": 1,
+	"date-partition": 2,
+	"hour": 3, "hour-partition": 3,
+	"aws-service": 4, "service": 4,
+	"year": 5, "month": 6, "day": 7,
+}
+
+// parquetIntTypes are the DuckDB types of Parquet integer columns.
+var parquetIntTypes = map[string]bool{"TINYINT": true, "SMALLINT": true, "INTEGER": true, "BIGINT": true, "HUGEINT": true,
+	"UTINYINT": true, "USMALLINT": true, "UINTEGER": true, "UBIGINT": true, "UHUGEINT": true}
+
+// OpenParquet opens a Parquet file for reading its flow log rows. A file
+// that is not readable Parquet, or whose columns are not flow log fields of
+// the types AWS writes, is an error that says which column is wrong and why.
+func (c *Case) OpenParquet(ctx context.Context, path string) (*ParquetReader, error) {
+	src := "read_parquet(" + sqlLiteral(path) + ", hive_partitioning = false)"
+	rows, err := c.db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+src+")")
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
+	}
+	type col struct{ name, typ, norm string }
+	var cols []col
+	for rows.Next() {
+		var k col
+		if err := rows.Scan(&k.name, &k.typ); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		k.norm = strings.ReplaceAll(strings.ToLower(k.name), "_", "-")
+		cols = append(cols, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)
+	}
+	const expect = "flowir reads AWS's flow log Parquet: one column per flow log field, named with '_' for '-' (srcaddr, account_id, log_status, ...), integers as INT32 or INT64, the rest as strings"
+	p := &ParquetReader{Path: path}
+	var render, partExpr []string
+	var partKind []int
+	known, seen := 0, map[string]bool{}
+	for _, k := range cols {
+		if strings.ContainsAny(k.typ, "([") || strings.HasSuffix(k.typ, "]") {
+			return nil, fmt.Errorf("%s: unexpected Parquet schema: column %q is %s, a nested type; %s", path, k.name, k.typ, expect)
+		}
+		if seen[k.norm] {
+			return nil, fmt.Errorf("%s: unexpected Parquet schema: columns %q and another one both name the field %s", path, k.name, k.norm)
+		}
+		seen[k.norm] = true
+		q := Quote(k.name)
+		if pk, ok := partitionColumns[k.norm]; ok {
+			if _, isField := flow.Lookup(k.norm); !isField {
+				partKind = append(partKind, pk)
+				partExpr = append(partExpr, q)
+				continue
+			}
+		}
+		id, ok := flow.Lookup(k.norm)
+		switch {
+		case ok && (flow.Get(id).Kind == flow.KindInt32 || flow.Get(id).Kind == flow.KindInt64):
+			if !parquetIntTypes[k.typ] {
+				return nil, fmt.Errorf("%s: unexpected Parquet schema: column %q (flow log field %s) is %s, where AWS writes an INT32 or INT64 integer; %s", path, k.name, k.norm, k.typ, expect)
+			}
+			known++
+		case ok:
+			if k.typ != "VARCHAR" && k.typ != "BLOB" {
+				return nil, fmt.Errorf("%s: unexpected Parquet schema: column %q (flow log field %s) is %s, where AWS writes a string (a number would lose leading zeros of account ids); %s", path, k.name, k.norm, k.typ, expect)
+			}
+			known++
+		default:
+			if _, err := flow.ParseFormat(k.norm); err != nil {
+				return nil, fmt.Errorf("%s: unexpected Parquet schema: column %q cannot be kept as an extra field (%v); %s", path, k.name, err, expect)
+			}
+		}
+		p.names = append(p.names, k.name)
+		p.format.Cols = append(p.format.Cols, flow.Column{Name: k.norm, ID: id, Known: ok})
+		render = append(render, "coalesce(CAST("+q+" AS VARCHAR), '-')")
+	}
+	if known == 0 {
+		names := make([]string, len(cols))
+		for i, k := range cols {
+			names[i] = k.name
+		}
+		return nil, fmt.Errorf("%s: unexpected Parquet schema: none of its columns (%s) is a flow log field; %s", path, clipList(names), expect)
+	}
+	if err := p.partitions(ctx, c, src, partKind, partExpr); err != nil {
+		return nil, err
+	}
+	p.ncols = len(render)
+	// chr(31), the unit separator, cannot occur in a valid value; a value
+	// holding it is found by the field count.
+	p.rows, err = c.db.QueryContext(ctx, "SELECT concat_ws(chr(31), "+strings.Join(render, ", ")+") FROM "+src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read Parquet rows: %w", path, err)
+	}
+	return p, nil
+}
+
+// partitions reads the file's own partition columns, when it has any.
+func (p *ParquetReader) partitions(ctx context.Context, c *Case, src string, kinds []int, exprs []string) error {
+	if len(kinds) == 0 {
+		return nil
+	}
+	var sel []string
+	for i, e := range exprs {
+		v := "CAST(" + e + " AS VARCHAR)"
+		if kinds[i] >= 5 || kinds[i] == 3 {
+			v = "lpad(" + v + ", 2, '0')"
+		}
+		if kinds[i] == 5 {
+			v = "lpad(CAST(" + e + " AS VARCHAR), 4, '0')"
+		}
+		sel = append(sel, "count(DISTINCT "+v+")", "min("+v+")")
+	}
+	vals := make([]any, 2*len(kinds))
+	counts := make([]int64, len(kinds))
+	strs := make([]sql.NullString, len(kinds))
+	for i := range kinds {
+		vals[2*i], vals[2*i+1] = &counts[i], &strs[i]
+	}
+	if err := c.db.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+src).Scan(vals...); err != nil {
+		return fmt.Errorf("%s: read partition columns: %w", p.Path, err)
+	}
+	var ymd [3]string
+	for i, k := range kinds {
+		if counts[i] > 1 {
+			p.PartitionNote = fmt.Sprintf("column %s holds %d different values; the partition values of the path are used", exprs[i], counts[i])
+			continue
+		}
+		if !strs[i].Valid {
+			continue
+		}
+		switch {
+		case k <= 3:
+			p.Partition[k] = strs[i].String
+		case k >= 5:
+			ymd[k-5] = strs[i].String
+		}
+	}
+	if p.Partition[2] == "" && ymd[0] != "" && ymd[1] != "" && ymd[2] != "" {
+		p.Partition[2] = ymd[0] + "/" + ymd[1] + "/" + ymd[2]
+	}
+	return nil
+}
+
+func clipList(s []string) string {
+	if len(s) > 8 {
+		s = append(s[:8:8], "...")
+	}
+	return strings.Join(s, ", ")
+}
+
+// Format is the record format of the rendered lines: the file's columns in
+// order, by their hyphenated field names.
+func (p *ParquetReader) Format() flow.Format { return p.format }
+
+// Next returns the next row, io.EOF after the last.
+func (p *ParquetReader) Next(r *ParquetRow) error {
+	if !p.rows.Next() {
+		if err := p.rows.Err(); err != nil {
+			return fmt.Errorf("%s: after row %d: %w", p.Path, p.Rows, err)
+		}
+		return io.EOF
+	}
+	if err := p.rows.Scan(&p.cell); err != nil {
+		return fmt.Errorf("%s: row %d: %w", p.Path, p.Rows+1, err)
+	}
+	p.Rows++
+	b := append(r.Line[:0], p.cell.String...)
+	r.BadColumn, r.BadDetail = "", ""
+	vals := bytes.Split(b, []byte{31})
+	if len(vals) != p.ncols {
+		r.BadColumn, r.BadDetail = "?", "a value holds a control character (0x1f)"
+	} else {
+		for i, v := range vals {
+			if len(v) == 0 {
+				r.BadColumn, r.BadDetail = p.names[i], "an empty string"
+				break
+			}
+			if bytes.IndexFunc(v, func(c rune) bool { return c <= ' ' || c == 0x7f }) >= 0 {
+				r.BadColumn, r.BadDetail = p.names[i], "a value holding whitespace or a control character"
+				break
+			}
+		}
+	}
+	for i := range b {
+		if b[i] == 31 {
+			b[i] = ' '
+		}
+	}
+	r.Line = b
+	return nil
+}
+
+// Close releases the file.
+func (p *ParquetReader) Close() error {
+	if p.rows == nil {
+		return nil
+	}
+	err := p.rows.Close()
+	p.rows = nil
+	return err
+}
