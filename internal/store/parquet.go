@@ -56,7 +56,7 @@ var partitionColumns = map[string]int{
 	"aws-account-id": 0, "account-partition": 0,
 	"aws-region": 1, "region-partition": 1,
 	"date-partition": 2,
-	"hour": 3, "hour-partition": 3,
+	"hour":           3, "hour-partition": 3,
 	"aws-service": 4, "service": 4,
 	"year": 5, "month": 6, "day": 7,
 }
