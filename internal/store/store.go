@@ -109,6 +109,11 @@ func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 			return nil, err
 		}
 		c.lastID.Store(last)
+		os.RemoveAll(c.spoolDir())
+		if err := os.MkdirAll(c.spoolDir(), 0o750); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("case %s: create spool directory: %w", dir, err)
+		}
 	}
 	return c, nil
 }
@@ -122,17 +127,14 @@ func connInitSQL(readOnly bool) []string {
 	q = append(q, prestoCompatSQL()...)
 	if readOnly {
 		q = append(q, "SET enable_external_access = false", "SET lock_configuration = true")
-	} else {
-		// Bound the buffer pool while writing, so that ingest's memory is
-		// set by its batches and not by DuckDB caching every block it wrote
-		// (its default is 80% of the machine). Larger work spills to disk.
-		q = append(q, "SET memory_limit = '"+writeMemoryLimit+"'")
 	}
 	return q
 }
 
-// writeMemoryLimit is DuckDB's memory limit for commands that write the case.
-const writeMemoryLimit = "512MB"
+// spoolDir is where ingest batches spool their records before loading them
+// (see plan in writer.go); what a killed ingest left there is removed when
+// the case is next opened for writing.
+func (c *Case) spoolDir() string { return filepath.Join(c.Dir, ".spool") }
 
 var lockPID = regexp.MustCompile(`PID (\d+)`)
 

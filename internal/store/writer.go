@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -9,6 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -112,9 +116,11 @@ type Batch struct {
 	ctx     context.Context
 	c       *Case
 	conn    *sql.Conn
+	dir     string // spool directory of this batch, inside the case
 	apps    map[appKey]*plan
 	rej     *duckdb.Appender
 	srcApp  *duckdb.Appender
+	ipCache map[string]string // IPv6 text -> canonical form
 	intern  map[string]driver.Value
 	pending []pendingSource
 	records int64
@@ -128,25 +134,37 @@ type pendingSource struct {
 	stats Stats
 }
 
-// appKey identifies an appender: the column set of a record format (which
-// known fields it has, whether it has unknown ones, which table).
+// appKey identifies a column set: which known fields a record format has,
+// whether it has unknown ones, and which table it goes to.
 type appKey struct {
 	present uint64
 	extra   bool
 	tgw     bool
 }
 
-// plan is an appender for one appKey. Only the columns a format has are
-// appended; the others are left NULL. Every text value (and every NULL)
-// handed to the DuckDB appender costs a cgo call, so appending the 20
-// columns of a default-format record instead of all 47 is what makes ingest
-// fast; and one appender serves every source of the batch with that format,
-// since creating one costs more than a small file's records.
+// plan spools the records of one column set of a batch to a file, as
+// tab-separated text of already validated and typed values (empty for NULL),
+// which the batch loads at commit with DuckDB's own CSV reader:
+//
+//	INSERT INTO flows (cols...) SELECT * FROM read_csv(spool, columns = {...})
+//
+// This is the fastest bulk path the Go driver offers: its appender costs a
+// cgo call per text value and per NULL, several microseconds per record,
+// while DuckDB's reader loads the same rows in bulk, in parallel, in C++. The
+// spool also keeps ingest's memory bounded by the file buffers, not by the
+// size of a batch. Values never contain tabs or newlines (the decoder splits
+// lines on white space), so no quoting is needed, and no value is empty, so
+// an empty field is NULL.
 type plan struct {
-	key appKey
-	ids []flow.FieldID
-	app *duckdb.Appender
-	row []driver.Value
+	key   appKey
+	ids   []flow.FieldID
+	table string
+	cols  []string // quoted column names, in spool order
+	types []string // their DuckDB types
+	path  string
+	file  *os.File
+	w     *bufio.Writer
+	line  []byte
 }
 
 // BeginBatch starts a transaction for loading sources.
@@ -158,9 +176,15 @@ func (c *Case) BeginBatch(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Batch{ctx: ctx, c: c, conn: conn, intern: map[string]driver.Value{}, apps: map[appKey]*plan{}, started: time.Now()}
+	dir, err := os.MkdirTemp(c.spoolDir(), "batch-")
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("create spool directory in the case: %w", err)
+	}
+	b := &Batch{ctx: ctx, c: c, conn: conn, dir: dir, ipCache: map[string]string{}, intern: map[string]driver.Value{}, apps: map[appKey]*plan{}, started: time.Now()}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		conn.Close()
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	err = conn.Raw(func(dc any) error {
@@ -190,7 +214,7 @@ type SourceWriter struct {
 	id    int64
 	idVal driver.Value
 	src   Source
-	part  [4]driver.Value // account, region, date, hour partition values
+	part  [4]string // account, region, date, hour partition values
 	last  *plan
 	done  bool
 }
@@ -198,61 +222,80 @@ type SourceWriter struct {
 // BeginSource adds src to the batch. Call Finish (or Discard) before
 // beginning the next source of the same batch.
 func (b *Batch) BeginSource(src Source) (*SourceWriter, error) {
-	w := &SourceWriter{b: b, src: src}
-	for i, v := range []string{src.Account, src.Region, src.Date, src.Hour} {
-		if v != "" {
-			w.part[i] = b.str([]byte(v))
-		}
-	}
+	w := &SourceWriter{b: b, src: src, part: [4]string{src.Account, src.Region, src.Date, src.Hour}}
 	w.id = b.c.newSourceID()
 	w.idVal = int32(w.id)
 	return w, nil
+}
+
+// sqlString renders s as a SQL string literal (or NULL). Only flowir's own
+// values reach it: spool file paths flowir created.
+func sqlString(s string) string {
+	if s == "" {
+		return "NULL"
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
 func (b *Batch) planFor(key appKey) (*plan, error) {
 	if p := b.apps[key]; p != nil {
 		return p, nil
 	}
-	p := &plan{key: key}
-	table, all := "flows", vpcIDs
+	p := &plan{key: key, table: "flows"}
+	all := vpcIDs
 	if key.tgw {
-		table, all = "tgwflow", tgwIDs
+		p.table, all = "tgwflow", tgwIDs
 	}
-	var cols []string
 	for _, id := range all {
 		if key.present&(1<<id) != 0 {
 			p.ids = append(p.ids, id)
-			cols = append(cols, Quote(flow.Get(id).Column))
+			p.cols = append(p.cols, Quote(flow.Get(id).Column))
+			p.types = append(p.types, sqlType(flow.Get(id).Kind))
 		}
 	}
 	if key.extra {
-		cols = append(cols, "extra_fields")
+		p.cols = append(p.cols, "extra_fields")
+		p.types = append(p.types, "VARCHAR")
 	}
-	cols = append(cols, "account_partition", "region_partition", "date_partition", "hour_partition", "source_id", "source_line")
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = strings.Trim(c, `"`)
-	}
-	err := b.conn.Raw(func(dc any) error {
-		var err error
-		p.app, err = duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", table, names)
-		return err
-	})
+	p.cols = append(p.cols, "account_partition", "region_partition", "date_partition", "hour_partition", "source_id", "source_line")
+	p.types = append(p.types, "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "INTEGER", "BIGINT")
+	f, err := os.CreateTemp(b.dir, p.table+"-*.tsv")
 	if err != nil {
-		return nil, fmt.Errorf("open appender on %s: %w", table, err)
+		return nil, fmt.Errorf("create spool file: %w", err)
 	}
-	p.row = make([]driver.Value, len(cols))
+	p.path, p.file, p.w = f.Name(), f, bufio.NewWriterSize(f, 256<<10)
 	b.apps[key] = p
 	return p, nil
+}
+
+// load inserts the spooled rows into the plan's table, in the batch's
+// transaction.
+func (p *plan) load(ctx context.Context, conn *sql.Conn) error {
+	if err := p.w.Flush(); err != nil {
+		return fmt.Errorf("write spool file: %w", err)
+	}
+	if err := p.file.Close(); err != nil {
+		return fmt.Errorf("write spool file: %w", err)
+	}
+	cols := make([]string, len(p.cols))
+	for i := range p.cols {
+		cols[i] = fmt.Sprintf("'c%d': '%s'", i, p.types[i])
+	}
+	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT * FROM read_csv(%s, delim = '\t', header = false, quote = '', escape = '',
+		nullstr = '', auto_detect = false, strict_mode = true, columns = {%s})`,
+		p.table, strings.Join(p.cols, ", "), sqlString(p.path), strings.Join(cols, ", "))
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("load records into %s: %w", p.table, err)
+	}
+	return nil
 }
 
 // ID is the source_id the source's rows carry.
 func (w *SourceWriter) ID() int64 { return w.id }
 
-// str returns the boxed string value of b, reusing earlier boxes: most text
-// fields (account, interface, action, status, addresses) repeat heavily, and
-// boxing a fresh string for every field of every record would otherwise be a
-// large part of the load.
+// str returns the boxed string value of v for an appender, reusing earlier
+// boxes: text values repeat heavily, and boxing a fresh string for every
+// value would otherwise be a large part of an appender's cost.
 func (b *Batch) str(v []byte) driver.Value {
 	if x, ok := b.intern[string(v)]; ok {
 		return x
@@ -266,25 +309,27 @@ func (b *Batch) str(v []byte) driver.Value {
 	return x
 }
 
-// ip is str for address fields: IPv6 addresses are stored in their canonical
+// ip appends an address field: IPv6 addresses are stored in their canonical
 // form (RFC 5952, as net/netip prints them), so that one address written two
 // ways is one address in every query; IPv4 text is canonical already (the
 // decoder refuses leading zeros).
-func (b *Batch) ip(v []byte) driver.Value {
-	if x, ok := b.intern[string(v)]; ok {
-		return x
+func (b *Batch) ip(dst, v []byte) []byte {
+	if bytes.IndexByte(v, ':') < 0 {
+		return append(dst, v...)
 	}
-	if bytes.IndexByte(v, ':') >= 0 {
-		if a, err := netip.ParseAddr(string(v)); err == nil {
-			x := driver.Value(a.String())
-			if len(b.intern) >= 1<<17 {
-				clear(b.intern)
-			}
-			b.intern[string(v)] = x
-			return x
-		}
+	if c, ok := b.ipCache[string(v)]; ok {
+		return append(dst, c...)
 	}
-	return b.str(v)
+	a, err := netip.ParseAddr(string(v))
+	if err != nil {
+		return append(dst, v...)
+	}
+	if len(b.ipCache) >= 1<<16 {
+		clear(b.ipCache)
+	}
+	c := a.String()
+	b.ipCache[string(v)] = c
+	return append(dst, c...)
 }
 
 var vpcIDs, tgwIDs = func() (v, t []flow.FieldID) {
@@ -314,30 +359,35 @@ func (w *SourceWriter) AddRecord(r *flow.Record, line int64, tgw bool, present u
 		}
 		w.last = p
 	}
-	row := p.row
-	for i, id := range p.ids {
-		if !r.Has(id) {
-			row[i] = nil
-			continue
+	buf := p.line[:0]
+	for _, id := range p.ids {
+		if r.Has(id) {
+			switch flow.Get(id).Kind {
+			case flow.KindInt32, flow.KindInt64:
+				buf = strconv.AppendInt(buf, r.Num[id], 10)
+			case flow.KindIP:
+				buf = b.ip(buf, r.Str[id])
+			default:
+				buf = append(buf, r.Str[id]...)
+			}
 		}
-		switch flow.Get(id).Kind {
-		case flow.KindInt32, flow.KindInt64:
-			row[i] = r.Num[id]
-		case flow.KindIP:
-			row[i] = b.ip(r.Str[id])
-		default:
-			row[i] = b.str(r.Str[id])
-		}
+		buf = append(buf, '\t')
 	}
-	n := len(p.ids)
 	if key.extra {
-		row[n] = extraJSON(r)
-		n++
+		buf = append(buf, extraJSON(r)...)
+		buf = append(buf, '\t')
 	}
-	row[n], row[n+1], row[n+2], row[n+3] = w.part[0], w.part[1], w.part[2], w.part[3]
-	row[n+4], row[n+5] = w.idVal, line
-	if err := p.app.AppendRow(row...); err != nil {
-		return fmt.Errorf("store record of line %d: %w", line, err)
+	for _, v := range w.part {
+		buf = append(buf, v...)
+		buf = append(buf, '\t')
+	}
+	buf = strconv.AppendInt(buf, w.id, 10)
+	buf = append(buf, '\t')
+	buf = strconv.AppendInt(buf, line, 10)
+	buf = append(buf, '\n')
+	p.line = buf
+	if _, err := p.w.Write(buf); err != nil {
+		return fmt.Errorf("spool record of line %d: %w", line, err)
 	}
 	b.records++
 	return nil
@@ -345,10 +395,7 @@ func (w *SourceWriter) AddRecord(r *flow.Record, line int64, tgw bool, present u
 
 // extraJSON renders the fields flowir does not know as a JSON object keyed by
 // their AWS names, or nil when there are none.
-func extraJSON(r *flow.Record) driver.Value {
-	if len(r.ExtraNames) == 0 {
-		return nil
-	}
+func extraJSON(r *flow.Record) string {
 	var b strings.Builder
 	b.WriteByte('{')
 	for i, name := range r.ExtraNames {
@@ -420,13 +467,12 @@ func (b *Batch) Commit() error {
 	if b.done {
 		return errors.New("batch already committed or aborted")
 	}
-	for _, p := range b.apps {
-		if err := p.app.Close(); err != nil {
+	for _, p := range b.plans() {
+		if err := p.load(b.ctx, b.conn); err != nil {
 			b.Abort()
-			return fmt.Errorf("store records: %w", err)
+			return err
 		}
 	}
-	b.apps = nil
 	if err := b.rej.Close(); err != nil {
 		b.Abort()
 		return fmt.Errorf("store rejects: %w", err)
@@ -459,7 +505,19 @@ func (b *Batch) Commit() error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	b.done = true
+	os.RemoveAll(b.dir)
 	return b.conn.Close()
+}
+
+// plans returns the batch's plans in a stable order (tables, then column
+// sets), so that loads happen in the same order on every run.
+func (b *Batch) plans() []*plan {
+	ps := make([]*plan, 0, len(b.apps))
+	for _, p := range b.apps {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].path < ps[j].path })
+	return ps
 }
 
 // supersede removes what earlier ingests of the source's path left: a
@@ -495,6 +553,10 @@ func (b *Batch) Abort() {
 		a.Clear()
 		a.Close()
 	}
+	for _, p := range b.apps {
+		p.file.Close()
+	}
+	os.RemoveAll(b.dir)
 	// A fresh context: the caller's may be what was cancelled.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -504,9 +566,6 @@ func (b *Batch) Abort() {
 
 func (b *Batch) appenders() []*duckdb.Appender {
 	var out []*duckdb.Appender
-	for _, p := range b.apps {
-		out = append(out, p.app)
-	}
 	for _, a := range []*duckdb.Appender{b.rej, b.srcApp} {
 		if a != nil {
 			out = append(out, a)
