@@ -1,0 +1,214 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/flowir/flowir/internal/decode"
+	"github.com/flowir/flowir/internal/flow"
+)
+
+const sekoiaDir = "../../../shared/external/sekoia-automation-library"
+
+// readParquetRows reads every row of a Parquet file as rendered lines.
+func readParquetRows(t *testing.T, c *Case, path string) (*ParquetReader, []ParquetRow) {
+	t.Helper()
+	p, err := c.OpenParquet(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var rows []ParquetRow
+	for {
+		var r ParquetRow
+		err := p.Next(&r)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	return p, rows
+}
+
+// TestParquetSekoia reads the third-party Parquet files (one Snappy with
+// INT32 and INT64 columns as AWS types them, one with every integer as
+// INT64) and compares every value with the rows decoded independently
+// (hyparquet) in the .decoded.jsonl files.
+func TestParquetSekoia(t *testing.T) {
+	if _, err := os.Stat(sekoiaDir); errors.Is(err, os.ErrNotExist) {
+		t.Skip("no external test data")
+	}
+	c := openTestCase(t)
+	for _, name := range []string{"111111111111_vpcflowlogs_eu-west-3_fl-032a163fae170ae52_20220831T1255Z_2ad4bef5.parquet", "test_parquet.parquet"} {
+		t.Run(name, func(t *testing.T) {
+			p, rows := readParquetRows(t, c, filepath.Join(sekoiaDir, name))
+			want, err := os.ReadFile(filepath.Join(sekoiaDir, name+".decoded.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := p.Format()
+			dec := decode.NewTextDecoder(f)
+			sc := bufio.NewScanner(bytes.NewReader(want))
+			i := 0
+			for ; sc.Scan(); i++ {
+				var exp map[string]any
+				d := json.NewDecoder(strings.NewReader(sc.Text()))
+				d.UseNumber()
+				if err := d.Decode(&exp); err != nil {
+					t.Fatal(err)
+				}
+				if i >= len(rows) {
+					t.Fatalf("only %d rows", len(rows))
+				}
+				var r flow.Record
+				if err := dec.Decode(rows[i].Line, &r); err != nil {
+					t.Fatalf("row %d %q: %v", i+1, rows[i].Line, err)
+				}
+				if len(exp) != len(f.Cols) {
+					t.Fatalf("row %d: %d columns, the reference has %d", i+1, len(f.Cols), len(exp))
+				}
+				for _, col := range f.Cols {
+					v, ok := exp[strings.ReplaceAll(col.Name, "-", "_")]
+					if !ok {
+						t.Fatalf("column %s not in the reference", col.Name)
+					}
+					var got string
+					switch flow.Get(col.ID).Kind {
+					case flow.KindInt32, flow.KindInt64:
+						got = strconv.FormatInt(r.Num[col.ID], 10)
+					default:
+						got = string(r.Str[col.ID])
+					}
+					if !r.Has(col.ID) {
+						got = "<nil>"
+					}
+					if w := jsonString(v); got != w {
+						t.Errorf("row %d %s = %s, reference %s", i+1, col.Name, got, w)
+					}
+				}
+			}
+			if i != len(rows) || i == 0 {
+				t.Fatalf("%d rows read, %d in the reference", len(rows), i)
+			}
+		})
+	}
+	// The OCSF file (Security Lake) has nested columns: a clear refusal.
+	_, err := c.OpenParquet(context.Background(), filepath.Join(sekoiaDir, "test_ocsf.parquet"))
+	if err == nil || !strings.Contains(err.Error(), "unexpected Parquet schema") || !strings.Contains(err.Error(), "nested") {
+		t.Fatalf("OCSF: %v", err)
+	}
+}
+
+func jsonString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "<nil>"
+	case json.Number:
+		return x.String()
+	case string:
+		return x
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// writeParquet writes a Parquet file with DuckDB's COPY from a SELECT.
+func writeParquet(t *testing.T, c *Case, sel, opts string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "x.parquet")
+	if _, err := c.DB().Exec("COPY (" + sel + ") TO " + sqlLiteral(p) + " (FORMAT parquet" + opts + ")"); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestParquetVariations reads Parquet written the ways AWS and other tools
+// write it and checks the rendered rows.
+func TestParquetVariations(t *testing.T) {
+	c := openTestCase(t)
+	v2 := `SELECT 2::INTEGER AS version, '123456789010' AS account_id, 'eni-1' AS interface_id, '10.0.0.1' AS srcaddr,
+		'2001:db8::1' AS dstaddr, 443::INTEGER AS srcport, 5000::INTEGER AS dstport, 6::BIGINT AS protocol, 10::BIGINT AS packets,
+		4000::BIGINT AS bytes, 1700000000::BIGINT AS start, 1700000060::BIGINT AS "end", 'ACCEPT' AS action, 'OK' AS log_status`
+	tests := []struct {
+		name, sel, opts string
+		lines           []string
+		part            [4]string
+		bad             string // BadColumn of the first row
+	}{
+		{name: "int32 snappy", sel: v2, opts: ", COMPRESSION snappy",
+			lines: []string{"2 123456789010 eni-1 10.0.0.1 2001:db8::1 443 5000 6 10 4000 1700000000 1700000060 ACCEPT OK"}},
+		{name: "int64 gzip", sel: strings.ReplaceAll(v2, "INTEGER", "BIGINT"), opts: ", COMPRESSION gzip",
+			lines: []string{"2 123456789010 eni-1 10.0.0.1 2001:db8::1 443 5000 6 10 4000 1700000000 1700000060 ACCEPT OK"}},
+		{name: "nulls", sel: `SELECT 2 AS version, NULL::VARCHAR AS srcaddr, NULL::BIGINT AS bytes, 'NODATA' AS log_status`,
+			lines: []string{"2 - - NODATA"}},
+		{name: "extra and partition columns", sel: `SELECT 5 AS version, 'x y' AS note, '111122223333' AS "aws-account-id", 'vpcflowlogs' AS "aws-service",
+			'eu-west-1' AS "aws-region", 2024 AS "year", 3 AS "month", 7 AS "day", 9 AS "hour"`,
+			lines: []string{"5 x y"}, part: [4]string{"111122223333", "eu-west-1", "2024/03/07", "09"}, bad: "note"},
+		{name: "empty string", sel: `SELECT 2 AS version, '' AS interface_id`, lines: []string{"2 "}, bad: "interface_id"},
+		{name: "tab", sel: `SELECT 2 AS version, 'a' || chr(9) || 'b' AS interface_id`, lines: []string{"2 a\tb"}, bad: "interface_id"},
+		{name: "negative", sel: `SELECT -1::INTEGER AS srcport`, lines: []string{"-1"}},
+		{name: "upper-case names", sel: `SELECT 2 AS "VERSION", 'OK' AS "Log_Status"`, lines: []string{"2 OK"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, rows := readParquetRows(t, c, writeParquet(t, c, tt.sel, tt.opts))
+			if len(rows) != len(tt.lines) {
+				t.Fatalf("%d rows", len(rows))
+			}
+			for i, r := range rows {
+				if string(r.Line) != tt.lines[i] {
+					t.Errorf("row %d = %q, want %q", i+1, r.Line, tt.lines[i])
+				}
+			}
+			if rows[0].BadColumn != tt.bad {
+				t.Errorf("bad column %q, want %q", rows[0].BadColumn, tt.bad)
+			}
+			if p.Partition != tt.part {
+				t.Errorf("partition %q, want %q", p.Partition, tt.part)
+			}
+			if p.Format().Has(flow.Version) != strings.Contains(strings.ToLower(tt.sel), " as version") && tt.name != "upper-case names" {
+				t.Errorf("format %s", p.Format())
+			}
+		})
+	}
+	// Rows of several partitions: the path decides, and a note says why.
+	p, _ := readParquetRows(t, c, writeParquet(t, c, `SELECT 2 AS version, r AS "aws-region" FROM (VALUES ('us-east-1'), ('eu-west-1')) v(r)`, ""))
+	if p.Partition[1] != "" || !strings.Contains(p.PartitionNote, "2 different values") {
+		t.Errorf("mixed partitions: %q %q", p.Partition, p.PartitionNote)
+	}
+}
+
+func TestParquetUnexpectedSchema(t *testing.T) {
+	c := openTestCase(t)
+	tests := []struct{ sel, want string }{
+		{`SELECT 1.5::DOUBLE AS srcport`, `column "srcport" (flow log field srcport) is DOUBLE`},
+		{`SELECT 123456789010::BIGINT AS account_id`, `column "account_id" (flow log field account-id) is BIGINT`},
+		{`SELECT {'a': 1} AS metadata, 2 AS version`, `column "metadata" is STRUCT`},
+		{`SELECT [1, 2] AS srcport`, `nested type`},
+		{`SELECT 1 AS a, 'x' AS b`, `none of its columns (a, b) is a flow log field`},
+		{`SELECT 2 AS version, 'OK' AS log_status, 'OK' AS "log-status"`, `both name the field log-status`},
+	}
+	for _, tt := range tests {
+		_, err := c.OpenParquet(context.Background(), writeParquet(t, c, tt.sel, ""))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "flowir reads AWS's flow log Parquet") && !strings.Contains(err.Error(), "both name") {
+			t.Errorf("%s: %v, want %q", tt.sel, err, tt.want)
+		}
+	}
+	notParquet := filepath.Join(t.TempDir(), "x.parquet")
+	os.WriteFile(notParquet, []byte("PAR1 but no footer"), 0o644)
+	if _, err := c.OpenParquet(context.Background(), notParquet); err == nil || !strings.Contains(err.Error(), "not a readable Parquet file") {
+		t.Errorf("damaged: %v", err)
+	}
+}
