@@ -483,27 +483,43 @@ func invList(s []string) []any {
 
 // prowlerByResource indexes the failed internet-exposure Prowler findings by
 // the resource ids they name.
-func prowlerByResource(inv *inventory.Inventory) map[string][]string {
-	m := map[string][]string{}
-	for _, p := range inv.Prowler {
+func prowlerByResource(inv *inventory.Inventory) map[string][]*inventory.ProwlerFinding {
+	m := map[string][]*inventory.ProwlerFinding{}
+	for i := range inv.Prowler {
+		p := &inv.Prowler[i]
 		if !p.Failed() || !p.InternetExposure {
 			continue
 		}
 		for _, id := range p.ResourceIDs() {
-			m[id] = append(m[id], p.CheckID)
+			m[id] = append(m[id], p)
 		}
 	}
 	return m
 }
 
-func prowlerFor(m map[string][]string, e *inventory.Exposure) []string {
+// rowCovers reports whether an exposure row covers the port a Prowler check
+// is about (checks without a port concern every row of their resource).
+func rowCovers(e *inventory.Exposure, p *inventory.ProwlerFinding) bool {
+	port, ok := p.Port()
+	if !ok || e.Protocol == "all" {
+		return true
+	}
+	return e.FromPort != nil && *e.FromPort <= port && port <= *e.ToPort
+}
+
+// exposureIDs are the resource ids an exposure row concerns.
+func exposureIDs(e *inventory.Exposure) []string {
+	return append([]string{e.InterfaceID, e.OwnerID, e.InstanceID}, e.SecurityGrps...)
+}
+
+func prowlerFor(m map[string][]*inventory.ProwlerFinding, e *inventory.Exposure) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, id := range append([]string{e.InterfaceID, e.OwnerID, e.InstanceID, e.SubnetID, e.VpcID}, e.SecurityGrps...) {
-		for _, c := range m[id] {
-			if id != "" && !seen[c+id] {
-				seen[c+id] = true
-				out = append(out, c+" ("+id+")")
+	for _, id := range exposureIDs(e) {
+		for _, p := range m[id] {
+			if id != "" && !seen[p.CheckID+id] && rowCovers(e, p) {
+				seen[p.CheckID+id] = true
+				out = append(out, p.CheckID+" ("+id+")")
 			}
 		}
 	}
@@ -512,32 +528,45 @@ func prowlerFor(m map[string][]string, e *inventory.Exposure) []string {
 }
 
 // prowlerRows lists the failed internet-exposure Prowler findings and
-// whether flowir's exposure list names the same resource.
+// whether flowir's exposure list names the same resource (and port, when the
+// check is about one).
 func prowlerRows(inv *inventory.Inventory, rep *inventory.Report) *output.Result {
-	listed := map[string]bool{}
-	for _, e := range rep.Exposures {
-		for _, id := range append([]string{e.InterfaceID, e.OwnerID, e.InstanceID}, e.SecurityGrps...) {
-			listed[id] = true
+	rows := map[string][]*inventory.Exposure{}
+	for i := range rep.Exposures {
+		e := &rep.Exposures[i]
+		for _, id := range exposureIDs(e) {
+			rows[id] = append(rows[id], e)
 		}
 	}
 	known := map[string]bool{}
 	for _, r := range inv.Resources() {
 		known[r.ID] = true
 	}
+	for _, o := range inv.Owners() {
+		known[o.InstanceID] = true
+		known[o.OwnerID] = true
+	}
 	res := &output.Result{Columns: []output.Column{{Name: "check_id"}, {Name: "status"}, {Name: "severity"}, {Name: "resource"},
 		{Name: "region"}, {Name: "flowir"}, {Name: "title"}, {Name: "format"}}}
-	for _, p := range inv.Prowler {
+	for i := range inv.Prowler {
+		p := &inv.Prowler[i]
 		if !p.InternetExposure || !p.Failed() {
 			continue
 		}
 		verdict := "resource not in the inventory"
+	ids:
 		for _, id := range p.ResourceIDs() {
-			if listed[id] {
-				verdict = "exposed (listed)"
-				break
+			for _, e := range rows[id] {
+				if rowCovers(e, p) {
+					verdict = "exposed (listed)"
+					break ids
+				}
 			}
 			if known[id] {
 				verdict = "not reachable per flowir (see --explain)"
+				if port, ok := p.Port(); ok && len(rows[id]) > 0 {
+					verdict = fmt.Sprintf("port %d not reachable per flowir (other ports are listed)", port)
+				}
 			}
 		}
 		res.Rows = append(res.Rows, []any{p.CheckID, p.Status, p.Severity, invFirst(p.ResourceID, p.ResourceARN), p.Region, verdict, p.Title, p.Format})

@@ -423,7 +423,7 @@ func (inv *Inventory) evaluate(n *NetworkInterface) (world, restricted []Exposur
 		f.routeSet, f.localSet, f.routes = inv.internetRoutes(rt, n.VpcId, f.v6, &v.Notes)
 		f.routeText = fmt.Sprintf("%s -> %s (%s)", orDash(n.SubnetId), rt.RouteTableId, how)
 		if f.routeSet.intersect(internet(f.v6)).empty() {
-			f.reason = fmt.Sprintf("no route to an internet gateway for %s in %s (%s): %s", f.name, rt.RouteTableId, how, defaultRouteText(rt, f.v6))
+			f.reason = fmt.Sprintf("no route to an internet gateway for %s in %s (%s): %s", f.name, rt.RouteTableId, how, inv.defaultRouteText(rt, n.VpcId, f.v6))
 			continue
 		}
 		live = append(live, f)
@@ -678,7 +678,7 @@ func (inv *Inventory) internetRoutes(rt *RouteTable, vpc string, v6 bool, notes 
 }
 
 // defaultRouteText says where an internet host's traffic goes in rt.
-func defaultRouteText(rt *RouteTable, v6 bool) string {
+func (inv *Inventory) defaultRouteText(rt *RouteTable, vpc string, v6 bool) string {
 	probe := netip.MustParseAddr("8.8.8.8")
 	if v6 {
 		probe = netip.MustParseAddr("2001:4860:4860::8888")
@@ -697,6 +697,8 @@ func defaultRouteText(rt *RouteTable, v6 bool) string {
 		best = dst + " -> " + r.Target()
 		if r.State != "" && r.State != "active" {
 			best += " (" + r.State + ")"
+		} else if ok, _ := inv.igwUsable(r.Target(), vpc); !ok && strings.HasPrefix(r.Target(), "igw-") {
+			best += " (not attached to " + vpc + ": a black hole)"
 		}
 	}
 	if best == "" {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -62,6 +63,22 @@ func (p *ProwlerFinding) classify() {
 			return
 		}
 	}
+}
+
+var portInCheck = regexp.MustCompile(`port_(\d{1,5})(?:_|$)`)
+
+// Port returns the port a check is about when its id names one
+// (ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22).
+func (p *ProwlerFinding) Port() (int, bool) {
+	m := portInCheck.FindAllStringSubmatch(p.CheckID, -1)
+	if len(m) == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(m[len(m)-1][1])
+	if err != nil || n > 65535 {
+		return 0, false
+	}
+	return n, true
 }
 
 var awsIDPattern = regexp.MustCompile(`\b(?:sg|i|eni|eipalloc|nat|igw|subnet|vpc|acl|rtb|vpce|pcx)-[0-9a-f]{8,17}\b`)
