@@ -1,0 +1,465 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Rule names.
+const (
+	RulePortScanVertical   = "port-scan-vertical"
+	RulePortScanHorizontal = "port-scan-horizontal"
+	RuleBruteForce         = "brute-force"
+	RuleExfiltration       = "exfiltration"
+	RuleNATEgress          = "nat-egress"
+	RuleBeaconing          = "beaconing"
+	RuleIOCContact         = "ioc-contact"
+	RuleExposedPort        = "exposed-admin-port"
+)
+
+// Default port lists.
+var (
+	defaultAdminPorts = []int{21, 22, 23, 3389, 5900, 5985, 5986}
+	// Database ports: brute force from inside the network is normal
+	// application traffic, so these count only from external actors.
+	defaultDBPorts      = []int{1433, 1521, 3306, 5432, 6379, 27017}
+	defaultExposedAdmin = []int{21, 22, 23, 135, 139, 445, 3389, 5900, 5985, 5986}
+	defaultExposedDB    = []int{1433, 1521, 2375, 2379, 3306, 5432, 5601, 6379, 9200, 9300, 11211, 27017}
+)
+
+func probeThresholds() []Threshold {
+	return []Threshold{
+		{Name: "probe_max_packets", Kind: KindCount, Default: int64(3), Doc: "a probe record has at most this many packets (or is rejected)"},
+		{Name: "probe_max_bytes_per_packet", Kind: KindBytes, Default: int64(100), Doc: "and at most this many bytes per packet: no payload"},
+	}
+}
+
+var ruleCatalog = []*RuleInfo{
+	{
+		Name: RulePortScanVertical, Title: "Vertical port scan", Technique: "T1046", Severity: SeverityMedium,
+		Doc: `One actor probes many ports of one target. A probe is a request record
+(not a reply) that was rejected or carries no payload (few, small packets;
+when the format has TCP flags, SYN without FIN, so the tail of an ordinary
+connection is not a probe).
+Probes of one (actor, target, protocol) are grouped into bursts separated by
+pauses longer than max_gap; a burst reaching min_ports distinct destination
+ports is a finding. TCP and UDP only. Severity: high when the actor is
+internal (a compromised host scanning), medium when an external scan got
+answers (accepted probes), low when it was entirely rejected.`,
+		Thresholds: append([]Threshold{
+			{Name: "min_ports", Kind: KindCount, Default: int64(20), Doc: "distinct destination ports in one burst"},
+			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Doc: "a pause longer than this between probes ends a burst"},
+		}, probeThresholds()...),
+		run: runVerticalScan,
+	},
+	{
+		Name: RulePortScanHorizontal, Title: "Horizontal port scan (sweep)", Technique: "T1046", Severity: SeverityMedium,
+		Doc: `One actor probes one port on many targets. Probes (as for the vertical scan)
+of one (actor, port, protocol) are grouped into bursts separated by pauses
+longer than max_gap; a burst reaching min_hosts distinct targets, in which
+distinct targets are at least min_unique_ratio of the distinct (target,
+source port) attempts, and at least min_span_unique_ratio over the whole
+time range, is a finding. The ratios tell a sweep (each host tried once or
+twice) from a client retrying the same servers all day (a host whose egress
+is blocked, say). Severity as for the vertical scan.`,
+		Thresholds: append([]Threshold{
+			{Name: "min_hosts", Kind: KindCount, Default: int64(20), Doc: "distinct targets on one port in one burst"},
+			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Doc: "a pause longer than this between probes ends a burst"},
+			{Name: "min_unique_ratio", Kind: KindRatio, Default: 0.5, Doc: "distinct targets / distinct (target, source port) attempts, in the burst"},
+			{Name: "min_span_unique_ratio", Kind: KindRatio, Default: 0.1, Doc: "the same ratio over the whole time range"},
+		}, probeThresholds()...),
+		run: runHorizontalScan,
+	},
+	{
+		Name: RuleBruteForce, Title: "Brute force against admin ports", Technique: "T1110.001", Severity: SeverityMedium,
+		Doc: `Many short sessions from one actor to one target's admin port (SSH, RDP,
+telnet, FTP, VNC, WinRM; database ports only from external actors). A
+session is one TCP connection (actor, target, port, client port, split
+where the connection is silent for more than 2 minutes); it is an attempt
+when it was rejected, or lasted at most max_duration and the actor sent at
+most max_bytes (counted on one network interface). Attempts are grouped into
+bursts separated by pauses longer than max_gap; a burst of min_attempts is a
+finding. Severity: high when the actor is internal, or when a session
+longer than max_duration in which the actor sent more than max_bytes was
+accepted during the burst or within max_gap after it (a likely successful
+login); otherwise medium.`,
+		Thresholds: []Threshold{
+			{Name: "ports", Kind: KindPorts, Default: defaultAdminPorts, Doc: "admin ports, from any actor"},
+			{Name: "external_ports", Kind: KindPorts, Default: defaultDBPorts, Doc: "ports counted only from external actors"},
+			{Name: "min_attempts", Kind: KindCount, Default: int64(20), Doc: "short sessions in one burst"},
+			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Doc: "a pause longer than this between attempts ends a burst"},
+			{Name: "max_duration", Kind: KindDuration, Default: int64(20), Doc: "a session at most this long is short"},
+			{Name: "max_bytes", Kind: KindBytes, Default: int64(20000), Doc: "and the actor sent at most this many bytes in it"},
+		},
+		run: runBruteForce,
+	},
+	{
+		Name: RuleExfiltration, Title: "Exfiltration volume", Technique: "T1048", Severity: SeverityHigh,
+		Doc: `An internal host sends at least min_bytes to one external destination within
+any window, and that is at least baseline_factor times the host's own
+baseline: the median of its bytes to all external destinations per window
+(aligned windows in which it sent anything, excluding the windows of the
+transfer itself; no baseline counts as zero). Only bytes the host sends as
+the client of a connection count (destination port below source port), so a
+server answering someone who connected to it (a web download, an RDP
+screen) is not exfiltration by this rule. Bytes are counted once, on the
+host's own network interface (records whose addresses are the real
+endpoints), or on the NAT gateway's inside leg when the host's interface is
+not logged; a record's bytes count at its start. Consecutive qualifying
+windows make one finding.`,
+		Thresholds: []Threshold{
+			{Name: "window", Kind: KindDuration, Default: int64(3600), Doc: "the sliding window"},
+			{Name: "min_bytes", Kind: KindBytes, Default: int64(20_000_000), Doc: "bytes to one destination within the window"},
+			{Name: "baseline_factor", Kind: KindRatio, Default: 10.0, Doc: "and at least this many times the host's median bytes per window"},
+		},
+		run: runExfiltration,
+	},
+	{
+		Name: RuleNATEgress, Title: "NAT gateway egress alarm (the playbook's BytesOutToDestination)", Technique: "T1048", Severity: SeverityMedium,
+		Doc: `The playbook's CloudWatch alarm as a rule: a NAT gateway sends at least
+min_bytes (default 5,000,000) to one destination within window (default 15
+minutes), counted on the NAT's outside leg (records from the NAT's own
+address to the internet, which is what BytesOutToDestination measures; a
+record's bytes count at its start). The finding's actor is the instance
+behind the NAT that sent the most bytes to that destination (from the
+NAT's inside-leg records with pkt-dstaddr), or the NAT when that is unknown.
+NAT addresses are found from packet-level fields (formats v3 and later) or
+given with --nat; without either the rule finds nothing.`,
+		Thresholds: []Threshold{
+			{Name: "window", Kind: KindDuration, Default: int64(900), Doc: "the sliding window (the alarm's 15-minute period)"},
+			{Name: "min_bytes", Kind: KindBytes, Default: int64(5_000_000), Doc: "bytes out to one destination within the window (alarm: >= 5000000)"},
+		},
+		run: runNATEgress,
+	},
+	{
+		Name: RuleBeaconing, Title: "Beaconing", Technique: "T1071", Severity: SeverityMedium,
+		Doc: `An internal host contacts one external address and port at regular
+intervals. A contact is a request record that starts a connection (its
+5-tuple was silent for more than contact_gap before); contacts within
+merge_within seconds are one. With at least min_contacts contacts, the
+interval is the median gap between contacts and the jitter the median
+absolute deviation of the gaps divided by that median; an interval of at
+least min_period with jitter at most max_jitter is a finding. Random
+(Poisson) traffic has a jitter near 0.7. TCP and UDP; T1071.001 for web
+ports.`,
+		Thresholds: []Threshold{
+			{Name: "min_contacts", Kind: KindCount, Default: int64(10), Doc: "contacts needed"},
+			{Name: "min_period", Kind: KindDuration, Default: int64(10), Doc: "shortest median interval"},
+			{Name: "max_jitter", Kind: KindRatio, Default: 0.1, Doc: "median absolute deviation of the intervals / median interval"},
+			{Name: "contact_gap", Kind: KindDuration, Default: int64(120), Doc: "a 5-tuple silent this long starts a new contact"},
+			{Name: "merge_within", Kind: KindDuration, Default: int64(2), Doc: "contacts this close together count as one"},
+		},
+		run: runBeaconing,
+	},
+	{
+		Name: RuleIOCContact, Title: "Contact with an IOC", Technique: "T1071", Severity: SeverityHigh,
+		Doc: `Traffic between a monitored host and an address of a loaded IOC list (flowir
+ioc FILE), matched CIDR-correctly on the real endpoints. One finding per
+(IOC address, host): src is the IOC address (the threat), dst the monitored
+host. Severity: high when traffic was accepted and the host initiated it,
+medium when accepted and the IOC initiated it, low when everything was
+rejected.`,
+		run: runIOCContact,
+	},
+	{
+		Name: RuleExposedPort, Title: "Admin or database port reachable from the internet", Technique: "T1133", Severity: SeverityMedium,
+		Doc: `Accepted connections from an external actor to an internal host on an
+admin or database port that the host answered: the security groups and
+network ACLs let the internet reach a listening service. Answered means the
+host's reply (the same connection, reversed, accepted) is logged; an
+internet scanner's SYN, accepted but never answered, is not enough. One
+finding per (actor,
+port), over the targets that answered; dst is the target when there is
+one; the evidence is the actor's accepted requests to that port of those
+targets. Severity: high for database ports (T1190), medium for admin ports
+(T1133).`,
+		Thresholds: []Threshold{
+			{Name: "admin_ports", Kind: KindPorts, Default: defaultExposedAdmin, Doc: "remote administration ports"},
+			{Name: "database_ports", Kind: KindPorts, Default: defaultExposedDB, Doc: "database and data-store ports"},
+		},
+		run: runExposedPort,
+	},
+}
+
+// probeCond: a record that is a connection attempt with nothing in it:
+// rejected, or a few small packets. When the format records TCP flags, an
+// accepted TCP probe must also show a SYN and no FIN: a scanner's SYN (2),
+// or SYN then RST after the target's SYN-ACK (6); the tail of an ordinary
+// connection (FIN, or ACKs only) is not a probe.
+func probeCond(d *detector, rule string) string {
+	return fmt.Sprintf("(action = 'REJECT' OR (packets <= %d AND bytes <= %d * packets AND (protocol <> 6 OR tcp_flags IS NULL OR (tcp_flags & 3) = 2)))",
+		d.cfg.int(rule, "probe_max_packets"), d.cfg.int(rule, "probe_max_bytes_per_packet"))
+}
+
+// scanSeverity: internal actors are compromised hosts; external scans that
+// got answers matter more than ones the security groups dropped.
+func scanSeverity(dir string, accepted int64) string {
+	switch {
+	case dir == DirOutbound || dir == DirInternal:
+		return SeverityHigh
+	case accepted > 0:
+		return SeverityMedium
+	}
+	return SeverityLow
+}
+
+func runVerticalScan(ctx context.Context, d *detector) ([]Finding, error) {
+	const r = RulePortScanVertical
+	minPorts, gap := d.cfg.int(r, "min_ports"), d.cfg.int(r, "max_gap")
+	probe := probeCond(d, r)
+	q := fmt.Sprintf(`WITH p AS (
+  SELECT a, t, protocol, dstport, start, "end", action, bytes FROM (%s) b
+  WHERE protocol IN (6, 17) AND NOT %s AND %s
+), k AS (
+  SELECT a, t, protocol FROM p GROUP BY ALL HAVING count(DISTINCT dstport) >= %d
+), l AS (
+  SELECT p.*, lag(start) OVER (PARTITION BY a, t, protocol ORDER BY start) AS prev FROM p SEMI JOIN k USING (a, t, protocol)
+), e AS (
+  SELECT *, sum(CASE WHEN start - prev > %d THEN 1 ELSE 0 END) OVER (PARTITION BY a, t, protocol ORDER BY start ROWS UNBOUNDED PRECEDING) AS ep FROM l
+)
+SELECT a, t, protocol, min(start), max(start), max("end"), count(*), sum(bytes)::BIGINT, count(DISTINCT dstport),
+  count(*) FILTER (WHERE action = 'ACCEPT'), list(DISTINCT dstport) FILTER (WHERE action = 'ACCEPT')
+FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= %d ORDER BY 1, 2, 3, 4`,
+		d.baseSelect(), condReply, probe, minPorts, gap, minPorts)
+	rows, err := d.eng.QueryRows(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, row := range rows {
+		a, t, proto := asString(row[0]), asString(row[1]), int(asInt(row[2]))
+		s0, s1, e1 := asInt(row[3]), asInt(row[4]), asInt(row[5])
+		n, b, ports, acc := asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9])
+		open := asInts(row[10])
+		dir := d.direction(a, t)
+		sum := fmt.Sprintf("%s probed %d %s ports of %s in %s (%d of %d probe records rejected",
+			a, ports, strings.ToUpper(protoName(proto)), t, dur(s1-s0), n-acc, n)
+		if len(open) > 0 {
+			sum += "; answered on " + portsText(open, 10)
+		}
+		sum += ")"
+		out = append(out, Finding{
+			Rule: r, Severity: scanSeverity(dir, acc), Technique: "T1046", Src: a, Dst: t, Protocol: proto, Direction: dir,
+			FirstSeen: unix(s0), LastSeen: unix(e1), Records: n, Bytes: b, Summary: sum,
+			EvidenceSQL: d.evidence(addrEq(exprActor, a), addrEq(exprTarget, t), fmt.Sprintf("protocol = %d", proto),
+				"NOT "+condReply, probe, fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
+			Details: map[string]any{"distinct_ports": ports, "accepted_probes": acc, "answered_ports": open},
+		})
+	}
+	return out, nil
+}
+
+func runHorizontalScan(ctx context.Context, d *detector) ([]Finding, error) {
+	const r = RulePortScanHorizontal
+	minHosts, gap, ratio := d.cfg.int(r, "min_hosts"), d.cfg.int(r, "max_gap"), d.cfg.float(r, "min_unique_ratio")
+	spanRatio := d.cfg.float(r, "min_span_unique_ratio")
+	probe := probeCond(d, r)
+	q := fmt.Sprintf(`WITH p AS (
+  SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (%s) b
+  WHERE protocol IN (6, 17) AND NOT %s AND %s
+), k AS (
+  SELECT a, dstport, protocol, count(DISTINCT t) AS span_hosts, count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)) AS span_attempts
+  FROM p GROUP BY ALL HAVING count(DISTINCT t) >= %d
+), l AS (
+  SELECT p.*, lag(start) OVER (PARTITION BY a, dstport, protocol ORDER BY start) AS prev FROM p SEMI JOIN k USING (a, dstport, protocol)
+), e AS (
+  SELECT *, sum(CASE WHEN start - prev > %d THEN 1 ELSE 0 END) OVER (PARTITION BY a, dstport, protocol ORDER BY start ROWS UNBOUNDED PRECEDING) AS ep FROM l
+), g AS (
+  SELECT a, dstport, protocol, min(start) AS s0, max(start) AS s1, max("end") AS e1, count(*) AS n, sum(bytes)::BIGINT AS b, count(DISTINCT t) AS hosts,
+    count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)) AS attempts, count(*) FILTER (WHERE action = 'ACCEPT') AS acc,
+    list(DISTINCT t ORDER BY t) AS targets
+  FROM e GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= %d
+)
+SELECT g.a, g.dstport, g.protocol, s0, s1, e1, n, b, hosts, attempts, acc, targets, k.span_hosts, k.span_attempts
+FROM g JOIN k USING (a, dstport, protocol) ORDER BY 1, 2, 3, 4`,
+		d.baseSelect(), condReply, probe, minHosts, gap, minHosts)
+	rows, err := d.eng.QueryRows(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, row := range rows {
+		a, port, proto := asString(row[0]), int(asInt(row[1])), int(asInt(row[2]))
+		s0, s1, e1 := asInt(row[3]), asInt(row[4]), asInt(row[5])
+		n, b, hosts, attempts, acc := asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9]), asInt(row[10])
+		targets := asStrings(row[11])
+		spanHosts, spanAttempts := asInt(row[12]), asInt(row[13])
+		if attempts > 0 && float64(hosts)/float64(attempts) < ratio {
+			continue
+		}
+		if spanAttempts > 0 && float64(spanHosts)/float64(spanAttempts) < spanRatio {
+			continue
+		}
+		// Direction: by the actor, and by where the targets are.
+		internalTargets := 0
+		for _, t := range targets {
+			if d.internal[t] {
+				internalTargets++
+			}
+		}
+		dir := DirExternal
+		switch ai := d.internal[a]; {
+		case ai && internalTargets > 0:
+			dir = DirInternal
+		case ai:
+			dir = DirOutbound
+		case internalTargets > 0:
+			dir = DirInbound
+		}
+		out = append(out, Finding{
+			Rule: r, Severity: scanSeverity(dir, acc), Technique: "T1046", Src: a, DstPort: intPtr(port), Protocol: proto, Direction: dir,
+			FirstSeen: unix(s0), LastSeen: unix(e1), Records: n, Bytes: b,
+			Summary: fmt.Sprintf("%s probed %s port %d on %d hosts in %s (%d of %d probe records rejected)",
+				a, strings.ToUpper(protoName(proto)), port, hosts, dur(s1-s0), n-acc, n),
+			EvidenceSQL: d.evidence(addrEq(exprActor, a), fmt.Sprintf("dstport = %d", port), fmt.Sprintf("protocol = %d", proto),
+				"NOT "+condReply, probe, fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
+			Details: map[string]any{"distinct_hosts": hosts, "attempts": attempts, "accepted_probes": acc, "targets": targets},
+		})
+	}
+	return out, nil
+}
+
+func runBruteForce(ctx context.Context, d *detector) ([]Finding, error) {
+	const r = RuleBruteForce
+	ports, extPorts := d.cfg.ports(r, "ports"), d.cfg.ports(r, "external_ports")
+	minAtt, gap := d.cfg.int(r, "min_attempts"), d.cfg.int(r, "max_gap")
+	maxDur, maxBytes := d.cfg.int(r, "max_duration"), d.cfg.int(r, "max_bytes")
+	if len(ports) == 0 && len(extPorts) == 0 {
+		return nil, nil
+	}
+	portCond := "false"
+	if len(ports) > 0 {
+		portCond = fmt.Sprintf("dstport IN (%s)", sqlIntList(ports))
+	}
+	if len(extPorts) > 0 {
+		portCond = fmt.Sprintf("(%s OR (dstport IN (%s) AND NOT %s))", portCond, sqlIntList(extPorts), inInternal("a"))
+	}
+	short := fmt.Sprintf("(rej OR (e - s <= %d AND b <= %d))", maxDur, maxBytes)
+	q := fmt.Sprintf(`WITH r AS (
+  SELECT a, t, dstport, srcport, start, "end", bytes, action, interface_id FROM (%[1]s) b
+  WHERE protocol = 6 AND NOT %[2]s AND %[3]s
+), c0 AS (
+  SELECT r.*, max("end") OVER (PARTITION BY a, t, dstport, srcport ORDER BY start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pend FROM r
+), c1 AS (
+  SELECT *, sum(CASE WHEN pend IS NULL OR start - pend > 120 THEN 1 ELSE 0 END) OVER (PARTITION BY a, t, dstport, srcport ORDER BY start ROWS UNBOUNDED PRECEDING) AS cn FROM c0
+), ci AS (
+  SELECT a, t, dstport, srcport, cn, interface_id, min(start) AS s, max("end") AS e, sum(bytes) AS b, bool_and(action = 'REJECT') AS rej FROM c1 GROUP BY ALL
+), conn AS (
+  SELECT a, t, dstport, srcport, cn, min(s) AS s, max(e) AS e, max(b) AS b, bool_and(rej) AS rej FROM ci GROUP BY ALL
+), att AS (
+  SELECT * FROM conn WHERE %[4]s
+), k AS (
+  SELECT a, t, dstport FROM att GROUP BY ALL HAVING count(*) >= %[5]d
+), l AS (
+  SELECT att.*, lag(s) OVER (PARTITION BY a, t, dstport ORDER BY s) AS prev FROM att SEMI JOIN k USING (a, t, dstport)
+), ep AS (
+  SELECT *, sum(CASE WHEN s - prev > %[6]d THEN 1 ELSE 0 END) OVER (PARTITION BY a, t, dstport ORDER BY s ROWS UNBOUNDED PRECEDING) AS n FROM l
+), bursts AS (
+  SELECT a, t, dstport, n, min(s) AS s0, max(s) AS s1, max(e) AS e1, count(*) AS attempts, count(*) FILTER (WHERE rej) AS rejected,
+    median(e - s) AS med
+  FROM ep GROUP BY ALL HAVING count(*) >= %[5]d
+), succ AS (
+  SELECT bu.a, bu.t, bu.dstport, bu.n, min(c.s) AS ss, arg_min(c.e - c.s, c.s) AS sd, arg_min(c.b, c.s) AS sb, arg_min(c.srcport, c.s) AS sp
+  FROM bursts bu JOIN conn c ON c.a = bu.a AND c.t = bu.t AND c.dstport = bu.dstport AND c.s BETWEEN bu.s0 AND bu.s1 + %[6]d
+  WHERE NOT c.rej AND c.e - c.s > %[7]d AND c.b > %[8]d
+  GROUP BY ALL
+), ev AS (
+  SELECT bu.a, bu.t, bu.dstport, bu.n, count(*) AS recs, sum(r.bytes)::BIGINT AS bytes
+  FROM bursts bu JOIN r ON r.a = bu.a AND r.t = bu.t AND r.dstport = bu.dstport AND r.start BETWEEN bu.s0 AND bu.s1
+  GROUP BY ALL
+)
+SELECT bu.a, bu.t, bu.dstport, bu.s0, bu.s1, bu.e1, bu.attempts, bu.rejected, bu.med, succ.ss, succ.sd, succ.sb, succ.sp, ev.recs, ev.bytes
+FROM bursts bu LEFT JOIN succ USING (a, t, dstport, n) JOIN ev USING (a, t, dstport, n)
+ORDER BY 1, 2, 3, 4`,
+		d.baseSelect(), condReply, portCond, short, minAtt, gap, maxDur, maxBytes)
+	rows, err := d.eng.QueryRows(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, row := range rows {
+		a, t, port := asString(row[0]), asString(row[1]), int(asInt(row[2]))
+		s0, s1, e1 := asInt(row[3]), asInt(row[4]), asInt(row[5])
+		attempts, rejected, med := asInt(row[6]), asInt(row[7]), asFloat(row[8])
+		dir := d.direction(a, t)
+		sev := SeverityMedium
+		if dir == DirOutbound || dir == DirInternal {
+			sev = SeverityHigh
+		}
+		det := map[string]any{"attempts": attempts, "rejected_attempts": rejected, "median_attempt_seconds": med}
+		sum := fmt.Sprintf("%s made %d short sessions to %s port %d in %s (%d rejected, median length %.0f s)",
+			a, attempts, t, port, dur(s1-s0), rejected, med)
+		if row[9] != nil {
+			ss, sd, sb, sp := asInt(row[9]), asInt(row[10]), asInt(row[11]), asInt(row[12])
+			sev = SeverityHigh
+			sum += fmt.Sprintf("; then a %s accepted session from port %d at %s (%s sent): a likely successful login",
+				dur(sd), sp, unix(ss).Format("2006-01-02T15:04:05Z"), humanBytes(sb))
+			det["followed_by_session"] = map[string]any{"start": unix(ss), "seconds": sd, "bytes": sb, "client_port": sp}
+		}
+		out = append(out, Finding{
+			Rule: r, Severity: sev, Technique: "T1110.001", Src: a, Dst: t, DstPort: intPtr(port), Protocol: 6, Direction: dir,
+			FirstSeen: unix(s0), LastSeen: unix(e1), Records: asInt(row[13]), Bytes: asInt(row[14]), Summary: sum,
+			EvidenceSQL: d.evidence(addrEq(exprActor, a), addrEq(exprTarget, t), fmt.Sprintf("dstport = %d", port), "protocol = 6",
+				"NOT "+condReply, fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
+			Details: det,
+		})
+	}
+	return out, nil
+}
+
+func runExposedPort(ctx context.Context, d *detector) ([]Finding, error) {
+	const r = RuleExposedPort
+	admin, db := d.cfg.ports(r, "admin_ports"), d.cfg.ports(r, "database_ports")
+	all := slices.Concat(admin, db)
+	if len(all) == 0 {
+		return nil, nil
+	}
+	// c: accepted connections from external actors to those ports; a
+	// target answered if its reply (the same connection, reversed) is
+	// logged. Internet scanners' SYNs, accepted by a security group but never
+	// answered by the host, do not make a port "reachable".
+	q := fmt.Sprintf(`WITH c AS (
+  SELECT a, t, dstport, srcport, count(*) AS n, sum(bytes) AS b, min(start) AS s, max("end") AS e
+  FROM (%[1]s) b
+  WHERE protocol = 6 AND action = 'ACCEPT' AND dstport IN (%[2]s) AND NOT %[3]s AND NOT %[4]s AND %[5]s
+  GROUP BY ALL
+), rp AS (
+  SELECT DISTINCT a, t, srcport, dstport FROM (%[1]s) b
+  WHERE protocol = 6 AND action = 'ACCEPT' AND srcport IN (%[2]s) AND %[6]s AND NOT %[7]s
+), ans AS (
+  SELECT DISTINCT c.a, c.t, c.dstport FROM c LEFT JOIN rp ON rp.a = c.t AND rp.t = c.a AND rp.srcport = c.dstport AND rp.dstport = c.srcport
+  WHERE rp.a IS NOT NULL
+)
+SELECT c.a, c.dstport, list(DISTINCT c.t ORDER BY c.t), sum(c.n)::BIGINT, sum(c.b)::BIGINT, min(c.s), max(c.e), count(*)
+FROM c SEMI JOIN ans USING (a, t, dstport)
+GROUP BY c.a, c.dstport ORDER BY 1, 2`, d.baseSelect(), sqlIntList(all), condReply, inInternal("a"), inInternal("t"), inInternal("a"), inInternal("t"))
+	rows, err := d.eng.QueryRows(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, row := range rows {
+		a, port := asString(row[0]), int(asInt(row[1]))
+		targets := asStrings(row[2])
+		n, b, s0, e1, conns := asInt(row[3]), asInt(row[4]), asInt(row[5]), asInt(row[6]), asInt(row[7])
+		sev, tech, what := SeverityMedium, "T1133", "admin"
+		if slices.Contains(db, port) && !slices.Contains(admin, port) {
+			sev, tech, what = SeverityHigh, "T1190", "database"
+		}
+		dst, where := "", fmt.Sprintf("%d hosts", len(targets))
+		if len(targets) == 1 {
+			dst, where = targets[0], targets[0]
+		}
+		out = append(out, Finding{
+			Rule: r, Severity: sev, Technique: tech, Src: a, Dst: dst, DstPort: intPtr(port), Protocol: 6, Direction: DirInbound,
+			FirstSeen: unix(s0), LastSeen: unix(e1), Records: n, Bytes: b,
+			Summary: fmt.Sprintf("%s port %d/tcp on %s accepted %d connections from the internet address %s", what, port, where, conns, a),
+			EvidenceSQL: d.evidence(addrEq(exprActor, a), fmt.Sprintf("dstport = %d", port), "protocol = 6", "action = 'ACCEPT'",
+				"NOT "+condReply, exprTarget+" IN ("+sqlStringList(targets)+")"),
+			Details: map[string]any{"targets": targets, "connections": conns},
+		})
+	}
+	return out, nil
+}

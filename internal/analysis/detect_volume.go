@@ -1,0 +1,414 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// timedBytes is one record reduced to when it started and how many bytes it
+// carried.
+type timedBytes struct{ t, b int64 }
+
+// episode is a stretch of records in which some window of length W, starting
+// at a record, held at least the threshold.
+type episode struct {
+	s0, s1 int64 // first and last record start in the episode
+	max    int64 // the largest window total
+	maxAt  int64 // start of the window with that total
+}
+
+// slidingEpisodes finds every window [t, t+w) anchored at a record start
+// whose records total at least min bytes, and merges overlapping windows into
+// episodes. recs must be sorted by t. A record's bytes count at its start:
+// flow records only say that the bytes moved between start and end.
+func slidingEpisodes(recs []timedBytes, w, min int64) []episode {
+	var out []episode
+	var sum int64
+	j := 0
+	for i := range recs {
+		for j < len(recs) && recs[j].t < recs[i].t+w {
+			sum += recs[j].b
+			j++
+		}
+		if sum >= min {
+			last := recs[j-1].t
+			if n := len(out); n > 0 && recs[i].t <= out[n-1].s1 {
+				e := &out[n-1]
+				e.s1 = max(e.s1, last)
+				if sum > e.max {
+					e.max, e.maxAt = sum, recs[i].t
+				}
+			} else {
+				out = append(out, episode{s0: recs[i].t, s1: last, max: sum, maxAt: recs[i].t})
+			}
+		}
+		sum -= recs[i].b
+	}
+	return out
+}
+
+// median of a slice (which it sorts); 0 for an empty one.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	sort.Float64s(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// dominantPort returns the (destination port, protocol) that carried the most
+// bytes; ties go to the lower port, then the lower protocol number.
+func dominantPort(m map[[2]int64]int64) (*int, int) {
+	var bestK [2]int64
+	var best int64 = -1
+	for k, b := range m {
+		if b > best || b == best && (k[0] < bestK[0] || k[0] == bestK[0] && k[1] < bestK[1]) {
+			best, bestK = b, k
+		}
+	}
+	if best < 0 {
+		return nil, 0
+	}
+	return intPtr(int(bestK[0])), int(bestK[1])
+}
+
+// pairKey is an (actor, target) pair.
+type pairKey struct{ a, t string }
+
+func runExfiltration(ctx context.Context, d *detector) ([]Finding, error) {
+	const r = RuleExfiltration
+	w, minBytes, factor := d.cfg.int(r, "window"), d.cfg.int(r, "min_bytes"), d.cfg.float(r, "baseline_factor")
+	if w <= 0 {
+		return nil, fmt.Errorf("window must be positive")
+	}
+	// Only what the host sent as the client of a connection counts (the
+	// destination port is below the source port): a server's replies to
+	// someone who connected to it, such as an RDP or web session, are not
+	// the host sending data out on its own.
+	base := d.baseSelect() + " AND " + condClient
+	// One pass for two things: candidate pairs, whose total over the whole
+	// range reaches the threshold (an upper bound of any window's total),
+	// and every internal host's bytes to external destinations per aligned
+	// window and observation point (the baselines).
+	rows, err := d.eng.QueryRows(ctx, fmt.Sprintf(`WITH x AS (
+  SELECT a, t, start // %d AS bucket, (srcaddr = a AND dstaddr = t) AS direct, bytes FROM (%s) b
+  WHERE %s AND NOT %s AND bytes IS NOT NULL
+)
+SELECT a, t, bucket, direct, sum(bytes)::BIGINT, grouping(t) FROM x
+GROUP BY GROUPING SETS ((a, t), (a, bucket, direct))
+HAVING grouping(t) = 1 OR sum(bytes) >= %d ORDER BY 1, 2, 3`, w, base, inInternal("a"), inInternal("t"), minBytes))
+	if err != nil {
+		return nil, err
+	}
+	type bucket struct {
+		n     int64
+		bytes int64
+	}
+	buckets := map[string][2][]bucket{} // host -> [direct, indirect]
+	var ca, ct []string
+	for _, row := range rows {
+		h := asString(row[0])
+		if asInt(row[5]) == 0 {
+			ca, ct = append(ca, h), append(ct, asString(row[1]))
+			continue
+		}
+		bs := buckets[h]
+		i := 1
+		if asInt(row[3]) == 1 {
+			i = 0
+		}
+		bs[i] = append(bs[i], bucket{asInt(row[2]), asInt(row[4])})
+		buckets[h] = bs
+	}
+	if len(ca) == 0 {
+		return nil, nil
+	}
+	rows, err = d.eng.QueryRows(ctx, fmt.Sprintf(`SELECT b.a, b.t, b.start, b.bytes, (b.srcaddr = b.a AND b.dstaddr = b.t) AS direct, b.dstport, b.protocol
+FROM (%s) b JOIN (SELECT unnest(?::VARCHAR[]) AS ca, unnest(?::VARCHAR[]) AS ct) c ON b.a = c.ca AND b.t = c.ct
+WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
+	if err != nil {
+		return nil, err
+	}
+	type pairData struct {
+		direct, indirect []timedBytes
+		ports            [2]map[[2]int64]int64 // by observation point: (port, proto) -> bytes
+	}
+	pairs := map[pairKey]*pairData{}
+	var order []pairKey
+	for _, row := range rows {
+		k := pairKey{asString(row[0]), asString(row[1])}
+		p := pairs[k]
+		if p == nil {
+			p = &pairData{ports: [2]map[[2]int64]int64{{}, {}}}
+			pairs[k] = p
+			order = append(order, k)
+		}
+		tb := timedBytes{asInt(row[2]), asInt(row[3])}
+		pp := [2]int64{asInt(row[5]), asInt(row[6])}
+		if asInt(row[4]) == 1 {
+			p.direct = append(p.direct, tb)
+			p.ports[0][pp] += tb.b
+		} else {
+			p.indirect = append(p.indirect, tb)
+			p.ports[1][pp] += tb.b
+		}
+	}
+
+	var out []Finding
+	for _, k := range order {
+		p := pairs[k]
+		recs, obs, directCond := p.direct, 0, fmt.Sprintf("srcaddr = %s AND dstaddr = %s", sqlString(k.a), sqlString(k.t))
+		if len(recs) == 0 {
+			recs, obs, directCond = p.indirect, 1, "NOT ("+directCond+")"
+		}
+		eps := slidingEpisodes(recs, w, minBytes)
+		if len(eps) == 0 {
+			continue
+		}
+		// The host's baseline, from the same observation point, leaving out
+		// the windows of the episodes themselves.
+		hb := buckets[k.a][obs]
+		var vals []float64
+		for _, b := range hb {
+			b0, b1 := b.n*w, (b.n+1)*w
+			inEpisode := false
+			for _, e := range eps {
+				if e.s0 < b1 && e.s1 >= b0 {
+					inEpisode = true
+				}
+			}
+			if !inEpisode {
+				vals = append(vals, float64(b.bytes))
+			}
+		}
+		baseline := median(vals)
+		for _, e := range eps {
+			if float64(e.max) < factor*baseline {
+				continue
+			}
+			var n, bytes int64
+			for _, tb := range recs {
+				if tb.t >= e.s0 && tb.t <= e.s1 {
+					n++
+					bytes += tb.b
+				}
+			}
+			port, proto := dominantPort(p.ports[obs])
+			where := "its own network interface"
+			if obs == 1 {
+				where = "the NAT gateway's inside leg (its own interface is not in the logs)"
+			}
+			sum := fmt.Sprintf("%s sent %s to %s between %s and %s (at most %s within %s; its baseline is %s per %s), counted on %s",
+				k.a, humanBytes(bytes), k.t, unix(e.s0).Format("2006-01-02T15:04Z"), unix(e.s1).Format("15:04Z"),
+				humanBytes(e.max), dur(w), humanBytes(int64(baseline)), dur(w), where)
+			out = append(out, Finding{
+				Rule: r, Severity: SeverityHigh, Technique: "T1048", Src: k.a, Dst: k.t, DstPort: port, Protocol: proto, Direction: DirOutbound,
+				FirstSeen: unix(e.s0), LastSeen: unix(e.s1), Records: n, Bytes: bytes, Summary: sum,
+				EvidenceSQL: d.evidence(addrEq(exprActor, k.a), addrEq(exprTarget, k.t), directCond, condClient, "bytes IS NOT NULL",
+					fmt.Sprintf("start BETWEEN %d AND %d", e.s0, e.s1)),
+				Details: map[string]any{"max_window_bytes": e.max, "max_window_start": unix(e.maxAt), "baseline_bytes_per_window": int64(baseline),
+					"baseline_windows": len(vals), "window_seconds": w},
+			})
+		}
+	}
+	return out, nil
+}
+
+func runNATEgress(ctx context.Context, d *detector) ([]Finding, error) {
+	const r = RuleNATEgress
+	w, minBytes := d.cfg.int(r, "window"), d.cfg.int(r, "min_bytes")
+	if len(d.nat) == 0 || w <= 0 {
+		return nil, nil
+	}
+	natList := sqlStringList(d.nat)
+	var win strings.Builder
+	if d.cfg.Since != 0 {
+		fmt.Fprintf(&win, ` AND "end" >= %d`, d.cfg.Since)
+	}
+	if d.cfg.Until != 0 {
+		fmt.Fprintf(&win, ` AND start < %d`, d.cfg.Until)
+	}
+	// The outside leg: from the NAT's own address to the internet.
+	outside := fmt.Sprintf(`log_status = 'OK' AND srcaddr IN (%s) AND coalesce(pkt_srcaddr, srcaddr) = srcaddr AND bytes IS NOT NULL%s`, natList, win.String())
+	rows, err := d.eng.QueryRows(ctx, fmt.Sprintf(`WITH o AS (SELECT srcaddr, dstaddr, start, bytes, dstport, protocol FROM flows
+  WHERE %s AND dstaddr NOT IN (SELECT addr FROM %s)),
+k AS (SELECT srcaddr, dstaddr FROM o GROUP BY ALL HAVING sum(bytes) >= %d)
+SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr, start`, outside, tmpInternal, minBytes))
+	if err != nil {
+		return nil, err
+	}
+	type natPair struct {
+		recs  []timedBytes
+		ports map[[2]int64]int64
+	}
+	pairs := map[pairKey]*natPair{}
+	var order []pairKey
+	for _, row := range rows {
+		k := pairKey{asString(row[0]), asString(row[1])}
+		p := pairs[k]
+		if p == nil {
+			p = &natPair{ports: map[[2]int64]int64{}}
+			pairs[k] = p
+			order = append(order, k)
+		}
+		p.recs = append(p.recs, timedBytes{asInt(row[2]), asInt(row[3])})
+		p.ports[[2]int64{asInt(row[4]), asInt(row[5])}] += asInt(row[3])
+	}
+	if len(order) == 0 {
+		return nil, nil
+	}
+	// Who was behind the NAT: inside-leg records to the NAT whose packet
+	// destination is the same external host.
+	var ns, ds []string
+	for _, k := range order {
+		ns, ds = append(ns, k.a), append(ds, k.t)
+	}
+	rows, err = d.eng.QueryRows(ctx, fmt.Sprintf(`SELECT f.dstaddr, f.pkt_dstaddr, coalesce(f.pkt_srcaddr, f.srcaddr), f.start, f.bytes FROM flows f
+JOIN (SELECT unnest(?::VARCHAR[]) AS n, unnest(?::VARCHAR[]) AS d) c ON f.dstaddr = c.n AND f.pkt_dstaddr = c.d
+WHERE f.log_status = 'OK' AND f.bytes IS NOT NULL%s ORDER BY 1, 2, 4`, win.String()), ns, ds)
+	if err != nil {
+		return nil, err
+	}
+	type inside struct {
+		host string
+		t, b int64
+	}
+	behind := map[pairKey][]inside{}
+	for _, row := range rows {
+		k := pairKey{asString(row[0]), asString(row[1])}
+		behind[k] = append(behind[k], inside{asString(row[2]), asInt(row[3]), asInt(row[4])})
+	}
+	var out []Finding
+	for _, k := range order {
+		p := pairs[k]
+		for _, e := range slidingEpisodes(p.recs, w, minBytes) {
+			var n, bytes int64
+			for _, tb := range p.recs {
+				if tb.t >= e.s0 && tb.t <= e.s1 {
+					n++
+					bytes += tb.b
+				}
+			}
+			hostBytes := map[string]int64{}
+			for _, in := range behind[k] {
+				if in.t >= e.s0-w && in.t <= e.s1 {
+					hostBytes[in.host] += in.b
+				}
+			}
+			src, via := k.a, "the NAT's inside leg does not say which host sent it (no pkt-dstaddr)"
+			if len(hostBytes) > 0 {
+				hs := make([]string, 0, len(hostBytes))
+				for h := range hostBytes {
+					hs = append(hs, h)
+				}
+				slices.SortFunc(hs, func(x, y string) int {
+					if c := hostBytes[y] - hostBytes[x]; c != 0 {
+						return int(math.Copysign(1, float64(c)))
+					}
+					return strings.Compare(x, y)
+				})
+				src = hs[0]
+				parts := make([]string, 0, min(len(hs), 5))
+				for _, h := range hs[:min(len(hs), 5)] {
+					parts = append(parts, fmt.Sprintf("%s (%s)", h, humanBytes(hostBytes[h])))
+				}
+				via = "sent from " + strings.Join(parts, ", ")
+			}
+			port, proto := dominantPort(p.ports)
+			out = append(out, Finding{
+				Rule: r, Severity: SeverityMedium, Technique: "T1048", Src: src, Dst: k.t, DstPort: port, Protocol: proto, Direction: DirOutbound,
+				FirstSeen: unix(e.s0), LastSeen: unix(e.s1), Records: n, Bytes: bytes,
+				Summary: fmt.Sprintf("NAT gateway %s sent %s to %s within %s (alarm threshold %d bytes, the playbook's BytesOutToDestination); %s",
+					k.a, humanBytes(e.max), k.t, dur(w), minBytes, via),
+				EvidenceSQL: "SELECT * FROM flows WHERE " + outside + " AND " + addrEq("srcaddr", k.a) + " AND " + addrEq("dstaddr", k.t) +
+					fmt.Sprintf(" AND start BETWEEN %d AND %d", e.s0, e.s1) + ` ORDER BY start, "end", source_id, source_line`,
+				Details: map[string]any{"nat": k.a, "max_window_bytes": e.max, "max_window_start": unix(e.maxAt), "hosts_behind": hostBytes, "window_seconds": w},
+			})
+		}
+	}
+	return out, nil
+}
+
+// beacon measures the regularity of contact times (sorted): contacts within
+// merge seconds of the previous kept one are merged; period is the median
+// gap, jitter the median absolute deviation of the gaps over the period.
+func beacon(times []int64, merge int64) (contacts int, period, mad float64) {
+	var kept []int64
+	for _, t := range times {
+		if n := len(kept); n > 0 && t-kept[n-1] <= merge {
+			continue
+		}
+		kept = append(kept, t)
+	}
+	if len(kept) < 2 {
+		return len(kept), 0, 0
+	}
+	gaps := make([]float64, len(kept)-1)
+	for i := 1; i < len(kept); i++ {
+		gaps[i-1] = float64(kept[i] - kept[i-1])
+	}
+	period = median(slices.Clone(gaps))
+	dev := make([]float64, len(gaps))
+	for i, g := range gaps {
+		dev[i] = math.Abs(g - period)
+	}
+	return len(kept), period, median(dev)
+}
+
+func runBeaconing(ctx context.Context, d *detector) ([]Finding, error) {
+	const r = RuleBeaconing
+	minContacts, minPeriod, maxJitter := d.cfg.int(r, "min_contacts"), d.cfg.int(r, "min_period"), d.cfg.float(r, "max_jitter")
+	gap, merge := d.cfg.int(r, "contact_gap"), d.cfg.int(r, "merge_within")
+	q := fmt.Sprintf(`WITH r AS (
+  SELECT a, t, dstport, protocol, srcport, start, "end", bytes FROM (%s) b
+  WHERE protocol IN (6, 17) AND NOT %s AND %s AND NOT %s
+), k AS (
+  SELECT a, t, dstport, protocol, count(*) AS n, sum(bytes)::BIGINT AS bytes, min(start) AS s0, max(start) AS s1, max("end") AS e1
+  FROM r GROUP BY ALL HAVING count(*) >= %d
+), c AS (
+  SELECT r.a, r.t, r.dstport, r.protocol, r.start,
+    max(r."end") OVER (PARTITION BY r.a, r.t, r.dstport, r.protocol, r.srcport ORDER BY r.start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pend
+  FROM r SEMI JOIN k USING (a, t, dstport, protocol)
+), s AS (
+  SELECT a, t, dstport, protocol, list(start ORDER BY start) AS contacts FROM c
+  WHERE pend IS NULL OR start - pend > %d GROUP BY ALL HAVING count(*) >= %d
+)
+SELECT s.a, s.t, s.dstport, s.protocol, s.contacts, k.n, k.bytes, k.s0, k.s1, k.e1
+FROM s JOIN k USING (a, t, dstport, protocol) ORDER BY 1, 2, 3, 4`,
+		d.baseSelect(), condReply, inInternal("a"), inInternal("t"), minContacts, gap, minContacts)
+	rows, err := d.eng.QueryRows(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, row := range rows {
+		a, t, port, proto := asString(row[0]), asString(row[1]), int(asInt(row[2])), int(asInt(row[3]))
+		n, period, mad := beacon(asInts(row[4]), merge)
+		if int64(n) < minContacts || period < float64(minPeriod) || mad > maxJitter*period {
+			continue
+		}
+		recs, bytes, s0, s1, e1 := asInt(row[5]), asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9])
+		tech := "T1071"
+		if slices.Contains([]int{80, 443, 8080, 8443}, port) {
+			tech = "T1071.001"
+		}
+		out = append(out, Finding{
+			Rule: r, Severity: SeverityMedium, Technique: tech, Src: a, Dst: t, DstPort: intPtr(port), Protocol: proto, Direction: DirOutbound,
+			FirstSeen: unix(s0), LastSeen: unix(e1), Records: recs, Bytes: bytes,
+			Summary: fmt.Sprintf("%s contacted %s port %d/%s %d times, every %s (jitter %.1f%%: median deviation %.0f s), over %s",
+				a, t, port, protoName(proto), n, dur(int64(math.Round(period))), 100*mad/period, mad, dur(s1-s0)),
+			EvidenceSQL: d.evidence(addrEq(exprActor, a), addrEq(exprTarget, t), fmt.Sprintf("dstport = %d", port),
+				fmt.Sprintf("protocol = %d", proto), "NOT "+condReply, fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
+			Details: map[string]any{"contacts": n, "period_seconds": period, "median_abs_deviation_seconds": mad, "jitter": mad / period},
+		})
+	}
+	return out, nil
+}

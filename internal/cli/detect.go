@@ -1,0 +1,343 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/output"
+	"github.com/flowir/flowir/internal/store"
+)
+
+// DetectOptions are the options of `flowir detect`.
+type DetectOptions struct {
+	Config     string
+	Rules      []string
+	Disable    []string
+	Internal   []string
+	NAT        []string
+	NoInfer    bool
+	Since      string
+	Until      string
+	ShowConfig bool
+	ListRules  bool
+	Stored     bool
+	Timings    bool
+	// Thresholds set on the command line: "rule\x00param" -> text.
+	Thresholds map[string]string
+}
+
+func newDetectCmd(f *Factory, g *globalOptions, runF func(*DetectOptions) error) *cobra.Command {
+	opts := &DetectOptions{Thresholds: map[string]string{}}
+	var long strings.Builder
+	long.WriteString(`Run the detections over the case, store the findings (table findings) and
+print them. A rerun replaces the stored findings of the rules it runs.
+
+Every finding has: rule, severity, MITRE ATT&CK technique, src (the actor's
+address), dst (the target's, empty when there are many), dst_port,
+direction (inbound, outbound, internal, external: seen from the monitored
+network), first_seen, last_seen, records and bytes (of its evidence
+records), a one-line summary, and evidence_sql: a query that returns exactly
+its evidence records from table flows (paste it into 'flowir sql').
+
+Internal (monitored) addresses: 10/8, 172.16/12, 192.168/16, 100.64/10,
+169.254/16, 127/8, fc00::/7, fe80::/10, ::1, plus --internal CIDRs, plus the
+addresses of the case's own network interfaces found in the records (a
+VPC's IPv6 addresses are public; --no-infer-interfaces turns that off).
+
+Reading the records: actor and target are the packet-level addresses when
+the log format has them, so traffic through a NAT gateway is attributed to
+the instance behind it; the NAT's outside leg is skipped (NAT addresses are
+found from pkt-dstaddr, or given with --nat). One connection is logged on
+every interface it crosses, so rules count connections, not records, and
+volumes are counted on one interface.
+
+Thresholds: every rule's thresholds are flags (--RULE-THRESHOLD, listed
+below) and keys of a JSON config file (--config; 'flowir detect
+--show-config' prints the effective configuration in that layout). Flags
+override the file. Durations take 600, 10m or 1h; byte counts 5000000, 5MB
+or 20MiB.
+
+Rules:
+`)
+	for _, r := range analysis.Rules() {
+		fmt.Fprintf(&long, "\n%s (%s, %s): %s\n%s\n", r.Name, r.Technique, r.Severity, r.Title, indent(r.Doc, "  "))
+		for _, p := range r.Thresholds {
+			fmt.Fprintf(&long, "  --%s %s: %s\n", analysis.FlagName(r.Name, p.Name), analysis.FormatThreshold(p.Kind, p.Default), p.Doc)
+		}
+	}
+	cmd := &cobra.Command{
+		Use:   "detect",
+		Short: "Run the detections (scans, brute force, exfiltration, beaconing, IOC contact, ...) and store the findings",
+		Long:  long.String(),
+		Example: `  flowir detect
+  flowir detect --rules port-scan-vertical,brute-force --format json
+  flowir detect --internal 198.18.0.0/15 --exfiltration-min-bytes 50MB --since 2024-05-01
+  flowir detect --show-config > detect.json; flowir detect --config detect.json
+  flowir detect --stored --format csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cmd.Flags().Visit(func(fl *pflag.Flag) {
+				if k, ok := fl.Annotations["threshold"]; ok {
+					opts.Thresholds[k[0]] = fl.Value.String()
+				}
+			})
+			if runF != nil {
+				return runF(opts)
+			}
+			return runDetect(cmd, f, g, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Config, "config", "", "JSON file with thresholds, internal ranges and NAT addresses")
+	fl.StringSliceVar(&opts.Rules, "rules", nil, "run only these rules (comma-separated)")
+	fl.StringSliceVar(&opts.Disable, "disable", nil, "do not run these rules")
+	fl.StringArrayVar(&opts.Internal, "internal", nil, "CIDR (or address) of the monitored network, in addition to the private ranges (repeatable)")
+	fl.StringArrayVar(&opts.NAT, "nat", nil, "address of a NAT gateway (repeatable); needed for the nat-egress rule when the logs have no pkt-dstaddr")
+	fl.BoolVar(&opts.NoInfer, "no-infer-interfaces", false, "do not add the case's own interface addresses to the internal set")
+	fl.StringVar(&opts.Since, "since", "", "only records ending at or after this time")
+	fl.StringVar(&opts.Until, "until", "", "only records starting before this time")
+	fl.BoolVar(&opts.ShowConfig, "show-config", false, "print the effective configuration as JSON and exit")
+	fl.BoolVar(&opts.ListRules, "list-rules", false, "list the rules with their techniques and thresholds and exit")
+	fl.BoolVar(&opts.Stored, "stored", false, "print the findings stored by the last runs instead of running the rules")
+	fl.BoolVar(&opts.Timings, "timings", false, "print how long each rule took to standard error")
+	for _, r := range analysis.Rules() {
+		for _, p := range r.Thresholds {
+			name := analysis.FlagName(r.Name, p.Name)
+			fl.String(name, analysis.FormatThreshold(p.Kind, p.Default), fmt.Sprintf("%s: %s (%s)", r.Name, p.Doc, p.Kind))
+			_ = fl.SetAnnotation(name, "threshold", []string{r.Name + "\x00" + p.Name})
+		}
+	}
+	return cmd
+}
+
+func indent(s, pre string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = pre + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// detectConfig builds the configuration: defaults, then the file, then flags.
+func detectConfig(f *Factory, opts *DetectOptions) (*analysis.DetectConfig, error) {
+	cfg := analysis.NewDetectConfig()
+	if opts.Config != "" {
+		data, err := os.ReadFile(opts.Config)
+		if err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		if err := cfg.LoadJSON(opts.Config, data); err != nil {
+			return nil, &UsageError{err}
+		}
+	}
+	keys := make([]string, 0, len(opts.Thresholds))
+	for k := range opts.Thresholds {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		rule, param, _ := strings.Cut(k, "\x00")
+		if err := cfg.Set(rule, param, opts.Thresholds[k]); err != nil {
+			return nil, usagef("--%s: %v", analysis.FlagName(rule, param), err)
+		}
+	}
+	if len(opts.Rules) > 0 {
+		if err := cfg.OnlyRules(opts.Rules); err != nil {
+			return nil, &UsageError{err}
+		}
+	}
+	for _, r := range opts.Disable {
+		if err := cfg.Enable(r, false); err != nil {
+			return nil, &UsageError{err}
+		}
+	}
+	for _, s := range opts.Internal {
+		p, err := analysis.ParseCIDROrAddr(s)
+		if err != nil {
+			return nil, usagef("--internal: %v", err)
+		}
+		cfg.Internal = append(cfg.Internal, analysis.NetRange{Prefix: p, Label: "--internal"})
+	}
+	for _, s := range opts.NAT {
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil || a.Zone() != "" {
+			return nil, usagef("--nat: %q is not an IP address", s)
+		}
+		cfg.NAT = append(cfg.NAT, a.Unmap())
+	}
+	if opts.NoInfer {
+		cfg.InferInterfaceAddresses = false
+	}
+	since, until, err := timeWindow(f, opts.Since, opts.Until)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Since, cfg.Until = since, until
+	return cfg, nil
+}
+
+func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOptions) error {
+	ctx := cmd.Context()
+	w := f.IO.ErrOut
+	if opts.ListRules {
+		return listRules(f, g)
+	}
+	cfg, err := detectConfig(f, opts)
+	if err != nil {
+		return err
+	}
+	if opts.ShowConfig {
+		b, err := json.MarshalIndent(cfg, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(f.IO.Out, "%s\n", b)
+		return err
+	}
+	format, err := g.outputFormat()
+	if err != nil {
+		return err
+	}
+	if opts.Stored {
+		c, err := openCase(ctx, f, g, store.Options{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		rows, err := c.Findings(ctx, opts.Rules)
+		if err != nil {
+			return err
+		}
+		return output.Write(f.IO.Out, format, findingsResult(rows), f.IO.OutputOptions())
+	}
+	if len(cfg.EnabledRules()) == 0 {
+		return usagef("no rule to run: --rules and --disable left none")
+	}
+	c, err := openCase(ctx, f, g, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	loaded, err := c.IOCs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range loaded {
+		cfg.IOCs = append(cfg.IOCs, analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment})
+	}
+	started := time.Now()
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := analysis.Detect(ctx, s, cfg)
+	s.Close()
+	if err != nil {
+		return err
+	}
+	conf, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	rows := make([]store.FindingRow, len(res.Findings))
+	for i, fd := range res.Findings {
+		rows[i] = store.FindingRow{Rule: fd.Rule, Severity: fd.Severity, Technique: fd.Technique, Src: fd.Src, Dst: fd.Dst,
+			DstPort: fd.DstPort, Protocol: fd.Protocol, Direction: fd.Direction, FirstSeen: fd.FirstSeen, LastSeen: fd.LastSeen,
+			Records: fd.Records, Bytes: fd.Bytes, Summary: fd.Summary, EvidenceSQL: fd.EvidenceSQL, Details: fd.Details}
+	}
+	runID, err := c.ReplaceFindings(ctx, store.DetectRun{StartedAt: started, Rules: res.Rules, Config: conf}, rows)
+	if err != nil {
+		return fmt.Errorf("store findings: %w", err)
+	}
+	for i := range rows {
+		rows[i].RunID = runID
+	}
+	bySev := map[string]int{}
+	for _, fd := range res.Findings {
+		bySev[fd.Severity]++
+	}
+	fmt.Fprintf(w, "detect run %d: %d rules in %s: %d findings (%d high, %d medium, %d low)\n",
+		runID, len(res.Rules), time.Since(started).Round(time.Millisecond), len(res.Findings),
+		bySev[analysis.SeverityHigh], bySev[analysis.SeverityMedium], bySev[analysis.SeverityLow])
+	if opts.Timings {
+		fmt.Fprintf(w, "  %-22s %s\n", "prepare", res.Timings["prepare"].Round(time.Millisecond))
+		for _, r := range res.Rules {
+			fmt.Fprintf(w, "  %-22s %s\n", r, res.Timings[r].Round(time.Millisecond))
+		}
+	}
+	if len(res.NAT) > 0 {
+		fmt.Fprintf(w, "NAT gateways (outside leg skipped, traffic attributed to the hosts behind them): %s\n", joinShort(res.NAT, 8))
+	}
+	if res.InferredInterfaces > 0 {
+		fmt.Fprintf(w, "internal: the private ranges%s, plus %d interface addresses found in the records\n",
+			extraRanges(cfg), res.InferredInterfaces)
+	}
+	if cfg.Enabled(analysis.RuleIOCContact) && len(cfg.IOCs) == 0 {
+		fmt.Fprintln(w, "ioc-contact: no IOC list loaded (flowir ioc FILE), so it found nothing")
+	}
+	if cfg.Enabled(analysis.RuleNATEgress) && len(res.NAT) == 0 {
+		fmt.Fprintln(w, "nat-egress: no NAT gateway address known (no pkt-dstaddr in the logs; give --nat), so it found nothing")
+	}
+	return output.Write(f.IO.Out, format, findingsResult(rows), f.IO.OutputOptions())
+}
+
+func extraRanges(cfg *analysis.DetectConfig) string {
+	if len(cfg.Internal) == 0 {
+		return ""
+	}
+	var ps []string
+	for _, r := range cfg.Internal {
+		ps = append(ps, r.Prefix.String())
+	}
+	return " and " + strings.Join(ps, ", ")
+}
+
+// FindingColumns are the columns detect prints, in order.
+var FindingColumns = []output.Column{
+	{Name: "rule"}, {Name: "severity"}, {Name: "technique"}, {Name: "src"}, {Name: "dst"},
+	{Name: "dst_port", Type: "INTEGER"}, {Name: "direction"}, {Name: "first_seen", Type: "TIMESTAMP"}, {Name: "last_seen", Type: "TIMESTAMP"},
+	{Name: "records", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}, {Name: "summary"}, {Name: "evidence_sql"}, {Name: "details"},
+}
+
+func findingsResult(rows []store.FindingRow) *output.Result {
+	res := &output.Result{Columns: FindingColumns}
+	for _, r := range rows {
+		var port any
+		if r.DstPort != nil {
+			port = int64(*r.DstPort)
+		}
+		var details any
+		if r.Details != nil {
+			details = r.Details
+		}
+		res.Rows = append(res.Rows, []any{r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
+			r.FirstSeen, r.LastSeen, r.Records, r.Bytes, r.Summary, r.EvidenceSQL, details})
+	}
+	return res
+}
+
+func listRules(f *Factory, g *globalOptions) error {
+	format, err := g.outputFormat()
+	if err != nil {
+		return err
+	}
+	res := &output.Result{Columns: []output.Column{{Name: "rule"}, {Name: "technique"}, {Name: "severity"}, {Name: "title"}, {Name: "thresholds"}}}
+	for _, r := range analysis.Rules() {
+		var ts []string
+		for _, p := range r.Thresholds {
+			ts = append(ts, p.Name+"="+analysis.FormatThreshold(p.Kind, p.Default))
+		}
+		res.Rows = append(res.Rows, []any{r.Name, r.Technique, r.Severity, r.Title, strings.Join(slices.Clip(ts), " ")})
+	}
+	return output.Write(f.IO.Out, format, res, f.IO.OutputOptions())
+}

@@ -1,0 +1,303 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/output"
+	"github.com/flowir/flowir/internal/store"
+)
+
+// IOCOptions are the options of `flowir ioc`.
+type IOCOptions struct {
+	Files  []string
+	Format string // csv, plain, stix or "" (detect)
+	Detail bool
+	Clear  bool
+	Since  string
+	Until  string
+}
+
+func newIOCCmd(f *Factory, g *globalOptions, runF func(*IOCOptions) error) *cobra.Command {
+	opts := &IOCOptions{}
+	cmd := &cobra.Command{
+		Use:   "ioc [FILE...]",
+		Short: "Load IOC lists and report every flow that touches them",
+		Long: `Load indicator-of-compromise lists into the case (table incident_iocs) and
+report the traffic of every loaded indicator. With no FILE, report the
+indicators loaded earlier against the flows the case holds now.
+
+Formats (detected from the content, or --ioc-format):
+  csv    the playbook's incident_iocs file: threat_ip,threat_comment; fields
+         with commas in double quotes (escape " as "" or \"); an optional
+         header line; lines starting with # are comments
+  plain  one IP address or CIDR per line; # starts a comment (text after #
+         on an entry line is its comment)
+  stix   a STIX 2.1 bundle: indicators whose pattern compares ipv4-addr:value
+         or ipv6-addr:value (=, IN, ISSUBSET, joined by OR) with addresses or
+         CIDRs; patterns that also need other conditions are refused
+Entries are IPv4 or IPv6 addresses or networks of any prefix length. An entry
+that cannot be used is reported with its file and line (and the command
+exits with status 1 after loading the rest). Loading a file twice, or two
+files listing the same network, adds no duplicate.
+
+Matching is CIDR-correct on srcaddr/dstaddr and on the packet-level
+pkt_srcaddr/pkt_dstaddr (never string prefixes: 192.0.2.45 is not in
+192.0.2.4): the case's distinct addresses are matched against the networks
+in memory, the pairs are stored in table ioc_matches, and the view
+incident_vpc_flow_directional joins them to the flows.
+
+DIRECTION is seen from the monitored network: a flow whose destination is
+the IOC is OUTBOUND, one whose source is the IOC is INBOUND, and
+connecting_ip/connecting_port are the monitored host's. This is the
+OPPOSITE of the labels in the playbook's Athena view, which calls a flow to
+the IOC 'INBOUND'. Records matched only through pkt_srcaddr/pkt_dstaddr (a
+NAT gateway's inside leg, where connecting_ip is the instance behind the
+NAT) are marked in column matched_on.
+
+The summary has one row per indicator: records whose srcaddr or dstaddr is
+in it (each record once), inbound and outbound records, accepted and
+rejected, bytes from it (bytes_in) and to it (bytes_out), packets, first and
+last seen, the internal hosts that exchanged traffic with it (NAT gateways
+listed apart, in via_nat), records matched at packet level (pkt_records) and
+the file:line of every listing. --detail prints the view's rows instead.
+--since/--until keep records overlapping the window. The view stays queryable
+with 'flowir sql'; run 'flowir ioc' again after ingesting more logs to
+refresh the matches.`,
+		Example: `  flowir ioc iocs.csv
+  flowir ioc feed.stix.json blocklist.txt --format json
+  flowir ioc --detail --since 2024-05-01 --format csv > ioc-rows.csv
+  flowir sql "SELECT direction, count(*) FROM incident_vpc_flow_directional GROUP BY 1"`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return runIOC(cmd, f, g, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "ioc-format", "", "format of the files: csv, plain or stix (default: detect from the content)")
+	cmd.Flags().BoolVar(&opts.Detail, "detail", false, "print every matching flow (the directional view) instead of the summary")
+	cmd.Flags().BoolVar(&opts.Clear, "clear", false, "remove every indicator loaded before, then load FILE...")
+	cmd.Flags().StringVar(&opts.Since, "since", "", "only records ending at or after this time")
+	cmd.Flags().StringVar(&opts.Until, "until", "", "only records starting before this time")
+	return cmd
+}
+
+// timeWindow parses --since and --until into Unix seconds (0 = open).
+func timeWindow(f *Factory, since, until string) (int64, int64, error) {
+	var s, u int64
+	now := f.Now()
+	if since != "" {
+		t, err := analysis.ParseTime(since, now)
+		if err != nil {
+			return 0, 0, usagef("--since: %v", err)
+		}
+		s = t.Unix()
+	}
+	if until != "" {
+		t, err := analysis.ParseTime(until, now)
+		if err != nil {
+			return 0, 0, usagef("--until: %v", err)
+		}
+		u = t.Unix()
+	}
+	if s != 0 && u != 0 && u <= s {
+		return 0, 0, usagef("--until must be after --since")
+	}
+	return s, u, nil
+}
+
+func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) error {
+	ctx := cmd.Context()
+	w := f.IO.ErrOut
+	switch opts.Format {
+	case "", analysis.IOCFormatCSV, analysis.IOCFormatPlain, analysis.IOCFormatSTIX:
+	default:
+		return usagef("--ioc-format %q: use csv, plain or stix", opts.Format)
+	}
+	format, err := g.outputFormat()
+	if err != nil {
+		return err
+	}
+	since, until, err := timeWindow(f, opts.Since, opts.Until)
+	if err != nil {
+		return err
+	}
+	// Parse every file before touching the case.
+	type parsed struct {
+		file *analysis.IOCFile
+		sum  string
+	}
+	var files []parsed
+	invalid := 0
+	for _, path := range opts.Files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read IOC file: %w", err)
+		}
+		pf, err := analysis.ParseIOCs(path, data, opts.Format)
+		if err != nil {
+			return err
+		}
+		for _, p := range pf.Problems {
+			fmt.Fprintln(w, p.String())
+		}
+		invalid += pf.Invalid()
+		h := sha256.Sum256(data)
+		files = append(files, parsed{pf, hex.EncodeToString(h[:])})
+	}
+	c, err := openCase(ctx, f, g, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if opts.Clear {
+		if err := c.ClearIOCs(ctx); err != nil {
+			return fmt.Errorf("clear IOCs: %w", err)
+		}
+	}
+	for _, p := range files {
+		entries := make([]store.IOCEntry, len(p.file.Entries))
+		for i, e := range p.file.Entries {
+			first, last := analysis.PrefixBounds(e.Prefix)
+			fam := 4
+			if e.Prefix.Addr().Is6() {
+				fam = 6
+			}
+			entries[i] = store.IOCEntry{ThreatIP: e.ThreatIP, Comment: e.Comment, IOC: e.Key(), Kind: e.Kind(), Family: fam,
+				PrefixLen: e.Prefix.Bits(), FirstAddress: first.String(), LastAddress: last.String(),
+				File: e.File, Line: e.Line, Format: e.Format, STIXID: e.STIXID}
+		}
+		warnings := len(p.file.Problems) - p.file.Invalid()
+		st, err := c.LoadIOCs(ctx, store.IOCFileInfo{Path: p.file.Path, SHA256: p.sum, Format: p.file.Format,
+			Entries: len(entries), Invalid: p.file.Invalid(), Warnings: warnings, Skipped: p.file.Skipped}, entries)
+		if err != nil {
+			return fmt.Errorf("load %s: %w", p.file.Path, err)
+		}
+		msg := fmt.Sprintf("%s (%s): %d entries: %d new, %d already loaded", p.file.Path, p.file.Format, len(entries), st.New, st.Known)
+		if st.CommentsAdded > 0 {
+			msg += fmt.Sprintf(", %d with a new comment", st.CommentsAdded)
+		}
+		if n := p.file.Invalid(); n > 0 {
+			msg += fmt.Sprintf("; %d invalid (listed above)", n)
+		}
+		if p.file.Skipped > 0 {
+			msg += fmt.Sprintf("; %d STIX objects skipped (not IP indicators)", p.file.Skipped)
+		}
+		if st.SameFile {
+			msg += "; this file was loaded before"
+		}
+		fmt.Fprintln(w, msg)
+	}
+
+	t0 := time.Now()
+	loaded, err := c.IOCs(ctx)
+	if err != nil {
+		return err
+	}
+	if len(loaded) == 0 {
+		if invalid > 0 {
+			return fmt.Errorf("no usable indicator: %d invalid entries (listed above)", invalid)
+		}
+		return usagef("no IOCs loaded in case %s: give one or more IOC files (flowir ioc FILE...)", c.Dir)
+	}
+	if err := refreshIOCMatches(cmd, c, loaded); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "matched %d indicators against the case's addresses in %s\n", len(loaded), time.Since(t0).Round(time.Millisecond))
+
+	if opts.Detail {
+		res, err := c.IOCDetail(ctx, since, until)
+		if err != nil {
+			return err
+		}
+		if err := writeResult(f, format, res); err != nil {
+			return err
+		}
+	} else {
+		sums, err := c.IOCSummaries(ctx, since, until)
+		if err != nil {
+			return err
+		}
+		if err := output.Write(f.IO.Out, format, iocSummaryResult(sums), f.IO.OutputOptions()); err != nil {
+			return err
+		}
+	}
+	if invalid > 0 {
+		return fmt.Errorf("%d invalid IOC entries were not loaded (listed above with file and line)", invalid)
+	}
+	return nil
+}
+
+// refreshIOCMatches matches the case's distinct addresses against the
+// loaded indicators and stores the pairs for the directional view.
+func refreshIOCMatches(cmd *cobra.Command, c *store.Case, loaded []store.IOCEntry) error {
+	ctx := cmd.Context()
+	refs := make([]analysis.IOCRef, len(loaded))
+	for i, e := range loaded {
+		refs[i] = analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment}
+	}
+	m, err := analysis.NewIOCMatcher(refs)
+	if err != nil {
+		return err
+	}
+	addrs, err := c.FlowAddresses(ctx)
+	if err != nil {
+		return fmt.Errorf("list the case's addresses: %w", err)
+	}
+	ma, mk := m.MatchAll(addrs)
+	return c.ReplaceIOCMatches(ctx, ma, mk, len(addrs))
+}
+
+func iocSummaryResult(sums []store.IOCSummary) *output.Result {
+	cols := []string{"threat_ip", "threat_comment", "records", "inbound", "outbound", "accepted", "rejected",
+		"bytes_in", "bytes_out", "packets", "first_seen", "last_seen", "internal_hosts", "hosts", "via_nat", "pkt_records", "sources"}
+	res := &output.Result{}
+	for _, c := range cols {
+		typ := ""
+		switch c {
+		case "records", "inbound", "outbound", "accepted", "rejected", "bytes_in", "bytes_out", "packets", "internal_hosts", "pkt_records":
+			typ = "BIGINT"
+		case "first_seen", "last_seen":
+			typ = "TIMESTAMP"
+		case "hosts", "via_nat", "sources":
+			typ = "VARCHAR[]"
+		}
+		res.Columns = append(res.Columns, output.Column{Name: c, Type: typ})
+	}
+	list := func(ss []string) []any {
+		out := make([]any, len(ss))
+		for i, s := range ss {
+			out[i] = s
+		}
+		return out
+	}
+	tm := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return *t
+	}
+	for _, s := range sums {
+		res.Rows = append(res.Rows, []any{s.ThreatIP, s.Comment, s.Records, s.Inbound, s.Outbound, s.Accepted, s.Rejected,
+			s.BytesIn, s.BytesOut, s.Packets, tm(s.FirstSeen), tm(s.LastSeen), int64(len(s.Hosts)), list(s.Hosts), list(s.NAT),
+			s.PktRecords, list(s.Sources)})
+	}
+	return res
+}
+
+// joinShort joins up to n strings and says how many more there are.
+func joinShort(ss []string, n int) string {
+	if len(ss) <= n {
+		return strings.Join(ss, ", ")
+	}
+	return strings.Join(ss[:n], ", ") + fmt.Sprintf(" and %d more", len(ss)-n)
+}

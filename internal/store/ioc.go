@@ -1,0 +1,516 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// IOC tables.
+//
+//   - incident_iocs: one row per indicator, identified by its canonical
+//     network (column ioc: "203.0.113.0/24", or "203.0.113.66" for a single
+//     address), with the playbook's threat_ip (the entry as first loaded)
+//     and threat_comment (every distinct comment it was given, joined with
+//     " | " in load order). Loading the same file again, or another file
+//     listing the same network, adds no row.
+//   - ioc_occurrences: every listing of an indicator (file SHA-256, path,
+//     line, format, STIX id, text and comment as written): the provenance.
+//   - ioc_files: every file loaded, once per content (SHA-256).
+//   - ioc_matches: (addr, ioc) for every address of the flows that falls in
+//     an indicator's network, computed CIDR-correctly in Go and rebuilt by
+//     flowir ioc and flowir detect; the view joins the flows to it by text
+//     equality (addresses are stored canonically).
+//   - view incident_vpc_flow_directional: the playbook's directional view,
+//     with direction seen from the monitored network (see iocViewSQL).
+func init() {
+	registerDDL(func() []string {
+		return []string{
+			`CREATE SEQUENCE IF NOT EXISTS ioc_seq`,
+			`CREATE TABLE IF NOT EXISTS incident_iocs (
+				threat_ip VARCHAR NOT NULL,
+				threat_comment VARCHAR,
+				ioc VARCHAR NOT NULL,
+				kind VARCHAR NOT NULL,
+				family INTEGER NOT NULL,
+				prefix_len INTEGER NOT NULL,
+				first_address VARCHAR NOT NULL,
+				last_address VARCHAR NOT NULL,
+				source_file VARCHAR NOT NULL,
+				source_line BIGINT NOT NULL,
+				format VARCHAR NOT NULL,
+				stix_id VARCHAR,
+				loaded_at TIMESTAMPTZ NOT NULL,
+				seq BIGINT NOT NULL
+			)`,
+			`CREATE TABLE IF NOT EXISTS ioc_occurrences (
+				ioc VARCHAR NOT NULL,
+				threat_ip VARCHAR NOT NULL,
+				threat_comment VARCHAR,
+				file_sha256 VARCHAR NOT NULL,
+				source_file VARCHAR NOT NULL,
+				source_line BIGINT NOT NULL,
+				format VARCHAR NOT NULL,
+				stix_id VARCHAR
+			)`,
+			`CREATE TABLE IF NOT EXISTS ioc_files (
+				path VARCHAR NOT NULL,
+				sha256 VARCHAR NOT NULL,
+				format VARCHAR NOT NULL,
+				entries BIGINT NOT NULL,
+				invalid BIGINT NOT NULL,
+				warnings BIGINT NOT NULL,
+				skipped BIGINT NOT NULL,
+				loaded_at TIMESTAMPTZ NOT NULL,
+				flowir_version VARCHAR
+			)`,
+			`CREATE TABLE IF NOT EXISTS ioc_matches (addr VARCHAR NOT NULL, ioc VARCHAR NOT NULL)`,
+			`CREATE TABLE IF NOT EXISTS ioc_match_runs (
+				matched_at TIMESTAMPTZ NOT NULL,
+				addresses BIGINT NOT NULL,
+				matches BIGINT NOT NULL,
+				iocs BIGINT NOT NULL,
+				flow_records BIGINT NOT NULL
+			)`,
+			iocViewSQL(),
+		}
+	})
+}
+
+// iocViewSQL is the playbook's incident_vpc_flow_directional view, one row
+// per (flow record, IOC entry, side) where an address of the record is in
+// the entry's network:
+//
+//   - dstaddr in the entry: direction OUTBOUND, connecting_ip/port = srcaddr/srcport;
+//   - srcaddr in the entry: direction INBOUND, connecting_ip/port = dstaddr/dstport;
+//   - pkt_dstaddr in the entry (and differing from dstaddr, which is not in
+//     it): OUTBOUND, connecting_ip = pkt_srcaddr (else srcaddr) — the
+//     instance behind a NAT gateway, on the NAT's inside leg;
+//   - pkt_srcaddr likewise: INBOUND, connecting_ip = pkt_dstaddr (else dstaddr).
+//
+// Direction is seen from the monitored network: traffic to the IOC is
+// OUTBOUND. The playbook's Athena view labels the same rows the other way
+// round (its destination-is-IOC branch says INBOUND). connecting_ip is the
+// monitored host in both. matched_on says which column matched; a record
+// whose both ends are IOCs, or whose address is in two entries, gives one row
+// per entry and side. source and destination are ip:port, with IPv6
+// addresses in brackets ([2001:db8::1]:443) so the port stays unambiguous.
+func iocViewSQL() string {
+	ipPort := func(a, p string) string {
+		return fmt.Sprintf(`CASE WHEN contains(f.%[1]s, ':') THEN '[' || f.%[1]s || ']' ELSE f.%[1]s END || ':' || CAST(f.%[2]s AS VARCHAR)`, a, p)
+	}
+	branch := func(direction, connIP, connPort, matchCol, matchedOn, extra string) string {
+		return fmt.Sprintf(`SELECT f.account_id AS account, f.interface_id AS interfaceid,
+  %s AS source, %s AS destination, '%s' AS direction,
+  %s AS connecting_ip, %s AS connecting_port,
+  f.protocol, f.packets AS numpackets, f.bytes AS numbytes, f.action, f.log_status AS logstatus,
+  make_timestamp(f.start * 1000000) AS starttime, make_timestamp(f."end" * 1000000) AS endtime, f."end" - f.start AS sessiontime,
+  m.threat_ip, m.threat_comment, m.ioc, m.addr AS ioc_address, '%s' AS matched_on,
+  f.region, f.vpc_id, f.subnet_id, f.instance_id, f.srcaddr, f.dstaddr, f.srcport, f.dstport, f.pkt_srcaddr, f.pkt_dstaddr,
+  f.start, f."end", f.source_id, f.source_line
+FROM flows f JOIN m ON f.%s = m.addr%s`,
+			ipPort("srcaddr", "srcport"), ipPort("dstaddr", "dstport"), direction, connIP, connPort, matchedOn, matchCol, extra)
+	}
+	return `CREATE OR REPLACE VIEW incident_vpc_flow_directional AS
+WITH m AS (SELECT x.addr, i.ioc, i.threat_ip, i.threat_comment FROM ioc_matches x JOIN incident_iocs i ON i.ioc = x.ioc)
+` + branch("OUTBOUND", "f.srcaddr", "f.srcport", "dstaddr", "dstaddr", "") + `
+UNION ALL
+` + branch("INBOUND", "f.dstaddr", "f.dstport", "srcaddr", "srcaddr", "") + `
+UNION ALL
+` + branch("OUTBOUND", "coalesce(f.pkt_srcaddr, f.srcaddr)", "f.srcport", "pkt_dstaddr", "pkt_dstaddr",
+		` LEFT JOIN m AS m2 ON m2.addr = f.dstaddr AND m2.ioc = m.ioc WHERE f.pkt_dstaddr IS DISTINCT FROM f.dstaddr AND m2.addr IS NULL`) + `
+UNION ALL
+` + branch("INBOUND", "coalesce(f.pkt_dstaddr, f.dstaddr)", "f.dstport", "pkt_srcaddr", "pkt_srcaddr",
+		` LEFT JOIN m AS m2 ON m2.addr = f.srcaddr AND m2.ioc = m.ioc WHERE f.pkt_srcaddr IS DISTINCT FROM f.srcaddr AND m2.addr IS NULL`)
+}
+
+// IOCEntry is one indicator as the case stores it.
+type IOCEntry struct {
+	ThreatIP     string // as written in the file
+	Comment      string
+	IOC          string // canonical network, the key
+	Kind         string // address or network
+	Family       int    // 4 or 6
+	PrefixLen    int
+	FirstAddress string
+	LastAddress  string
+	File         string
+	Line         int
+	Format       string
+	STIXID       string
+}
+
+// IOCFileInfo describes one loaded indicator file.
+type IOCFileInfo struct {
+	Path     string
+	SHA256   string
+	Format   string
+	Entries  int
+	Invalid  int
+	Warnings int
+	Skipped  int
+}
+
+// IOCLoadStats says what loading a file changed.
+type IOCLoadStats struct {
+	New           int  // indicators the case did not have
+	Known         int  // indicators it already had (from this file or another)
+	CommentsAdded int  // known indicators that gained a comment
+	SameFile      bool // this exact content was loaded before
+}
+
+// LoadIOCs stores the entries of one file, in one transaction. It is
+// idempotent: loading the same content again changes nothing.
+func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntry) (IOCLoadStats, error) {
+	var st IOCLoadStats
+	if c.ReadOnly {
+		return st, fmt.Errorf("case %s is open read-only", c.Dir)
+	}
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return st, err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ioc_files WHERE sha256 = ?`, file.SHA256).Scan(&n); err != nil {
+		return st, err
+	}
+	st.SameFile = n > 0
+	if !st.SameFile {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ioc_files VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?)`,
+			file.Path, file.SHA256, file.Format, file.Entries, file.Invalid, file.Warnings, file.Skipped, Version); err != nil {
+			return st, err
+		}
+	}
+	// What the case has: comments by indicator, and this file's listings.
+	comments := map[string]string{}
+	rows, err := tx.QueryContext(ctx, `SELECT ioc, coalesce(threat_comment, '') FROM incident_iocs`)
+	if err != nil {
+		return st, err
+	}
+	for rows.Next() {
+		var k, cm string
+		if err := rows.Scan(&k, &cm); err != nil {
+			rows.Close()
+			return st, err
+		}
+		comments[k] = cm
+	}
+	rows.Close()
+	listed := map[string]bool{}
+	rows, err = tx.QueryContext(ctx, `SELECT ioc, source_line FROM ioc_occurrences WHERE file_sha256 = ?`, file.SHA256)
+	if err != nil {
+		return st, err
+	}
+	for rows.Next() {
+		var k string
+		var line int64
+		if err := rows.Scan(&k, &line); err != nil {
+			rows.Close()
+			return st, err
+		}
+		listed[fmt.Sprint(k, "\x00", line)] = true
+	}
+	rows.Close()
+
+	changed := map[string]bool{}
+	for _, e := range entries {
+		key := fmt.Sprint(e.IOC, "\x00", e.Line)
+		if !listed[key] {
+			listed[key] = true
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ioc_occurrences VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				e.IOC, e.ThreatIP, nullStr(e.Comment), file.SHA256, e.File, e.Line, e.Format, nullStr(e.STIXID)); err != nil {
+				return st, err
+			}
+		}
+		cm, known := comments[e.IOC]
+		if !known {
+			st.New++
+			comments[e.IOC] = e.Comment
+			if _, err := tx.ExecContext(ctx, `INSERT INTO incident_iocs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), nextval('ioc_seq'))`,
+				e.ThreatIP, nullStr(e.Comment), e.IOC, e.Kind, e.Family, e.PrefixLen, e.FirstAddress, e.LastAddress,
+				e.File, e.Line, e.Format, nullStr(e.STIXID)); err != nil {
+				return st, err
+			}
+			continue
+		}
+		st.Known++
+		if e.Comment != "" && !slices.Contains(strings.Split(cm, " | "), e.Comment) {
+			if cm != "" {
+				cm += " | "
+			}
+			comments[e.IOC] = cm + e.Comment
+			if !changed[e.IOC] {
+				st.CommentsAdded++
+				changed[e.IOC] = true
+			}
+		}
+	}
+	for k := range changed {
+		if _, err := tx.ExecContext(ctx, `UPDATE incident_iocs SET threat_comment = ? WHERE ioc = ?`, comments[k], k); err != nil {
+			return st, err
+		}
+	}
+	return st, tx.Commit()
+}
+
+// ClearIOCs removes every indicator, file record and match.
+func (c *Case) ClearIOCs(ctx context.Context) error {
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, t := range []string{"incident_iocs", "ioc_occurrences", "ioc_files", "ioc_matches"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// IOCs lists the loaded indicators in load order.
+func (c *Case) IOCs(ctx context.Context) ([]IOCEntry, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT threat_ip, coalesce(threat_comment, ''), ioc, kind, family, prefix_len, first_address, last_address,
+		source_file, source_line, format, coalesce(stix_id, '') FROM incident_iocs ORDER BY seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []IOCEntry
+	for rows.Next() {
+		var e IOCEntry
+		if err := rows.Scan(&e.ThreatIP, &e.Comment, &e.IOC, &e.Kind, &e.Family, &e.PrefixLen, &e.FirstAddress, &e.LastAddress,
+			&e.File, &e.Line, &e.Format, &e.STIXID); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// flowAddressesSQL lists every address in any of the four address columns.
+const flowAddressesSQL = `SELECT DISTINCT a FROM (SELECT unnest([srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr]) AS a FROM flows) WHERE a IS NOT NULL ORDER BY a`
+
+// FlowAddresses returns every distinct address of the flows table (any of
+// srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr): far fewer than the records,
+// which is what makes matching them in Go cheap.
+func (c *Case) FlowAddresses(ctx context.Context) ([]string, error) {
+	rows, err := c.db.QueryContext(ctx, flowAddressesSQL)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceIOCMatches stores the (address, indicator) pairs that the view
+// joins on, replacing the previous ones, and records the run.
+func (c *Case) ReplaceIOCMatches(ctx context.Context, addrs, iocs []string, addresses int) error {
+	if len(addrs) != len(iocs) {
+		return fmt.Errorf("store: %d addresses but %d indicators", len(addrs), len(iocs))
+	}
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ioc_matches`); err != nil {
+		return err
+	}
+	if len(addrs) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ioc_matches SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])`, addrs, iocs); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ioc_match_runs SELECT now(), ?, ?, (SELECT count(*) FROM incident_iocs), (SELECT count(*) FROM flows)`,
+		addresses, len(addrs)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// IOCSummary is the traffic of one indicator.
+type IOCSummary struct {
+	ThreatIP string `json:"threat_ip"`
+	Comment  string `json:"threat_comment"`
+	IOC      string `json:"ioc"`
+	Kind     string `json:"kind"`
+	// Records whose srcaddr or dstaddr is in the entry (each record once),
+	// and of those: inbound (srcaddr in it) and outbound (dstaddr in it).
+	Records  int64 `json:"records"`
+	Inbound  int64 `json:"inbound"`
+	Outbound int64 `json:"outbound"`
+	Accepted int64 `json:"accepted"`
+	Rejected int64 `json:"rejected"`
+	BytesIn  int64 `json:"bytes_in"`  // from the IOC (inbound records)
+	BytesOut int64 `json:"bytes_out"` // to the IOC (outbound records)
+	Packets  int64 `json:"packets"`
+	// PktRecords counts records whose pkt_srcaddr or pkt_dstaddr is in the
+	// entry; on a NAT gateway's interface they include the inside leg.
+	PktRecords int64      `json:"pkt_records"`
+	FirstSeen  *time.Time `json:"first_seen"`
+	LastSeen   *time.Time `json:"last_seen"`
+	// Hosts are the monitored hosts that exchanged traffic with it
+	// (connecting_ip), NAT gateways excluded; NAT lists those.
+	Hosts   []string `json:"internal_hosts"`
+	NAT     []string `json:"via_nat"`
+	Sources []string `json:"sources"` // file:line of every listing
+}
+
+// windowCond is the time window on records ("end" >= since, start < until).
+func windowCond(since, until int64) (string, []any) {
+	var conds []string
+	var args []any
+	if since != 0 {
+		conds = append(conds, `"end" >= ?`)
+		args = append(args, since)
+	}
+	if until != 0 {
+		conds = append(conds, `start < ?`)
+		args = append(args, until)
+	}
+	if len(conds) == 0 {
+		return "true", nil
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// IOCSummaries returns one summary per loaded indicator, in load order,
+// over the records overlapping [since, until) (0 = open). The matches must be
+// current (ReplaceIOCMatches).
+func (c *Case) IOCSummaries(ctx context.Context, since, until int64) ([]IOCSummary, error) {
+	win, args := windowCond(since, until)
+	q := fmt.Sprintf(`WITH v AS (SELECT * FROM incident_vpc_flow_directional WHERE %[1]s),
+a AS (
+  SELECT ioc,
+    count(DISTINCT (source_id, source_line)) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr')) AS records,
+    count(*) FILTER (WHERE matched_on = 'srcaddr') AS inbound,
+    count(*) FILTER (WHERE matched_on = 'dstaddr') AS outbound,
+    count(DISTINCT (source_id, source_line)) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr') AND action = 'ACCEPT') AS accepted,
+    count(DISTINCT (source_id, source_line)) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr') AND action = 'REJECT') AS rejected,
+    coalesce(sum(numbytes) FILTER (WHERE matched_on = 'srcaddr'), 0)::BIGINT AS bytes_in,
+    coalesce(sum(numbytes) FILTER (WHERE matched_on = 'dstaddr'), 0)::BIGINT AS bytes_out,
+    min(start) AS first, max("end") AS last
+  FROM v GROUP BY ioc
+), pk AS (
+  SELECT ioc, count(DISTINCT (source_id, source_line)) AS n FROM (
+    SELECT m.ioc, f.source_id, f.source_line FROM flows f JOIN ioc_matches m ON f.pkt_srcaddr = m.addr WHERE %[1]s
+    UNION ALL
+    SELECT m.ioc, f.source_id, f.source_line FROM flows f JOIN ioc_matches m ON f.pkt_dstaddr = m.addr WHERE %[1]s
+  ) GROUP BY ioc
+), pa AS (
+  SELECT ioc, sum(numpackets)::BIGINT AS packets FROM (
+    SELECT DISTINCT ioc, source_id, source_line, numpackets FROM v WHERE matched_on IN ('srcaddr', 'dstaddr')
+  ) GROUP BY ioc
+)
+SELECT i.threat_ip, coalesce(i.threat_comment, ''), i.ioc, i.kind,
+  coalesce(a.records, 0), coalesce(a.inbound, 0), coalesce(a.outbound, 0), coalesce(a.accepted, 0), coalesce(a.rejected, 0),
+  coalesce(a.bytes_in, 0), coalesce(a.bytes_out, 0), coalesce(pa.packets, 0), coalesce(pk.n, 0), a.first, a.last
+FROM incident_iocs i LEFT JOIN a USING (ioc) LEFT JOIN pk USING (ioc) LEFT JOIN pa USING (ioc)
+ORDER BY i.seq`, win)
+	allArgs := slices.Concat(args, args, args)
+	rows, err := c.db.QueryContext(ctx, q, allArgs...)
+	if err != nil {
+		return nil, sqlError(err)
+	}
+	var out []IOCSummary
+	idx := map[string]int{}
+	for rows.Next() {
+		var s IOCSummary
+		var first, last sql.NullInt64
+		if err := rows.Scan(&s.ThreatIP, &s.Comment, &s.IOC, &s.Kind, &s.Records, &s.Inbound, &s.Outbound, &s.Accepted, &s.Rejected,
+			&s.BytesIn, &s.BytesOut, &s.Packets, &s.PktRecords, &first, &last); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if first.Valid {
+			t := time.Unix(first.Int64, 0).UTC()
+			s.FirstSeen = &t
+		}
+		if last.Valid {
+			t := time.Unix(last.Int64, 0).UTC()
+			s.LastSeen = &t
+		}
+		s.Hosts, s.NAT, s.Sources = []string{}, []string{}, []string{}
+		idx[s.IOC] = len(out)
+		out = append(out, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Hosts and the NAT gateways in between: a NAT is an address that shows
+	// as dstaddr (srcaddr) of a record matched on pkt_dstaddr (pkt_srcaddr).
+	hq := fmt.Sprintf(`WITH v AS (SELECT * FROM incident_vpc_flow_directional WHERE %[1]s),
+nat AS (
+  SELECT DISTINCT ioc, dstaddr AS addr FROM v WHERE matched_on = 'pkt_dstaddr'
+  UNION SELECT DISTINCT ioc, srcaddr FROM v WHERE matched_on = 'pkt_srcaddr'
+)
+SELECT DISTINCT v.ioc, v.connecting_ip, nat.addr IS NOT NULL FROM v LEFT JOIN nat ON nat.ioc = v.ioc AND nat.addr = v.connecting_ip
+WHERE v.connecting_ip IS NOT NULL ORDER BY 1, 2`, win)
+	rows, err = c.db.QueryContext(ctx, hq, args...)
+	if err != nil {
+		return nil, sqlError(err)
+	}
+	for rows.Next() {
+		var k, h string
+		var isNAT bool
+		if err := rows.Scan(&k, &h, &isNAT); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if i, ok := idx[k]; ok {
+			if isNAT {
+				out[i].NAT = append(out[i].NAT, h)
+			} else {
+				out[i].Hosts = append(out[i].Hosts, h)
+			}
+		}
+	}
+	rows.Close()
+	rows, err = c.db.QueryContext(ctx, `SELECT DISTINCT ioc, source_file, source_line FROM ioc_occurrences ORDER BY 1, 2, 3`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, f string
+		var line int64
+		if err := rows.Scan(&k, &f, &line); err != nil {
+			return nil, err
+		}
+		if i, ok := idx[k]; ok {
+			out[i].Sources = append(out[i].Sources, fmt.Sprintf("%s:%d", f, line))
+		}
+	}
+	return out, rows.Err()
+}
+
+// IOCDetailColumns are the columns flowir ioc --detail prints: the
+// playbook's, then flowir's additions.
+var IOCDetailColumns = []string{"account", "interfaceid", "source", "destination", "direction", "connecting_ip", "connecting_port",
+	"protocol", "numpackets", "numbytes", "action", "logstatus", "starttime", "endtime", "sessiontime",
+	"threat_ip", "threat_comment", "ioc_address", "matched_on", "source_id", "source_line"}
+
+// IOCDetail returns the rows of the directional view overlapping [since,
+// until), in the playbook's order (start, end, session time, interface,
+// connecting address, direction), then by record.
+func (c *Case) IOCDetail(ctx context.Context, since, until int64) (*Result, error) {
+	win, args := windowCond(since, until)
+	q := fmt.Sprintf(`SELECT %s FROM incident_vpc_flow_directional WHERE %s
+ORDER BY starttime, endtime, sessiontime, interfaceid, connecting_ip, direction, source_id, source_line, threat_ip`,
+		strings.Join(IOCDetailColumns, ", "), win)
+	return queryResult(ctx, c.db, q, args...)
+}
