@@ -103,13 +103,13 @@ type Finding struct {
 
 // RuleInfo describes one detection rule.
 type RuleInfo struct {
-	Name      string
-	Title     string
-	Technique string
-	Severity  string // the usual severity; each finding says its own
-	Doc       string
-	Thresholds    []Threshold
-	run       func(ctx context.Context, d *detector) ([]Finding, error)
+	Name       string
+	Title      string
+	Technique  string
+	Severity   string // the usual severity; each finding says its own
+	Doc        string
+	Thresholds []Threshold
+	run        func(ctx context.Context, d *detector) ([]Finding, error)
 }
 
 // Rules returns the detection catalog in the order rules run.
@@ -329,7 +329,7 @@ const (
 	// condClient: the record's sender is the client of the connection: it
 	// talks to a lower (service) port from a higher (ephemeral) one.
 	condClient = "(dstport < srcport)"
-	condReply = "((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))"
+	condReply  = "((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))"
 )
 
 // baseWhere is the condition every rule applies to flows: traffic records

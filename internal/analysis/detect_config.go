@@ -20,10 +20,10 @@ type ThresholdKind int
 // float64 or []int (ports).
 const (
 	KindCount    ThresholdKind = iota // a whole number
-	KindBytes                     // bytes: 5000000, 5MB, 20MiB
-	KindDuration                  // seconds: 600, 10m, 1h30m
-	KindRatio                     // a fraction: 0.1
-	KindPorts                     // a port list: 22,3389
+	KindBytes                         // bytes: 5000000, 5MB, 20MiB
+	KindDuration                      // seconds: 600, 10m, 1h30m
+	KindRatio                         // a fraction: 0.1
+	KindPorts                         // a port list: 22,3389
 )
 
 func (k ThresholdKind) String() string {

@@ -85,6 +85,8 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 		newQueriesCmd(f, g, nil),
 		newQueryCmd(f, g, nil),
 		newDemoCmd(f, g, nil),
+		newIOCCmd(f, g, nil),
+		newDetectCmd(f, g, nil),
 		newAthenaCmd(f, g),
 		newExportCmd(f, g, nil),
 		newInventoryCmd(f, g), newSetupCmd(f, g),
