@@ -433,6 +433,12 @@ func (inv *Inventory) evaluate(n *NetworkInterface) (world, restricted []Exposur
 	}
 
 	// 3-5. Security groups and network ACL.
+	if len(n.Groups) == 0 {
+		if strings.EqualFold(n.InterfaceType, "network_load_balancer") {
+			return unknown("network load balancer without security groups: it forwards its listener ports, which the EC2 inventory does not show (see aws elbv2 describe-listeners)")
+		}
+		return notExposed("no security group on the interface: an AWS-managed interface (" + orDash(n.InterfaceType) + ") that accepts no connection from the internet")
+	}
 	sgs, sgNotes, sgKnown := inv.sgRules(n)
 	v.Notes = append(v.Notes, sgNotes...)
 	if !sgKnown {

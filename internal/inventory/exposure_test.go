@@ -461,6 +461,19 @@ func TestExposurePortSplitsAndRows(t *testing.T) {
 	})
 }
 
+func TestInterfacesWithoutSecurityGroups(t *testing.T) {
+	for typ, want := range map[string]string{"network_load_balancer": "unknown", "gateway_load_balancer_endpoint": "not_exposed"} {
+		inv := baseInventory(t)
+		n := &inv.NetworkInterfaces[0]
+		n.InterfaceType, n.Groups, n.Attachment = typ, nil, &NetworkInterfaceAttachment{InstanceOwnerId: "amazon-aws"}
+		inv.ix = nil
+		rep := inv.Evaluate()
+		if v := verdict(rep, "eni-00000001"); v.Status != want || len(rep.Exposures) != 0 {
+			t.Errorf("%s: %+v", typ, v)
+		}
+	}
+}
+
 func TestSecurityGroupRulesImport(t *testing.T) {
 	inv := baseInventory(t)
 	inv.SecurityGroups = nil
