@@ -408,9 +408,10 @@ type claim struct {
 // Batches are committed when they hold this many sources or records, or are
 // this old: small enough that an interrupted ingest loses little work, large
 // enough that thousands of small 5-minute objects do not cost a WAL sync each.
-const (
+// (Variables so that tests can make an interrupted run commit some batches.)
+var (
 	batchSources = 4096
-	batchRecords = 500_000
+	batchRecords = int64(500_000)
 	batchAge     = 10 * time.Second
 )
 
