@@ -98,6 +98,11 @@ var PlaybookColumns = []JSONColumn{
 	{"interface_local_ips", "STRING"},
 }
 
+// playbookShared are the playbook's columns that are also VPC flow log
+// field names: JSON whose keys are flow log fields (a converter's output)
+// has them too, so they do not tell the playbook's records apart.
+var playbookShared = map[string]bool{"vpc_id": true, "protocol": true, "account_id": true, "instance_id": true}
+
 var playbookIndex = func() map[string]int {
 	m := make(map[string]int, len(PlaybookColumns))
 	for i, c := range PlaybookColumns {
@@ -114,7 +119,8 @@ const SniffHead = 64 << 10
 //
 // When the first non-blank byte is '{', the keys of the first object
 // decide: logEvents or messageType make a subscription payload, events an
-// export, two or more of the playbook's columns the playbook's records,
+// export, two or more of the playbook's columns that are not also flow log
+// field names (ip, in_bytes, start_time, ...) the playbook's records,
 // message a wrapped record; when the first line is not a whole object (a
 // malformed line first, or a pretty-printed document cut by the head), the
 // following lines are tried, and JSON of none of these kinds is
@@ -205,8 +211,10 @@ func kindOfKeys(keys []string) (JSONKind, bool) {
 		case "message":
 			message = true
 		}
-		if _, ok := playbookIndex[strings.ToLower(k)]; ok {
-			playbook++
+		if lk := strings.ToLower(k); !playbookShared[lk] {
+			if _, ok := playbookIndex[lk]; ok {
+				playbook++
+			}
 		}
 	}
 	switch {

@@ -33,6 +33,8 @@ func TestSniffJSON(t *testing.T) {
 		{`{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","logEvents":[]}`, CWLSubscription},
 		{`{"eventVersion":"1.08","userIdentity":{}}`, JSONUnknown},
 		{`{"ip":"1.2.3.4"}`, JSONUnknown},
+		{`{"version":2,"account_id":"1","protocol":6,"vpc_id":"v","instance_id":"i"}`, JSONUnknown},
+		{`{"account_id":"1","protocol":6,"ip":"1.2.3.4","end_time":"x"}`, JSONRecords},
 		{`[1,2]`, NotJSON},
 	}
 	for _, tt := range tests {
