@@ -31,7 +31,6 @@ type LogStream struct {
 	// CloudWatch Logs reports it (LastEvent is updated lazily, so it is
 	// informative only); zero when unknown.
 	FirstEvent, LastEvent time.Time
-	StoredBytes           int64
 }
 
 // LogEvent is one event read with FilterLogEvents.
@@ -94,7 +93,7 @@ func (c *CWL) Streams(ctx context.Context, group, prefix string, fn func(LogStre
 			return c.error("DescribeLogStreams", group, err)
 		}
 		for _, s := range out.LogStreams {
-			ls := LogStream{Name: aws.ToString(s.LogStreamName), StoredBytes: aws.ToInt64(s.StoredBytes)}
+			ls := LogStream{Name: aws.ToString(s.LogStreamName)}
 			if s.FirstEventTimestamp != nil {
 				ls.FirstEvent = time.UnixMilli(*s.FirstEventTimestamp).UTC()
 			}
