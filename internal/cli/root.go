@@ -89,7 +89,7 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 		newDetectCmd(f, g, nil),
 		newAthenaCmd(f, g),
 		newExportCmd(f, g, nil),
-		newInventoryCmd(f, g), newSetupCmd(f, g),
+		newInventoryCmd(f, g), newSetupCmd(f, g), newFindingsCmd(f, g),
 	)
 	return root
 }

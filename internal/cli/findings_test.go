@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowir/flowir/internal/awsapi/awstest"
+	"github.com/flowir/flowir/internal/store"
+)
+
+// storeFindings puts two findings in the case as flowir detect would.
+func storeFindings(t *testing.T, caseDir string) {
+	t.Helper()
+	c, err := store.Open(context.Background(), caseDir, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p22, p443 := 22, 443
+	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	_, err = c.ReplaceFindings(context.Background(), store.DetectRun{StartedAt: t0, Rules: []string{"brute-force", "exfiltration"}, Config: []byte(`{}`)}, []store.FindingRow{
+		{Rule: "brute-force", Severity: "medium", Technique: "T1110.001", Src: "198.51.100.7", Dst: "10.10.1.11", DstPort: &p22, Protocol: 6, Direction: "inbound",
+			FirstSeen: t0, LastSeen: t0.Add(time.Hour), Records: 40, Bytes: 4000, Summary: "198.51.100.7 tried SSH on 10.10.1.11 40 times", EvidenceSQL: "SELECT 1"},
+		{Rule: "exfiltration", Severity: "high", Technique: "T1048", Src: "10.99.0.1", Dst: "203.0.113.99", DstPort: &p443, Protocol: 6, Direction: "outbound",
+			FirstSeen: t0, LastSeen: t0.Add(2 * time.Hour), Records: 3, Bytes: 9e9, Summary: "10.99.0.1 sent 9 GB to 203.0.113.99", EvidenceSQL: "SELECT 2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFindingsExportASFF(t *testing.T) {
+	dir := t.TempDir()
+	caseDir := filepath.Join(dir, "ir-42")
+	t.Setenv("FLOWIR_CASE", caseDir)
+	mustRun(t, "inventory", "import", invDump, "--region", "eu-west-1")
+	storeFindings(t, caseDir)
+	code, _, stderr := run(t, "findings", "export")
+	if code != 1 || !strings.Contains(stderr, "no AWS account id") {
+		t.Fatalf("export without an account for the unplaced finding: %d %s", code, stderr)
+	}
+	out := mustRun(t, "findings", "export", "--account", "999988887777", "--region", "us-east-1")
+	var doc struct {
+		Findings []map[string]any `json:"Findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Findings) != 2 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	byRule := map[string]map[string]any{}
+	for _, f := range doc.Findings {
+		byRule[f["GeneratorId"].(string)] = f
+	}
+	bf := byRule["flowir/brute-force"]
+	res := bf["Resources"].([]any)
+	if bf["AwsAccountId"] != "111122223333" || bf["Region"] != "eu-west-1" || len(res) != 2 ||
+		res[0].(map[string]any)["Id"] != "arn:aws:ec2:eu-west-1:111122223333:network-interface/eni-0aa00000000000001" ||
+		res[1].(map[string]any)["Id"] != "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aa00000000000001" ||
+		bf["Types"].([]any)[0] != "TTPs/Credential Access/T1110.001 brute-force" || !strings.HasPrefix(bf["Id"].(string), "flowir/ir-42/brute-force-") {
+		t.Fatalf("brute force finding %v", bf)
+	}
+	ex := byRule["flowir/exfiltration"]
+	if ex["AwsAccountId"] != "999988887777" || ex["Region"] != "us-east-1" || ex["Types"].([]any)[0] != "Effects/Data Exfiltration/T1048 exfiltration" ||
+		ex["Severity"].(map[string]any)["Label"] != "HIGH" || ex["Network"].(map[string]any)["Direction"] != "OUT" {
+		t.Fatalf("exfiltration finding %v", ex)
+	}
+	// Ids are stable across exports.
+	out2 := mustRun(t, "findings", "export", "--account", "999988887777", "--region", "us-east-1")
+	if strings.Count(out2, bf["Id"].(string)) != 1 {
+		t.Fatal("finding id changed between exports")
+	}
+}
+
+func TestFindingsExportSecurityHub(t *testing.T) {
+	awstest.Env(t)
+	dir := t.TempDir()
+	caseDir := filepath.Join(dir, "case")
+	t.Setenv("FLOWIR_CASE", caseDir)
+	storeFindings(t, caseDir)
+	var mu sync.Mutex
+	var got []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path != "/findings/import" {
+			w.WriteHeader(404)
+			return
+		}
+		var in struct{ Findings []map[string]any }
+		json.NewDecoder(r.Body).Decode(&in)
+		got = append(got, in.Findings...)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"FailedCount":0,"SuccessCount":%d,"FailedFindings":[]}`, len(in.Findings))
+	}))
+	defer srv.Close()
+	out := mustRun(t, "findings", "export", "--security-hub", "--account", "111122223333", "--region", "eu-west-1", "--endpoint-url", srv.URL)
+	if out != "Security Hub (eu-west-1): 2 findings imported, 0 refused, in 1 BatchImportFindings calls\n" || len(got) != 2 {
+		t.Fatalf("%q %d", out, len(got))
+	}
+	if got[0]["ProductArn"] != "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default" {
+		t.Fatalf("%v", got[0])
+	}
+}
