@@ -127,9 +127,17 @@ func connInitSQL(readOnly bool) []string {
 	q = append(q, prestoCompatSQL()...)
 	if readOnly {
 		q = append(q, "SET enable_external_access = false", "SET lock_configuration = true")
+	} else {
+		// Bound the buffer pool of writing commands: DuckDB's default (80%
+		// of the machine) lets ingest keep every block it wrote cached. The
+		// records of a batch are spooled to files (writer.go), not held here.
+		q = append(q, "SET memory_limit = '"+writeMemoryLimit+"'")
 	}
 	return q
 }
+
+// writeMemoryLimit is DuckDB's memory limit for commands that write the case.
+const writeMemoryLimit = "600MB"
 
 // spoolDir is where ingest batches spool their records before loading them
 // (see plan in writer.go); what a killed ingest left there is removed when
