@@ -61,6 +61,10 @@ found from pkt-dstaddr, or given with --nat). One connection is logged on
 every interface it crosses, so rules count connections, not records, and
 volumes are counted on one interface.
 
+--format asff writes the findings in the AWS Security Finding Format
+({"Findings": [...]}, see 'flowir findings export', which also sends them to
+Security Hub).
+
 Thresholds: every rule's thresholds are flags (--RULE-THRESHOLD, listed
 below) and keys of a JSON config file (--config; 'flowir detect
 --show-config' prints the effective configuration in that layout). Flags
@@ -204,6 +208,10 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 		_, err = fmt.Fprintf(f.IO.Out, "%s\n", b)
 		return err
 	}
+	asff := g.format == "asff" // the findings in ASFF instead of a table (findings.go)
+	if asff {
+		g.format = "json"
+	}
 	format, err := g.outputFormat()
 	if err != nil {
 		return err
@@ -217,6 +225,9 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 		rows, err := c.Findings(ctx, opts.Rules)
 		if err != nil {
 			return err
+		}
+		if asff {
+			return writeFindingsASFF(ctx, c, f, g, rows)
 		}
 		return output.Write(f.IO.Out, format, findingsResult(rows), f.IO.OutputOptions())
 	}
@@ -287,6 +298,9 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 	}
 	if cfg.Enabled(analysis.RuleNATEgress) && len(res.NAT) == 0 {
 		fmt.Fprintln(w, "nat-egress: no NAT gateway address known (no pkt-dstaddr in the logs; give --nat), so it found nothing")
+	}
+	if asff {
+		return writeFindingsASFF(ctx, c, f, g, rows)
 	}
 	return output.Write(f.IO.Out, format, findingsResult(rows), f.IO.OutputOptions())
 }

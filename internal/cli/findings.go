@@ -54,7 +54,8 @@ Types follow ASFF's taxonomy from the MITRE ATT&CK technique (TTPs/Discovery,
 Effects/Data Exfiltration, ...). When the case holds an inventory, the
 network interfaces whose addresses a finding names become its resources
 (AwsEc2NetworkInterface, AwsEc2Instance), and give its account and region;
-otherwise --account and --region do.`,
+otherwise --account and --region do, else the account and region most flow
+records of the case come from.`,
 		Example: `  flowir findings export > findings.asff.json
   flowir findings export --security-hub --region eu-west-1 --account 123456789012`,
 		Args: cobra.NoArgs,
@@ -144,6 +145,19 @@ func findingsASFF(ctx context.Context, c *store.Case, caseDir string, rows []sto
 			}
 		}
 	}
+	if account == "" || region == "" {
+		// The account and region most flow records come from.
+		a, r, err := c.FlowAccountRegion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if account == "" {
+			account = a
+		}
+		if region == "" {
+			region = r
+		}
+	}
 	caseName := caseLabel(caseDir)
 	out := make([]inventory.ASFFFinding, 0, len(rows))
 	for _, r := range rows {
@@ -214,6 +228,16 @@ func caseLabel(dir string) string {
 		return "case"
 	}
 	return dir
+}
+
+// writeFindingsASFF prints findings in ASFF: what `flowir detect --format
+// asff` writes.
+func writeFindingsASFF(ctx context.Context, c *store.Case, f *Factory, g *globalOptions, rows []store.FindingRow) error {
+	findings, err := findingsASFF(ctx, c, g.resolveCase(f), rows, "", "", f.Now())
+	if err != nil {
+		return err
+	}
+	return writeASFF(f.IO.Out, findings)
 }
 
 // writeASFF prints findings as {"Findings": [...]}.

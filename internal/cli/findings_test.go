@@ -76,6 +76,36 @@ func TestFindingsExportASFF(t *testing.T) {
 	if strings.Count(out2, bf["Id"].(string)) != 1 {
 		t.Fatal("finding id changed between exports")
 	}
+	// detect --format asff writes the same findings; without --account the
+	// unplaced one takes the account of the flow records, and there are none.
+	if code, _, stderr := run(t, "detect", "--stored", "--format", "asff"); code != 1 || !strings.Contains(stderr, "no AWS account id") {
+		t.Fatalf("detect asff without flows: %d %s", code, stderr)
+	}
+	c, err := store.Open(context.Background(), caseDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DB().Exec(`INSERT INTO flows (account_id, region_partition, interface_id, source_id, source_line) VALUES ('444455556666', 'ap-south-1', 'eni-x', 1, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	out3 := mustRun(t, "detect", "--stored", "--format", "asff")
+	var doc3 struct{ Findings []map[string]any }
+	if err := json.Unmarshal([]byte(out3), &doc3); err != nil || len(doc3.Findings) != 2 {
+		t.Fatalf("%v\n%s", err, out3)
+	}
+	for _, f := range doc3.Findings {
+		switch f["GeneratorId"] {
+		case "flowir/brute-force":
+			if f["Id"] != bf["Id"] || f["AwsAccountId"] != "111122223333" {
+				t.Errorf("detect asff brute force %v", f)
+			}
+		case "flowir/exfiltration":
+			if f["AwsAccountId"] != "444455556666" || f["Region"] != "ap-south-1" {
+				t.Errorf("detect asff exfiltration %v", f)
+			}
+		}
+	}
 }
 
 func TestFindingsExportSecurityHub(t *testing.T) {
