@@ -67,6 +67,10 @@ type Query struct {
 	// the format. A time window also reads start, end and, on Athena,
 	// date_partition.
 	Columns []string
+	// Table is the case table the query reads when it is not flows
+	// (tgwflow, vpc_flow_logs): a DuckDB rendering for flows (or no
+	// table) reads it instead. Athena renderings read the table given.
+	Table string
 
 	build func(r *renderer) *stmt
 }
@@ -121,7 +125,7 @@ func Find(name string) (*Query, error) {
 	if key == "" {
 		return nil, fmt.Errorf("%w: no name given; \"flowir queries\" lists them", ErrUnknownQuery)
 	}
-	qs := Catalog()
+	qs := All()
 	for _, q := range qs {
 		for _, k := range q.keys() {
 			if k == key {
@@ -222,6 +226,9 @@ var tableName = regexp.MustCompile(`^(?:[A-Za-z_][A-Za-z0-9_]*|"[^"\x00]+")(?:\.
 func (q *Query) Render(d Dialect, table string, params map[string]string, b Bounds) (sql string, args []any, err error) {
 	if d != DuckDB && d != Athena {
 		return "", nil, fmt.Errorf("unknown SQL dialect %v", d)
+	}
+	if d == DuckDB && q.Table != "" && (table == "" || table == DefaultDuckDBTable) {
+		table = q.Table
 	}
 	if table == "" {
 		if d != DuckDB {

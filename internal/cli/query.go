@@ -16,8 +16,10 @@ func newQueriesCmd(f *Factory, g *globalOptions, runF func() error) *cobra.Comma
 		Use:   "queries",
 		Short: "List the named-query catalog",
 		Long: `List the named queries: AWS's 16 predefined Athena-integration queries
-(kebab-case names; AWS's names such as VpcFlowLogsTopTalkers work as aliases)
-and the incident-response playbook's queries, with their parameters.`,
+(kebab-case names; AWS's names such as VpcFlowLogsTopTalkers work as aliases),
+the incident-response playbook's queries (json-* for its "NEW logs" JSON
+records), and flowir's own (tgw-* for Transit Gateway flow logs), with their
+parameters.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -28,7 +30,7 @@ and the incident-response playbook's queries, with their parameters.`,
 				return err
 			}
 			res := &output.Result{Columns: []output.Column{{Name: "name"}, {Name: "aws_name"}, {Name: "origin"}, {Name: "parameters"}, {Name: "description"}}}
-			for _, q := range analysis.Catalog() {
+			for _, q := range analysis.All() {
 				var params []string
 				for _, p := range q.Params {
 					s := p.Name + ":" + p.Type

@@ -1,0 +1,4 @@
+-- json-count (duckdb), default limit
+SELECT
+  count(*) AS records
+FROM vpc_flow_logs
