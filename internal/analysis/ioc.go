@@ -229,8 +229,12 @@ func ParseIOCValue(s string) (netip.Prefix, string, error) {
 			warns = append(warns, "a /0 matches every address of its family")
 		}
 	} else {
-		if strings.Contains(s, "-") {
-			return netip.Prefix{}, "", fmt.Errorf("address ranges are not supported; give CIDR networks")
+		if lo, hi, ok := strings.Cut(s, "-"); ok {
+			if _, err1 := netip.ParseAddr(strings.TrimSpace(lo)); err1 == nil {
+				if _, err2 := netip.ParseAddr(strings.TrimSpace(hi)); err2 == nil {
+					return netip.Prefix{}, "", fmt.Errorf("address ranges are not supported; give CIDR networks")
+				}
+			}
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil {
@@ -408,11 +412,11 @@ func (r *csvReader) next() (fields []string, err error, ok bool) {
 			fieldStart, quoted = true, false
 			r.pos++
 			continue
-		case c == '\n' || c == '\r':
+		case c == '\r' && r.pos+1 < len(r.s) && r.s[r.pos+1] == '\n':
+			r.pos++ // CRLF: the LF ends the record; a lone CR is text
+			continue
+		case c == '\n':
 			fields = append(fields, b.String())
-			if c == '\r' && r.pos+1 < len(r.s) && r.s[r.pos+1] == '\n' {
-				r.pos++
-			}
 			r.pos++
 			r.line++
 			return fields, nil, true
