@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-		"time"
+	"time"
 )
 
 // Investigation is everything the case says about one address or network:

@@ -137,12 +137,12 @@ func TestParsePlainIOCs(t *testing.T) {
 func TestDetectIOCFormat(t *testing.T) {
 	for in, want := range map[string]string{
 		"\ufeff{\"type\":\"bundle\"}": IOCFormatSTIX,
-		"  [ ]":                         IOCFormatSTIX,
-		"# x, y\n1.2.3.4\n":             IOCFormatPlain,
-		"1.2.3.4 # a, b\n":              IOCFormatPlain,
-		"threat_ip,threat_comment\n":    IOCFormatCSV,
-		"1.2.3.4,\"a # b\"\n":           IOCFormatCSV,
-		"":                              IOCFormatPlain,
+		"  [ ]":                       IOCFormatSTIX,
+		"# x, y\n1.2.3.4\n":           IOCFormatPlain,
+		"1.2.3.4 # a, b\n":            IOCFormatPlain,
+		"threat_ip,threat_comment\n":  IOCFormatCSV,
+		"1.2.3.4,\"a # b\"\n":         IOCFormatCSV,
+		"":                            IOCFormatPlain,
 	} {
 		if got := DetectIOCFormat([]byte(in)); got != want {
 			t.Errorf("DetectIOCFormat(%q) = %s, want %s", in, got, want)
