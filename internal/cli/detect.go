@@ -229,7 +229,11 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 		if asff {
 			return writeFindingsASFF(ctx, c, f, g, rows)
 		}
-		return output.Write(f.IO.Out, format, findingsResult(rows), f.IO.OutputOptions())
+		res, err := enrichResult(ctx, c, findingsResult(rows), "src", "dst") // owners from the inventory (inventory.go)
+		if err != nil {
+			return err
+		}
+		return output.Write(f.IO.Out, format, res, f.IO.OutputOptions())
 	}
 	if len(cfg.EnabledRules()) == 0 {
 		return usagef("no rule to run: --rules and --disable left none")
@@ -245,6 +249,9 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 	}
 	for _, e := range loaded {
 		cfg.IOCs = append(cfg.IOCs, analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment})
+	}
+	if err := addVPCInternal(ctx, c, cfg); err != nil { // the inventory's VPC CIDRs are internal (inventory.go)
+		return err
 	}
 	started := time.Now()
 	s, err := c.NewSession(ctx)
@@ -302,7 +309,11 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 	if asff {
 		return writeFindingsASFF(ctx, c, f, g, rows)
 	}
-	return output.Write(f.IO.Out, format, findingsResult(rows), f.IO.OutputOptions())
+	out, err := enrichResult(ctx, c, findingsResult(rows), "src", "dst") // owners from the inventory (inventory.go)
+	if err != nil {
+		return err
+	}
+	return output.Write(f.IO.Out, format, out, f.IO.OutputOptions())
 }
 
 func extraRanges(cfg *analysis.DetectConfig) string {

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/awsapi/awstest"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -136,5 +138,64 @@ func TestFindingsExportSecurityHub(t *testing.T) {
 	}
 	if got[0]["ProductArn"] != "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default" {
 		t.Fatalf("%v", got[0])
+	}
+}
+
+// TestEnrichment: with an inventory in the case, detect and ioc output name
+// the owners of the addresses, and the VPC CIDRs are internal to detect.
+func TestEnrichment(t *testing.T) {
+	dir := t.TempDir()
+	caseDir := filepath.Join(dir, "case")
+	t.Setenv("FLOWIR_CASE", caseDir)
+	storeFindings(t, caseDir)
+	out := mustRun(t, "detect", "--stored", "--format", "csv")
+	if strings.Contains(out, "_owner") {
+		t.Fatalf("owner columns without an inventory:\n%s", out)
+	}
+	mustRun(t, "inventory", "import", invDump, "--region", "eu-west-1")
+	out = mustRun(t, "detect", "--stored", "--format", "json")
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		switch r["rule"] {
+		case "brute-force":
+			if r["dst_owner"] != "instance i-0aa00000000000001 (web-1) eni-0aa00000000000001 subnet-0aa00000000000001 vpc-0aa00000000000001 sg-0aa00000000000001,sg-0aa00000000000002" || r["src_owner"] != nil {
+				t.Errorf("brute force owners: %v", r)
+			}
+		case "exfiltration":
+			if r["src_owner"] != nil || r["dst_owner"] != nil {
+				t.Errorf("exfiltration owners: %v", r)
+			}
+		}
+	}
+	// ioc: the internal host that talked to the IOC is named.
+	logs := filepath.Join(dir, "111122223333_vpcflowlogs_eu-west-1_fl-0aa00000000000001_20240501T1000Z_abcdef12.log")
+	os.WriteFile(logs, []byte("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"+
+		"2 111122223333 eni-0aa00000000000004 10.10.1.30 192.0.2.66 40000 443 6 10 1000 1714557600 1714557660 ACCEPT OK\n"), 0o644)
+	mustRun(t, "ingest", "-q", logs)
+	iocs := filepath.Join(dir, "iocs.txt")
+	os.WriteFile(iocs, []byte("192.0.2.66\n"), 0o644)
+	out = mustRun(t, "ioc", iocs, "--format", "json")
+	if !strings.Contains(out, `"hosts_owner":"10.10.1.30: load_balancer app/pub-alb/1234567890abcdef (pub-alb) eni-0aa00000000000004 subnet-0aa00000000000001 vpc-0aa00000000000001 sg-0aa00000000000003"`) {
+		t.Fatalf("ioc output:\n%s", out)
+	}
+	// detect: the VPC CIDRs join the internal ranges.
+	c, err := store.Open(context.Background(), caseDir, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cfg := analysis.NewDetectConfig()
+	if err := addVPCInternal(context.Background(), c, cfg); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range cfg.Internal {
+		got = append(got, r.Prefix.String()+" "+r.Label)
+	}
+	if !strings.Contains(strings.Join(got, "|"), "2600:1f18:100:a00::/56 inventory vpc-0aa00000000000001") || len(got) != 5 {
+		t.Fatalf("internal: %v", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"sort"
 	"strconv"
@@ -828,4 +829,130 @@ interface_id), and the VPCs' CIDRs are the view vpc_cidrs.`,
 			return output.Write(f.IO.Out, format, res, f.IO.OutputOptions())
 		},
 	}
+}
+
+// addrOwners names, from the newest inventory of the case, the network
+// interface (and what owns it) behind an address: the enrichment of IOC,
+// detection and investigation output.
+type addrOwners struct{ byAddr map[string]inventory.Owner }
+
+// loadAddrOwners reads the owners of the newest inventory; it returns nil
+// (no enrichment) when the case has none.
+func loadAddrOwners(ctx context.Context, c *store.Case) (*addrOwners, error) {
+	owners, err := c.InterfaceOwners(ctx)
+	if err != nil || len(owners) == 0 {
+		return nil, err
+	}
+	a := &addrOwners{byAddr: map[string]inventory.Owner{}}
+	for _, o := range owners {
+		for _, list := range [][]string{o.PrivateIPs, o.PublicIPs, o.IPv6Addresses} {
+			for _, s := range list {
+				if ip, err := netip.ParseAddr(s); err == nil {
+					a.byAddr[ip.Unmap().String()] = o
+				}
+			}
+		}
+	}
+	return a, nil
+}
+
+// describe says who owns addr: "instance i-0abc (web-1) eni-0def subnet-1
+// vpc-1 sg-1,sg-2", or "" when no interface of the inventory has it.
+func (a *addrOwners) describe(addr string) string {
+	ip, err := netip.ParseAddr(strings.TrimSpace(addr))
+	if err != nil {
+		return ""
+	}
+	o, ok := a.byAddr[ip.Unmap().String()]
+	if !ok {
+		return ""
+	}
+	parts := []string{o.OwnerType}
+	if o.OwnerID != "" {
+		parts = append(parts, o.OwnerID)
+	}
+	if o.OwnerName != "" && o.OwnerName != o.OwnerID {
+		parts = append(parts, "("+o.OwnerName+")")
+	}
+	parts = append(parts, o.InterfaceID)
+	for _, s := range []string{o.SubnetID, o.VpcID} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(o.SecurityGroups) > 0 {
+		parts = append(parts, strings.Join(o.SecurityGroups, ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+// enrichResult adds, after each named address column (a text or a list of
+// addresses), a column NAME_owner naming the interfaces and owners of those
+// addresses in the newest inventory. Without an inventory the result is
+// returned unchanged, so output without an inventory keeps its shape.
+func enrichResult(ctx context.Context, c *store.Case, res *output.Result, cols ...string) (*output.Result, error) {
+	a, err := loadAddrOwners(ctx, c)
+	if err != nil || a == nil {
+		return res, err
+	}
+	out := &output.Result{}
+	var idx []int // source column of each output column, -1-i for the owner column of source column i
+	for i, col := range res.Columns {
+		out.Columns = append(out.Columns, col)
+		idx = append(idx, i)
+		for _, want := range cols {
+			if col.Name == want {
+				out.Columns = append(out.Columns, output.Column{Name: col.Name + "_owner"})
+				idx = append(idx, -1-i)
+			}
+		}
+	}
+	for _, row := range res.Rows {
+		nr := make([]any, len(idx))
+		for j, i := range idx {
+			if i >= 0 {
+				nr[j] = row[i]
+				continue
+			}
+			var names []string
+			switch v := row[-1-i].(type) {
+			case string:
+				names = append(names, a.describe(v))
+			case []any:
+				for _, x := range v {
+					if s, ok := x.(string); ok {
+						if d := a.describe(s); d != "" {
+							names = append(names, s+": "+d)
+						}
+					}
+				}
+			}
+			switch {
+			case len(names) == 0 || (len(names) == 1 && names[0] == ""):
+				nr[j] = nil
+			default:
+				nr[j] = strings.Join(names, "; ")
+			}
+		}
+		out.Rows = append(out.Rows, nr)
+	}
+	return out, nil
+}
+
+// addVPCInternal makes the CIDRs of the newest inventory's VPCs internal
+// (monitored) for the detections, whatever their range: a VPC's public IPv6
+// block, or a public IPv4 block brought to AWS, is inside, not the internet.
+func addVPCInternal(ctx context.Context, c *store.Case, cfg *analysis.DetectConfig) error {
+	cidrs, err := c.VPCCIDRs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, v := range cidrs {
+		p, err := netip.ParsePrefix(v.CIDR)
+		if err != nil {
+			continue
+		}
+		cfg.Internal = append(cfg.Internal, analysis.NetRange{Prefix: p.Masked(), Label: "inventory " + v.VpcID})
+	}
+	return nil
 }

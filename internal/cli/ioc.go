@@ -227,7 +227,11 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		if err != nil {
 			return err
 		}
-		if err := output.Write(f.IO.Out, format, iocSummaryResult(sums), f.IO.OutputOptions()); err != nil {
+		out, err := enrichResult(ctx, c, iocSummaryResult(sums), "hosts") // owners from the inventory (inventory.go)
+		if err != nil {
+			return err
+		}
+		if err := output.Write(f.IO.Out, format, out, f.IO.OutputOptions()); err != nil {
 			return err
 		}
 	}
