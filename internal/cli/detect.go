@@ -52,7 +52,11 @@ its evidence records from table flows (paste it into 'flowir sql').
 Internal (monitored) addresses: 10/8, 172.16/12, 192.168/16, 100.64/10,
 169.254/16, 127/8, fc00::/7, fe80::/10, ::1, plus --internal CIDRs, plus the
 addresses of the case's own network interfaces found in the records (a
-VPC's IPv6 addresses are public; --no-infer-interfaces turns that off).
+VPC's IPv6 addresses are public; --no-infer-interfaces turns that off), plus
+the CIDRs of the VPCs of the newest inventory ('flowir inventory import').
+With an inventory, columns src_owner and dst_owner name the interface and
+what owns it (instance and Name tag, load balancer, ...), subnet, VPC and
+security groups.
 
 Reading the records: actor and target are the packet-level addresses when
 the log format has them, so traffic through a NAT gateway is attributed to

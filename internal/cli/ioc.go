@@ -67,7 +67,10 @@ in it (each record once), inbound and outbound records, accepted and
 rejected, bytes from it (bytes_in) and to it (bytes_out), packets, first and
 last seen, the internal hosts that exchanged traffic with it (NAT gateways
 listed apart, in via_nat), records matched at packet level (pkt_records) and
-the file:line of every listing. --detail prints the view's rows instead.
+the file:line of every listing; with an inventory in the case ('flowir
+inventory import'), hosts_owner names each host's interface and owner
+(instance and Name tag, load balancer, ...), subnet, VPC and security groups.
+--detail prints the view's rows instead.
 --since/--until keep records overlapping the window. The view stays queryable
 with 'flowir sql'; run 'flowir ioc' again after ingesting more logs to
 refresh the matches.`,
