@@ -26,7 +26,9 @@ func newStatusCmd(f *Factory, g *globalOptions, runF func(*StatusOptions) error)
 records per account, region and day, the time range of the records, rejected
 lines by reason, and every partial or failed file with its error.
 
-The line counts reconcile: lines = records + rejected lines + header lines.
+The line counts reconcile: lines = records + rejected lines + header lines
+(+ the records an ingest's --since/--until left out). Sources are summed by
+origin: local files, S3 bucket, CloudWatch Logs group.
 With --format json the same information is one JSON object.
 
 With --sources, one row per source (the chain of custody): path, size,
@@ -88,9 +90,13 @@ func printStatus(ios *output.IOStreams, format output.Format, st *store.Status) 
 		fmt.Fprintf(w, ", %d superseded", s.Superseded)
 	}
 	fmt.Fprintf(w, " (%.1f MB)\n", float64(s.Bytes)/1e6)
-	fmt.Fprintf(w, "lines:      %d = records %d + rejected %d + headers %d\n", st.Lines, st.Records+st.TGWRecords, st.Rejects, st.Headers)
-	if st.TGWRecords > 0 {
-		fmt.Fprintf(w, "records:    %d VPC flow log records, %d Transit Gateway records\n", st.Records, st.TGWRecords)
+	fmt.Fprintf(w, "lines:      %d = records %d + rejected %d + headers %d", st.Lines, st.Records+st.TGWRecords+st.JSONRecords, st.Rejects, st.Headers)
+	if st.OutOfWindow > 0 {
+		fmt.Fprintf(w, " + out of the ingest's time window %d", st.OutOfWindow)
+	}
+	fmt.Fprintln(w)
+	if st.TGWRecords > 0 || st.JSONRecords > 0 {
+		fmt.Fprintf(w, "records:    %d VPC flow log records, %d Transit Gateway records (tgwflow), %d playbook JSON records (vpc_flow_logs)\n", st.Records, st.TGWRecords, st.JSONRecords)
 	}
 	if st.FirstStart != nil && st.LastEnd != nil {
 		fmt.Fprintf(w, "time range: %s .. %s (%s)\n", st.FirstStart.Format(time.RFC3339), st.LastEnd.Format(time.RFC3339), st.LastEnd.Sub(*st.FirstStart).Round(time.Second))
@@ -101,6 +107,16 @@ func printStatus(ios *output.IOStreams, format output.Format, st *store.Status) 
 		res := &output.Result{Columns: []output.Column{{Name: "log_status"}, {Name: "action"}, {Name: "records", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}, {Name: "packets", Type: "BIGINT"}}}
 		for _, r := range st.ByStatus {
 			res.Rows = append(res.Rows, []any{r.LogStatus, r.Action, r.Records, r.Bytes, r.Packets})
+		}
+		if err := output.Write(w, output.FormatTable, res, opts); err != nil {
+			return err
+		}
+	}
+	if len(st.ByOrigin) > 0 {
+		fmt.Fprintln(w, "\nsources by origin (each source's path, S3 key and ETag, or log group and stream: flowir status --sources):")
+		res := &output.Result{Columns: []output.Column{{Name: "origin"}, {Name: "location"}, {Name: "sources", Type: "BIGINT"}, {Name: "records", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}}}
+		for _, r := range st.ByOrigin {
+			res.Rows = append(res.Rows, []any{r.Origin, r.Location, r.Sources, r.Records, r.Bytes})
 		}
 		if err := output.Write(w, output.FormatTable, res, opts); err != nil {
 			return err

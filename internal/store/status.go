@@ -22,6 +22,14 @@ type Status struct {
 	ByPartition   []PartitionRow  `json:"by_partition"`
 	RejectReasons []ReasonCount   `json:"reject_reasons"`
 	Problems      []SourceProblem `json:"problem_sources"`
+
+	// Added with S3, CloudWatch Logs, JSON records and windows (tgw.go):
+	// lines = records + tgw_records + json_records + rejects + headers +
+	// out_of_window.
+	JSONRecords    int64          `json:"json_records"`
+	OutOfWindow    int64          `json:"out_of_window"`
+	TGWByPartition []PartitionRow `json:"tgw_by_partition,omitempty"`
+	ByOrigin       []OriginRow    `json:"by_origin"`
 }
 
 // SourceCounts counts sources by status.
@@ -98,6 +106,9 @@ func (c *Case) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM rejects`).Scan(&s.Rejects); err != nil {
+		return nil, err
+	}
+	if err := c.statusExtras(ctx, s); err != nil {
 		return nil, err
 	}
 	rows, err := db.QueryContext(ctx, `SELECT coalesce(log_status, '-'), coalesce(action, '-'), count(*),
