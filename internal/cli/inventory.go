@@ -343,7 +343,8 @@ An interface and port are reachable when all of these hold:
   4. the subnet's network ACL lets the packet in: inbound entries in
      rule-number order, the first match decides (a deny before an allow wins);
   5. the network ACL lets the reply out to the client's ephemeral port
-     (some port of 1024-65535; an ICMP echo request needs the echo reply).
+     (some port of 1024-65535; for ICMP the echo reply; other protocols the
+     same protocol).
 flowir computes the exact set of internet addresses that pass all five, for
 every protocol and port range. A row is listed when that set holds at least
 half of the internet (what a 0.0.0.0/0 or ::/0 rule opens; "sources" lists

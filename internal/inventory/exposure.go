@@ -31,7 +31,9 @@ import (
 //  5. The same ACL lets the reply out: network ACLs are stateless, so the
 //     outbound entries must allow the protocol to H on the client's ephemeral
 //     port; flowir counts H as able to connect when at least one port of
-//     1024-65535 is allowed (an ICMP echo request needs the echo reply out).
+//     1024-65535 is allowed. ICMP counts as reachable when the echo reply
+//     can leave (what answering a ping needs); other protocols need the same
+//     protocol allowed out.
 //
 // flowir computes, for every protocol and port range, the exact set of
 // internet addresses H for which all five hold, with set arithmetic on
@@ -884,8 +886,8 @@ type outcome struct {
 }
 
 // equal compares two outcomes for merging. The ACL entries that let replies
-// out are left out of the comparison (only an ICMP echo request needs one, so
-// they would split ranges that are otherwise open the same way); merged
+// out are left out of the comparison (they are per protocol, so they would
+// keep tcp, udp and icmp apart when all are open the same way); merged
 // outcomes keep the entries of both.
 func (a outcome) equal(b outcome) bool {
 	return a.set.equal(b.set) && eqStrings(a.sg, b.sg) && eqStrings(noReply(a.nacl), noReply(b.nacl)) && eqStrings(a.routes, b.routes)
@@ -978,14 +980,9 @@ func evalFamily(f *famState, sgs []sgRule, naclIn, naclOut []naclRule, noACL boo
 				bounds = append(bounds, r.lo, r.hi+1)
 			}
 		}
-		echoReq, echoRep := -1, -1
-		if c == 1 {
-			echoReq, echoRep = 8, 0
-		} else if c == 58 {
-			echoReq, echoRep = 128, 129
-		}
-		if echoReq >= 0 {
-			bounds = append(bounds, echoReq*256, echoReq*256+256)
+		echoRep := 0 // ICMP echo reply; ICMPv6's is type 129
+		if c == 58 {
+			echoRep = 129
 		}
 		// The reply path for TCP/UDP and other protocols does not depend on
 		// the destination port: compute it once per class.
@@ -1057,9 +1054,6 @@ func evalFamily(f *famState, sgs []sgRule, naclIn, naclOut []naclRule, noACL boo
 			ce.stage = 4
 			// 5. ACL outbound (the reply).
 			reply, rParts := replyAll, replyParts
-			if isICMP(c) && !(x[0] >= echoReq*256 && x[1] < echoReq*256+256) {
-				reply, rParts = fullSet(f.v6), nil // only the echo request needs a reply
-			}
 			s = s.intersect(reply)
 			if s.empty() {
 				cells = append(cells, ce)

@@ -433,6 +433,22 @@ func TestExposurePortSplitsAndRows(t *testing.T) {
 			t.Fatalf("open = %q", got)
 		}
 	})
+	t.Run("all traffic admitted but only TCP replies may leave: only TCP is reachable", func(t *testing.T) {
+		inv := baseInventory(t)
+		inv.sg("sg-00000001").IpPermissions = []IpPermission{{IpProtocol: "-1", IpRanges: []IpRange{{CidrIp: "0.0.0.0/0"}}}}
+		a := inv.acl("acl-00000001")
+		for i := range a.Entries {
+			if a.Entries[i].Egress && a.Entries[i].RuleNumber == 100 {
+				a.Entries[i].Protocol = "6"
+				a.Entries[i].PortRange = &PortRange{From: port(1024), To: port(65535)}
+			}
+		}
+		inv.ix = nil
+		rep := inv.Evaluate()
+		if got := open(rep, "eni-00000001"); strings.Join(got, "|") != "ipv4 tcp 0-65535" {
+			t.Fatalf("open = %q", got)
+		}
+	})
 	t.Run("a load balancer interface names its load balancer", func(t *testing.T) {
 		inv := baseInventory(t)
 		n := &inv.NetworkInterfaces[0]
