@@ -383,6 +383,9 @@ func (inv *Inventory) evaluate(n *NetworkInterface) (world, restricted []Exposur
 		v.Status, v.Reason = "unknown", reason
 		return nil, nil, v
 	}
+	if in := l.instance[o.InstanceID]; in != nil && in.State != nil && in.State.Name != "" && in.State.Name != "running" && in.State.Name != "pending" {
+		return notExposed("its instance " + in.InstanceId + " is " + in.State.Name + ": nothing answers until it runs again (its rules still open it then)")
+	}
 	if n.Status == "available" || (n.Attachment == nil && n.Status == "") {
 		return notExposed("interface is not attached to anything (status " + orDash(n.Status) + "): no traffic reaches it")
 	}

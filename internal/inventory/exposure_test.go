@@ -314,6 +314,14 @@ func TestExposureReasons(t *testing.T) {
 			reason: "not attached",
 		},
 		{
+			name: "stopped instance",
+			modify: func(inv *Inventory) {
+				inv.Instances[0].State = &InstanceState{Name: "stopped"}
+			},
+			status: "not_exposed",
+			reason: "its instance i-00000001 is stopped",
+		},
+		{
 			name: "main route table with an internet route exposes a subnet without explicit association",
 			modify: func(inv *Inventory) {
 				inv.RouteTables[0].Associations = []RouteTableAssociation{{Main: true, RouteTableId: "rtb-00000001"}}
@@ -487,6 +495,34 @@ func TestInterfacesWithoutSecurityGroups(t *testing.T) {
 		if v := verdict(rep, "eni-00000001"); v.Status != want || len(rep.Exposures) != 0 {
 			t.Errorf("%s: %+v", typ, v)
 		}
+	}
+}
+
+func TestInterfacesFromInstances(t *testing.T) {
+	inv := baseInventory(t)
+	inv.NetworkInterfaces = nil
+	inv.Instances = nil
+	doc := `{"Reservations":[{"Instances":[{"InstanceId":"i-00000001","VpcId":"vpc-00000001","SubnetId":"subnet-00000001","State":{"Code":16,"Name":"running"},
+		"Placement":{"AvailabilityZone":"eu-west-1a"},"Tags":[{"Key":"Name","Value":"web-1"}],
+		"NetworkInterfaces":[{"NetworkInterfaceId":"eni-00000001","Status":"in-use","PrivateIpAddress":"10.0.1.10",
+			"Association":{"PublicIp":"203.0.113.10","IpOwnerId":"amazon"},"Attachment":{"AttachmentId":"eni-attach-1","DeviceIndex":0,"Status":"attached"},
+			"Groups":[{"GroupId":"sg-00000001","GroupName":"web"}],"PrivateIpAddresses":[{"PrivateIpAddress":"10.0.1.10","Primary":true}]}]}]}]}`
+	if _, err := inv.ImportJSON("instances.json", []byte(doc), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	inv.Finish()
+	if len(inv.NetworkInterfaces) != 1 || inv.NetworkInterfaces[0].Attachment.InstanceId != "i-00000001" || inv.NetworkInterfaces[0].Region != "eu-west-1" ||
+		!strings.Contains(inv.NetworkInterfaces[0].Source, "interface of instance i-00000001") {
+		t.Fatalf("interfaces %+v", inv.NetworkInterfaces)
+	}
+	rep := inv.Evaluate()
+	if got := open(rep, "eni-00000001"); strings.Join(got, "|") != "ipv4 tcp 22" || rep.Exposures[0].OwnerName != "web-1" {
+		t.Fatalf("open = %q", got)
+	}
+	// Finish again (as after loading a stored snapshot) adds nothing twice.
+	inv.Finish()
+	if len(inv.NetworkInterfaces) != 1 {
+		t.Fatal("interface added twice")
 	}
 }
 

@@ -571,5 +571,55 @@ func (inv *Inventory) Finish() {
 	for i := range inv.Instances {
 		fill(&inv.Instances[i].Meta, inv.Instances[i].VpcId)
 	}
+	inv.interfacesFromInstances()
 	inv.ix = nil
+}
+
+// interfacesFromInstances adds the network interfaces that describe-instances
+// lists inside each instance and describe-network-interfaces output (if any)
+// does not: a dump of instances alone is enough to evaluate their exposure.
+// They are stored like the rest, their source saying where they came from.
+func (inv *Inventory) interfacesFromInstances() {
+	have := map[string]bool{}
+	for _, n := range inv.NetworkInterfaces {
+		have[n.NetworkInterfaceId] = true
+	}
+	for i := range inv.Instances {
+		in := &inv.Instances[i]
+		for _, n := range in.NetworkInterfaces {
+			if n.NetworkInterfaceId == "" || have[n.NetworkInterfaceId] {
+				continue
+			}
+			have[n.NetworkInterfaceId] = true
+			if n.VpcId == "" {
+				n.VpcId = in.VpcId
+			}
+			if n.SubnetId == "" {
+				n.SubnetId = in.SubnetId
+			}
+			if n.AvailabilityZone == "" && in.Placement != nil {
+				n.AvailabilityZone = in.Placement.AvailabilityZone
+			}
+			if n.Status == "" {
+				n.Status = "in-use"
+			}
+			att := NetworkInterfaceAttachment{}
+			if n.Attachment != nil {
+				att = *n.Attachment
+			}
+			att.InstanceId = in.InstanceId
+			n.Attachment = &att
+			raw, err := json.Marshal(n)
+			if err != nil {
+				continue
+			}
+			meta := Meta{Region: in.Region, Source: in.Source + " (interface of instance " + in.InstanceId + ")"}
+			if meta.Region == "" {
+				meta.Region = regionFromAZ(n.AvailabilityZone)
+			}
+			if err := kindByName["network_interface"].add(inv, raw, meta); err != nil {
+				inv.Warnings = append(inv.Warnings, fmt.Sprintf("interface %s of instance %s: %v", n.NetworkInterfaceId, in.InstanceId, err))
+			}
+		}
+	}
 }

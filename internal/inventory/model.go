@@ -583,11 +583,6 @@ type PrefixListEntries struct {
 	Entries      []PrefixListEntry `json:"Entries"`
 }
 
-// InstanceNetworkInterface is an interface of an instance.
-type InstanceNetworkInterface struct {
-	NetworkInterfaceId string `json:"NetworkInterfaceId"`
-}
-
 // InstanceState is an instance's state: {"Code": 16, "Name": "running"}.
 type InstanceState struct {
 	Code *int   `json:"Code,omitempty"`
@@ -595,19 +590,23 @@ type InstanceState struct {
 }
 
 // Instance is one instance of `aws ec2 describe-instances`
-// .Reservations[].Instances: read for its Name tag and type.
+// .Reservations[].Instances: read for its Name tag, and for its network
+// interfaces when describe-network-interfaces output is missing (Finish).
 type Instance struct {
 	Meta              `json:"-"`
-	InstanceId        string                     `json:"InstanceId"`
-	InstanceType      string                     `json:"InstanceType,omitempty"`
-	State             *InstanceState             `json:"State,omitempty"`
-	VpcId             string                     `json:"VpcId,omitempty"`
-	SubnetId          string                     `json:"SubnetId,omitempty"`
-	PrivateIpAddress  string                     `json:"PrivateIpAddress,omitempty"`
-	PublicIpAddress   string                     `json:"PublicIpAddress,omitempty"`
-	NetworkInterfaces []InstanceNetworkInterface `json:"NetworkInterfaces,omitempty"`
-	SecurityGroups    []GroupIdentifier          `json:"SecurityGroups,omitempty"`
-	Tags              Tags                       `json:"Tags,omitempty"`
+	InstanceId        string             `json:"InstanceId"`
+	InstanceType      string             `json:"InstanceType,omitempty"`
+	State             *InstanceState     `json:"State,omitempty"`
+	VpcId             string             `json:"VpcId,omitempty"`
+	SubnetId          string             `json:"SubnetId,omitempty"`
+	PrivateIpAddress  string             `json:"PrivateIpAddress,omitempty"`
+	PublicIpAddress   string             `json:"PublicIpAddress,omitempty"`
+	NetworkInterfaces []NetworkInterface `json:"NetworkInterfaces,omitempty"` // the same shape as describe-network-interfaces items
+	Placement         *struct {
+		AvailabilityZone string `json:"AvailabilityZone,omitempty"`
+	} `json:"Placement,omitempty"`
+	SecurityGroups []GroupIdentifier `json:"SecurityGroups,omitempty"`
+	Tags           Tags              `json:"Tags,omitempty"`
 }
 
 // SourceFile records one file (or API call) an inventory was read from, for
