@@ -1,0 +1,596 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/store"
+)
+
+// Unit tests of the detection rules on small hand-built record sets: the
+// positive case, the near miss just under each threshold, and background
+// that must not fire. Every finding's evidence_sql is run and must return
+// exactly the finding's records and bytes.
+
+// fr is one hand-built flow record.
+type fr struct {
+	eni          string
+	src, dst     string
+	sport, dport int
+	proto        int
+	packets      int64
+	bytes        int64
+	start, end   int64
+	action       string // default ACCEPT
+	flags        int    // tcp-flags; -1 for none (a format without the field)
+	psrc, pdst   string // pkt-srcaddr / pkt-dstaddr; "" for none
+}
+
+// tcp returns a TCP record without flags.
+func tcp(src string, sport int, dst string, dport int, start, end, packets, bytes int64) fr {
+	return fr{eni: "eni-1", src: src, dst: dst, sport: sport, dport: dport, proto: 6, packets: packets, bytes: bytes, start: start, end: end, flags: -1}
+}
+
+func (r fr) reject() fr         { r.action = "REJECT"; return r }
+func (r fr) on(eni string) fr   { r.eni = eni; return r }
+func (r fr) withFlags(f int) fr { r.flags = f; return r }
+func (r fr) pkt(src, dst string) fr {
+	r.psrc, r.pdst = src, dst
+	return r
+}
+
+// reply is the reverse record of r.
+func (r fr) reply(packets, bytes int64) fr {
+	return fr{eni: r.eni, src: r.dst, dst: r.src, sport: r.dport, dport: r.sport, proto: r.proto, packets: packets, bytes: bytes,
+		start: r.start, end: r.end, flags: -1, psrc: r.pdst, pdst: r.psrc}
+}
+
+const t0 = int64(1_795_000_000) // 2026-11-17, a multiple of 3600
+
+// newDetectCase creates an empty case holding recs.
+func newDetectCase(t *testing.T, recs []fr) *store.Case {
+	t.Helper()
+	ctx := context.Background()
+	c, err := store.Open(ctx, filepath.Join(t.TempDir(), "case"), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	tx, err := c.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO flows (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol,
+		packets, bytes, start, "end", action, log_status, tcp_flags, pkt_srcaddr, pkt_dstaddr, source_id, source_line)
+		VALUES (5, '111122223333', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'OK', ?, ?, ?, 1, ?)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	null := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	for i, r := range recs {
+		action := r.action
+		if action == "" {
+			action = "ACCEPT"
+		}
+		var flags any
+		if r.flags >= 0 {
+			flags = r.flags
+		}
+		if _, err := st.ExecContext(ctx, r.eni, r.src, r.dst, r.sport, r.dport, r.proto, r.packets, r.bytes, r.start, r.end, action, flags,
+			null(r.psrc), null(r.pdst), i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// detect runs the given rules over c and checks every finding's evidence.
+func detect(t *testing.T, c *store.Case, cfg *analysis.DetectConfig, rules ...string) []analysis.Finding {
+	t.Helper()
+	ctx := context.Background()
+	if cfg == nil {
+		cfg = analysis.NewDetectConfig()
+	}
+	if err := cfg.OnlyRules(rules); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := analysis.Detect(ctx, s, cfg)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		checkEvidence(t, c, f)
+	}
+	return res.Findings
+}
+
+// checkEvidence runs a finding's evidence query and compares its rows with
+// the finding's records and bytes.
+func checkEvidence(t *testing.T, c *store.Case, f analysis.Finding) {
+	t.Helper()
+	res, err := c.Query(context.Background(), "SELECT count(*), coalesce(sum(bytes), 0) FROM ("+f.EvidenceSQL+")")
+	if err != nil {
+		t.Fatalf("%s %s->%s: evidence_sql fails: %v\n%s", f.Rule, f.Src, f.Dst, err, f.EvidenceSQL)
+	}
+	n, b := res.Rows[0][0].(int64), res.Rows[0][1]
+	var bytes int64
+	switch x := b.(type) {
+	case *big.Int:
+		bytes = x.Int64()
+	case int64:
+		bytes = x
+	}
+	if n != f.Records || bytes != f.Bytes {
+		t.Errorf("%s %s->%s: evidence_sql returns %d records, %d bytes; the finding says %d, %d\n%s",
+			f.Rule, f.Src, f.Dst, n, bytes, f.Records, f.Bytes, f.EvidenceSQL)
+	}
+	if !strings.HasPrefix(f.EvidenceSQL, "SELECT * FROM flows WHERE ") {
+		t.Errorf("%s: evidence_sql %q does not select flows records", f.Rule, f.EvidenceSQL)
+	}
+}
+
+func one(t *testing.T, fs []analysis.Finding, src, dst string) analysis.Finding {
+	t.Helper()
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want 1: %s", len(fs), describe(fs))
+	}
+	if fs[0].Src != src || fs[0].Dst != dst {
+		t.Fatalf("finding %s -> %s, want %s -> %s: %s", fs[0].Src, fs[0].Dst, src, dst, fs[0].Summary)
+	}
+	return fs[0]
+}
+
+func none(t *testing.T, fs []analysis.Finding) {
+	t.Helper()
+	if len(fs) != 0 {
+		t.Fatalf("%d findings, want none: %s", len(fs), describe(fs))
+	}
+}
+
+func describe(fs []analysis.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "\n  %s %s %s->%s: %s", f.Rule, f.Severity, f.Src, f.Dst, f.Summary)
+	}
+	return b.String()
+}
+
+// probes makes n single-SYN records from actor to target, one per port
+// starting at port0, every step seconds from start.
+func probes(actor, target string, port0, n int, start, step int64) []fr {
+	var out []fr
+	for i := range n {
+		ts := start + int64(i)*step
+		out = append(out, tcp(actor, 40000, target, port0+i, ts, ts+1, 1, 44).reject())
+	}
+	return out
+}
+
+func TestRuleVerticalScan(t *testing.T) {
+	const r = analysis.RulePortScanVertical
+	// Positive: 20 ports (the threshold), all rejected.
+	fs := detect(t, newDetectCase(t, probes("198.51.100.23", "10.0.0.5", 1, 20, t0, 2)), nil, r)
+	f := one(t, fs, "198.51.100.23", "10.0.0.5")
+	if f.Records != 20 || f.Severity != analysis.SeverityLow || f.Direction != analysis.DirInbound || f.Technique != "T1046" ||
+		f.DstPort != nil || f.FirstSeen.Unix() != t0 || f.LastSeen.Unix() != t0+39 {
+		t.Errorf("finding %+v", f)
+	}
+	// Near miss: 19 ports.
+	none(t, detect(t, newDetectCase(t, probes("198.51.100.23", "10.0.0.5", 1, 19, t0, 2)), nil, r))
+	// A pause longer than max_gap splits 20 probes into two bursts of 10;
+	// a pause of exactly max_gap does not.
+	split := append(probes("198.51.100.23", "10.0.0.5", 1, 10, t0, 2), probes("198.51.100.23", "10.0.0.5", 11, 10, t0+18+601, 2)...)
+	none(t, detect(t, newDetectCase(t, split), nil, r))
+	joined := append(probes("198.51.100.23", "10.0.0.5", 1, 10, t0, 2), probes("198.51.100.23", "10.0.0.5", 11, 10, t0+18+600, 2)...)
+	one(t, detect(t, newDetectCase(t, joined), nil, r), "198.51.100.23", "10.0.0.5")
+	// An internal actor scanning is high severity; answered probes (SYN,
+	// then RST after the SYN-ACK: flags 6) count, the target's replies do not.
+	var recs []fr
+	for i := range 25 {
+		p := tcp("10.0.0.9", 50000, "10.0.0.10", 1000+i, t0+int64(i), t0+int64(i), 2, 84).withFlags(6)
+		recs = append(recs, p, p.reply(1, 44).withFlags(18))
+	}
+	f = one(t, detect(t, newDetectCase(t, recs), nil, r), "10.0.0.9", "10.0.0.10")
+	if f.Severity != analysis.SeverityHigh || f.Direction != analysis.DirInternal || f.Records != 25 {
+		t.Errorf("internal scan: %+v", f)
+	}
+}
+
+func TestRuleVerticalScanBackground(t *testing.T) {
+	const r = analysis.RulePortScanVertical
+	var recs []fr
+	// A web server answering one client's 40 connections: tiny reply
+	// records from port 443 to 40 client ports.
+	for i := range 40 {
+		q := tcp("198.51.100.9", 40000+i, "10.0.0.5", 443, t0+int64(i)*5, t0+int64(i)*5+1, 8, 2000)
+		recs = append(recs, q, q.reply(2, 80))
+	}
+	// The tails of 30 ordinary connections (FIN only, one small packet) to
+	// 30 ports of one server, in a format with TCP flags.
+	for i := range 30 {
+		recs = append(recs, tcp("10.0.0.20", 50000+i, "10.0.0.21", 8000+i, t0+int64(i), t0+int64(i), 1, 52).withFlags(1))
+	}
+	none(t, detect(t, newDetectCase(t, recs), nil, r))
+}
+
+func TestRuleHorizontalScan(t *testing.T) {
+	const r = analysis.RulePortScanHorizontal
+	sweep := func(actor string, n int, start int64) []fr {
+		var out []fr
+		for i := range n {
+			ts := start + int64(i)*3
+			out = append(out, tcp(actor, 1024+i, fmt.Sprintf("10.0.1.%d", 10+i), 445, ts, ts, 1, 44).reject())
+		}
+		return out
+	}
+	f := one(t, detect(t, newDetectCase(t, sweep("198.51.100.77", 20, t0)), nil, r), "198.51.100.77", "")
+	if f.DstPort == nil || *f.DstPort != 445 || f.Records != 20 || f.Details["distinct_hosts"] != int64(20) {
+		t.Errorf("finding %+v", f)
+	}
+	none(t, detect(t, newDetectCase(t, sweep("198.51.100.77", 19, t0)), nil, r))
+
+	// A host whose egress is blocked retrying 25 servers, 5 times each,
+	// with a new source port each time: 25 hosts but 125 attempts.
+	var retry []fr
+	for k := range 5 {
+		for i := range 25 {
+			ts := t0 + int64(k*25+i)*10
+			retry = append(retry, tcp("10.0.0.30", 33000+k*25+i, fmt.Sprintf("198.51.100.%d", 100+i), 443, ts, ts, 1, 60).reject())
+		}
+	}
+	none(t, detect(t, newDetectCase(t, retry), nil, r))
+
+	// The same, but its first hour alone looks like a sweep (each server
+	// tried once); over the whole range the ratio gives it away.
+	var blocked []fr
+	for k := range 12 {
+		for i := range 25 {
+			ts := t0 + int64(k)*7200 + int64(i)*60
+			blocked = append(blocked, tcp("10.0.0.31", 33000+k*25+i, fmt.Sprintf("198.51.100.%d", 100+i), 443, ts, ts, 1, 60).reject())
+		}
+	}
+	none(t, detect(t, newDetectCase(t, blocked), nil, r))
+	// ... unless the span ratio is turned off.
+	cfg := analysis.NewDetectConfig()
+	if err := cfg.Set(r, "min_span_unique_ratio", "0"); err != nil {
+		t.Fatal(err)
+	}
+	if fs := detect(t, newDetectCase(t, blocked), cfg, r); len(fs) != 12 {
+		t.Errorf("%d findings with the span ratio off, want 12 (one per burst)", len(fs))
+	}
+}
+
+// sessions makes n short SSH-like sessions from actor to target:port.
+func sessions(actor, target string, port, n int, start, step, dur, bytes int64) []fr {
+	var out []fr
+	for i := range n {
+		ts := start + int64(i)*step
+		q := tcp(actor, 33000+i, target, port, ts, ts+dur, 15, bytes)
+		out = append(out, q, q.reply(12, bytes+500))
+	}
+	return out
+}
+
+func TestRuleBruteForce(t *testing.T) {
+	const r = analysis.RuleBruteForce
+	recs := sessions("192.0.2.45", "10.0.0.7", 22, 20, t0, 10, 3, 3000)
+	f := one(t, detect(t, newDetectCase(t, recs), nil, r), "192.0.2.45", "10.0.0.7")
+	if f.Records != 20 || f.Bytes != 60000 || f.Severity != analysis.SeverityMedium || *f.DstPort != 22 || f.Details["attempts"] != int64(20) {
+		t.Errorf("finding %+v", f)
+	}
+	// Near miss: 19 attempts.
+	none(t, detect(t, newDetectCase(t, sessions("192.0.2.45", "10.0.0.7", 22, 19, t0, 10, 3, 3000)), nil, r))
+	// Just too long, or too big, is not an attempt.
+	none(t, detect(t, newDetectCase(t, sessions("192.0.2.45", "10.0.0.7", 22, 20, t0, 30, 21, 3000)), nil, r))
+	none(t, detect(t, newDetectCase(t, sessions("192.0.2.45", "10.0.0.7", 22, 20, t0, 10, 3, 20001)), nil, r))
+	// A long accepted session right after the burst: a likely success.
+	long := tcp("192.0.2.45", 40000, "10.0.0.7", 22, t0+300, t0+1500, 900, 180000)
+	f = one(t, detect(t, newDetectCase(t, append(recs, long, long.reply(800, 2_000_000))), nil, r), "192.0.2.45", "10.0.0.7")
+	if f.Severity != analysis.SeverityHigh || f.Details["followed_by_session"] == nil || !strings.Contains(f.Summary, "likely successful") {
+		t.Errorf("success not seen: %+v", f)
+	}
+	// Rejected attempts count too.
+	var rej []fr
+	for i := range 25 {
+		rej = append(rej, tcp("192.0.2.46", 30000+i, "10.0.0.7", 3389, t0+int64(i)*4, t0+int64(i)*4, 1, 52).reject())
+	}
+	f = one(t, detect(t, newDetectCase(t, rej), nil, r), "192.0.2.46", "10.0.0.7")
+	if f.Details["rejected_attempts"] != int64(25) {
+		t.Errorf("rejected attempts: %+v", f.Details)
+	}
+}
+
+func TestRuleBruteForceBackground(t *testing.T) {
+	const r = analysis.RuleBruteForce
+	var recs []fr
+	// An administrator's long sessions, 30 of them.
+	recs = append(recs, sessions("81.2.69.160", "10.0.0.7", 22, 30, t0, 200, 120, 50000)...)
+	// An application opening 40 short database connections: internal.
+	recs = append(recs, sessions("10.0.1.5", "10.0.2.5", 5432, 40, t0, 5, 1, 2000)...)
+	none(t, detect(t, newDetectCase(t, recs), nil, r))
+	// The same database connections from the internet are a brute force.
+	f := one(t, detect(t, newDetectCase(t, sessions("198.51.100.3", "10.0.2.5", 5432, 40, t0, 5, 1, 2000)), nil, r), "198.51.100.3", "10.0.2.5")
+	if *f.DstPort != 5432 {
+		t.Errorf("port %v", f.DstPort)
+	}
+	// Lateral SSH attempts logged on both interfaces are counted once.
+	var both []fr
+	for _, q := range sessions("10.0.3.3", "10.0.3.4", 22, 20, t0, 10, 2, 3000) {
+		both = append(both, q.on("eni-a"), q.on("eni-b"))
+	}
+	f = one(t, detect(t, newDetectCase(t, both), nil, r), "10.0.3.3", "10.0.3.4")
+	if f.Details["attempts"] != int64(20) || f.Records != 40 || f.Severity != analysis.SeverityHigh || f.Direction != analysis.DirInternal {
+		t.Errorf("double-logged lateral attempts: %+v", f)
+	}
+}
+
+// upload makes records of host:sport sending total bytes to dst:443 over n
+// records starting at start, step seconds apart.
+func upload(host string, sport int, dst string, total int64, n int, start, step int64) []fr {
+	var out []fr
+	for i := range n {
+		ts := start + int64(i)*step
+		q := tcp(host, sport, dst, 443, ts, ts+step-1, total/int64(n)/1400+1, total/int64(n))
+		out = append(out, q, q.reply(10, 600))
+	}
+	return out
+}
+
+func TestRuleExfiltration(t *testing.T) {
+	const r = analysis.RuleExfiltration
+	// Baseline: 100 kB an hour to an API for ten hours before.
+	var base []fr
+	for h := range 10 {
+		base = append(base, upload("10.0.0.8", 41000+h, "198.51.100.200", 100_000, 1, t0+int64(h)*3600, 60)...)
+	}
+	at := t0 + 11*3600 + 120
+	recs := append(append([]fr{}, base...), upload("10.0.0.8", 40000, "203.0.113.200", 30_000_000, 10, at, 60)...)
+	f := one(t, detect(t, newDetectCase(t, recs), nil, r), "10.0.0.8", "203.0.113.200")
+	if f.Bytes != 30_000_000 || f.Records != 10 || f.Severity != analysis.SeverityHigh || f.Technique != "T1048" || *f.DstPort != 443 ||
+		f.Details["baseline_bytes_per_window"] != int64(100_000) {
+		t.Errorf("finding %+v %v", f, f.Details)
+	}
+	// Near miss: just under 20 MB in the hour.
+	near := append(append([]fr{}, base...), upload("10.0.0.8", 40000, "203.0.113.200", 19_999_990, 10, at, 60)...)
+	none(t, detect(t, newDetectCase(t, near), nil, r))
+	// A host that sends 25 MB every hour: 25 MB is its normal.
+	var busy []fr
+	for h := range 12 {
+		busy = append(busy, upload("10.0.0.9", 42000+h, fmt.Sprintf("198.51.100.%d", h%2), 25_000_000, 5, t0+int64(h)*3600, 60)...)
+	}
+	none(t, detect(t, newDetectCase(t, busy), nil, r))
+	// A server's replies to a client that connected to it (an RDP screen,
+	// a download) are not the server sending data out.
+	var serve []fr
+	for i := range 10 {
+		q := tcp("198.51.100.9", 50000, "10.0.0.5", 3389, at+int64(i)*60, at+int64(i)*60+59, 100, 10000)
+		serve = append(serve, q, q.reply(3000, 3_000_000))
+	}
+	none(t, detect(t, newDetectCase(t, serve), nil, r))
+}
+
+func TestRuleExfiltrationThroughNAT(t *testing.T) {
+	const nat, host, dst = "10.0.0.220", "10.0.1.5", "203.0.113.200"
+	at := t0 + 600
+	var recs []fr
+	for i := range 10 {
+		ts := at + int64(i)*60
+		own := tcp(host, 40000, dst, 443, ts, ts+59, 2200, 3_000_000).pkt(host, dst).on("eni-host")
+		inside := tcp(host, 40000, nat, 443, ts, ts+59, 2200, 3_000_000).pkt(host, dst).on("eni-nat")
+		outside := tcp(nat, 61000, dst, 443, ts, ts+59, 2200, 3_000_000).pkt(nat, dst).on("eni-nat")
+		recs = append(recs, own, own.reply(10, 600), inside, outside)
+	}
+	c := newDetectCase(t, recs)
+	fs := detect(t, c, nil, analysis.RuleExfiltration, analysis.RuleNATEgress)
+	if len(fs) != 2 {
+		t.Fatalf("%d findings: %s", len(fs), describe(fs))
+	}
+	for _, f := range fs {
+		if f.Src != host || f.Dst != dst || f.Bytes != 30_000_000 || f.Records != 10 {
+			t.Errorf("%s: %s -> %s, %d records, %d bytes: counted more than once or attributed to the NAT", f.Rule, f.Src, f.Dst, f.Records, f.Bytes)
+		}
+	}
+}
+
+func TestRuleNATEgress(t *testing.T) {
+	const r = analysis.RuleNATEgress
+	const nat, host, dst = "10.0.0.220", "10.0.1.5", "203.0.113.5"
+	leg := func(at int64, bytes int64, withPkt bool) []fr {
+		inside := tcp(host, 40000, nat, 443, at, at+30, 100, bytes).on("eni-nat")
+		outside := tcp(nat, 61000, dst, 443, at, at+30, 100, bytes).on("eni-nat")
+		if withPkt {
+			inside, outside = inside.pkt(host, dst), outside.pkt(nat, dst)
+		}
+		return []fr{inside, outside}
+	}
+	// Exactly the alarm threshold (>= 5,000,000) in one record.
+	f := one(t, detect(t, newDetectCase(t, leg(t0, 5_000_000, true)), nil, r), host, dst)
+	if f.Bytes != 5_000_000 || f.Records != 1 || !strings.Contains(f.Summary, "NAT gateway "+nat) {
+		t.Errorf("finding %+v", f)
+	}
+	none(t, detect(t, newDetectCase(t, leg(t0, 4_999_999, true)), nil, r))
+	// Two halves 899 s apart are within 15 minutes; 900 s apart they are not.
+	one(t, detect(t, newDetectCase(t, append(leg(t0, 2_500_000, true), leg(t0+899, 2_500_000, true)...)), nil, r), host, dst)
+	none(t, detect(t, newDetectCase(t, append(leg(t0, 2_500_000, true), leg(t0+900, 2_500_000, true)...)), nil, r))
+	// Without packet-level fields the NAT is unknown ...
+	none(t, detect(t, newDetectCase(t, leg(t0, 6_000_000, false)), nil, r))
+	// ... unless given; the actor is then the NAT itself.
+	cfg := analysis.NewDetectConfig()
+	cfg.NAT = []netip.Addr{netip.MustParseAddr(nat)}
+	one(t, detect(t, newDetectCase(t, leg(t0, 6_000_000, false)), cfg, r), nat, dst)
+}
+
+func TestRuleBeaconing(t *testing.T) {
+	const r = analysis.RuleBeaconing
+	beacon := func(n int, period int64, jitter int64, seed uint64) []fr {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		var out []fr
+		ts := t0 + 23
+		for i := range n {
+			q := tcp("10.0.0.9", 33000+i, "203.0.113.50", 443, ts, ts+1, 5, 900)
+			out = append(out, q, q.reply(4, 1200))
+			ts += period
+			if jitter > 0 {
+				ts += rng.Int64N(2*jitter+1) - jitter
+			}
+		}
+		return out
+	}
+	f := one(t, detect(t, newDetectCase(t, beacon(20, 300, 5, 1)), nil, r), "10.0.0.9", "203.0.113.50")
+	if f.Records != 20 || f.Technique != "T1071.001" || f.Details["contacts"] != 20 {
+		t.Errorf("finding %+v", f)
+	}
+	// Near miss: 9 contacts.
+	none(t, detect(t, newDetectCase(t, beacon(9, 300, 5, 1)), nil, r))
+	// Jitter of +-40% of the period.
+	none(t, detect(t, newDetectCase(t, beacon(60, 300, 120, 2)), nil, r))
+	// One long connection, logged every 60 s: one contact, not a beacon.
+	var long []fr
+	for i := range 60 {
+		ts := t0 + int64(i)*60
+		long = append(long, tcp("10.0.0.9", 33000, "203.0.113.50", 443, ts, ts+59, 40, 9000))
+	}
+	none(t, detect(t, newDetectCase(t, long), nil, r))
+	// A UDP beacon from a fixed source port every 90 s.
+	var udp []fr
+	for i := range 30 {
+		ts := t0 + int64(i)*90
+		udp = append(udp, fr{eni: "eni-1", src: "10.0.0.9", sport: 5353, dst: "203.0.113.53", dport: 53, proto: 17, packets: 1, bytes: 80, start: ts, end: ts, flags: -1})
+	}
+	one(t, detect(t, newDetectCase(t, udp), nil, r), "10.0.0.9", "203.0.113.53")
+}
+
+func TestRuleIOCContact(t *testing.T) {
+	const r = analysis.RuleIOCContact
+	cfg := analysis.NewDetectConfig()
+	cfg.IOCs = []analysis.IOCRef{
+		{Key: "198.51.100.128/25", ThreatIP: "198.51.100.128/25", Comment: "range"},
+		{Key: "203.0.113.66", ThreatIP: "203.0.113.66", Comment: "C2"},
+		{Key: "2001:db8:bad:1::66", ThreatIP: "2001:db8:bad:1::66", Comment: "v6"},
+	}
+	const nat = "10.0.0.220"
+	var recs []fr
+	// Network boundaries: .127 is outside the /25, .128 and .255 inside.
+	for _, a := range []string{"198.51.100.127", "198.51.100.128", "198.51.100.255"} {
+		q := tcp(a, 50000, "10.0.0.5", 443, t0, t0+2, 10, 1500)
+		recs = append(recs, q, q.reply(10, 9000))
+	}
+	// The C2 through a NAT gateway: the host's own interface and the NAT's
+	// inside leg name the host; the outside leg is skipped.
+	q := tcp("10.0.1.7", 40000, "203.0.113.66", 8443, t0+100, t0+130, 20, 4000).pkt("10.0.1.7", "203.0.113.66")
+	recs = append(recs, q, q.reply(20, 50000))
+	in := tcp("10.0.1.7", 40000, nat, 8443, t0+100, t0+130, 20, 4000).pkt("10.0.1.7", "203.0.113.66").on("eni-nat")
+	out := tcp(nat, 61000, "203.0.113.66", 8443, t0+100, t0+130, 20, 4000).pkt(nat, "203.0.113.66").on("eni-nat")
+	recs = append(recs, in, out, out.reply(20, 50000), in.reply(20, 50000))
+	// IPv6, and a string-prefix trap: 2001:db8:bad:1::6 is not ::66.
+	q6 := tcp("2600:1f18::10", 50000, "2001:db8:bad:1::66", 443, t0+200, t0+201, 5, 700)
+	trap := tcp("2600:1f18::10", 50001, "2001:db8:bad:1::6", 443, t0+200, t0+201, 5, 700)
+	recs = append(recs, q6, q6.reply(5, 900), trap)
+	fs := detect(t, newDetectCase(t, recs), cfg, r)
+	got := map[string]analysis.Finding{}
+	for _, f := range fs {
+		got[f.Src+" "+f.Dst] = f
+	}
+	if len(fs) != 4 {
+		t.Fatalf("%d findings: %s", len(fs), describe(fs))
+	}
+	for key, want := range map[string]struct {
+		records int64
+		dir     string
+	}{
+		"198.51.100.128 10.0.0.5":          {2, analysis.DirInbound},
+		"198.51.100.255 10.0.0.5":          {2, analysis.DirInbound},
+		"203.0.113.66 10.0.1.7":            {4, analysis.DirOutbound},
+		"2001:db8:bad:1::66 2600:1f18::10": {2, analysis.DirOutbound},
+	} {
+		f, ok := got[key]
+		if !ok {
+			t.Errorf("no finding %s: %s", key, describe(fs))
+			continue
+		}
+		if f.Records != want.records || f.Direction != want.dir || f.Severity == "" {
+			t.Errorf("%s: %d records, direction %s; want %d, %s", key, f.Records, f.Direction, want.records, want.dir)
+		}
+	}
+	if f := got["203.0.113.66 10.0.1.7"]; f.DstPort == nil || *f.DstPort != 8443 || f.Severity != analysis.SeverityHigh {
+		t.Errorf("C2 finding: %+v", f)
+	}
+	// Without IOC lists the rule finds nothing.
+	none(t, detect(t, newDetectCase(t, recs), nil, r))
+}
+
+func TestRuleExposedAdminPort(t *testing.T) {
+	const r = analysis.RuleExposedPort
+	var recs []fr
+	rdp := tcp("203.0.113.10", 50000, "10.0.0.11", 3389, t0, t0+600, 3000, 400000)
+	recs = append(recs, rdp, rdp.reply(5000, 9_000_000))
+	// Scanner SYNs accepted but never answered; a rejected probe.
+	recs = append(recs, tcp("198.51.100.1", 40000, "10.0.0.11", 22, t0, t0, 1, 40), tcp("198.51.100.2", 40000, "10.0.0.11", 23, t0, t0, 1, 40).reject())
+	// An internal client to the host's RDP; an internal host's own SSH to
+	// an internet server (the server's reply comes from port 22).
+	lan := tcp("10.0.0.50", 50000, "10.0.0.11", 3389, t0, t0+60, 100, 5000)
+	out := tcp("10.0.0.11", 45000, "198.51.100.40", 22, t0, t0+60, 100, 5000)
+	recs = append(recs, lan, lan.reply(100, 5000), out, out.reply(100, 5000))
+	// A database answering the internet.
+	db := tcp("198.51.100.7", 51000, "10.0.0.12", 5432, t0, t0+5, 10, 900)
+	recs = append(recs, db, db.reply(10, 900))
+	fs := detect(t, newDetectCase(t, recs), nil, r)
+	if len(fs) != 2 {
+		t.Fatalf("%d findings: %s", len(fs), describe(fs))
+	}
+	// Sorted by severity: the database first.
+	if fs[0].Src != "198.51.100.7" || fs[0].Dst != "10.0.0.12" || fs[0].Severity != analysis.SeverityHigh || fs[0].Technique != "T1190" {
+		t.Errorf("database: %+v", fs[0])
+	}
+	if fs[1].Src != "203.0.113.10" || fs[1].Dst != "10.0.0.11" || *fs[1].DstPort != 3389 || fs[1].Technique != "T1133" || fs[1].Records != 1 {
+		t.Errorf("rdp: %+v", fs[1])
+	}
+}
+
+// TestInternalInference checks that a VPC's public IPv6 addresses, which no
+// private range covers, are recognised as its own from the records.
+func TestInternalInference(t *testing.T) {
+	var recs []fr
+	// The interface's IPv6 address appears in every one of its records,
+	// with three different internet clients; each client sends 30 probes
+	// to distinct ports, but only the first client probes enough.
+	web := "2600:1f18:1:2::10"
+	for i, cl := range []string{"2a02:8100::1", "2a02:8100::2", "2a02:8100::3"} {
+		q := tcp(cl, 50000, web, 443, t0+int64(i), t0+int64(i)+1, 10, 3000).on("eni-web")
+		recs = append(recs, q, q.reply(10, 30000))
+	}
+	for i := range 30 {
+		recs = append(recs, tcp("2a02:8100::1", 40000, web, 1+i, t0+100+int64(i), t0+100+int64(i), 1, 80).reject().on("eni-web"))
+	}
+	c := newDetectCase(t, recs)
+	f := one(t, detect(t, c, nil, analysis.RulePortScanVertical), "2a02:8100::1", web)
+	if f.Direction != analysis.DirInbound {
+		t.Errorf("direction %s: the interface's IPv6 address was not taken as internal", f.Direction)
+	}
+	cfg := analysis.NewDetectConfig()
+	cfg.InferInterfaceAddresses = false
+	if f := detect(t, c, cfg, analysis.RulePortScanVertical); len(f) != 1 || f[0].Direction != analysis.DirExternal {
+		t.Errorf("without inference: %s", describe(f))
+	}
+}
