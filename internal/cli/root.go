@@ -87,6 +87,7 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 		newDemoCmd(f, g, nil),
 		newIOCCmd(f, g, nil),
 		newDetectCmd(f, g, nil),
+		newInvestigateCmd(f, g, nil),
 		newAthenaCmd(f, g),
 		newExportCmd(f, g, nil),
 		newInventoryCmd(f, g), newSetupCmd(f, g), newFindingsCmd(f, g),
