@@ -181,6 +181,25 @@ func TestEnrichment(t *testing.T) {
 	if !strings.Contains(out, `"hosts_owner":"10.10.1.30: load_balancer app/pub-alb/1234567890abcdef (pub-alb) eni-0aa00000000000004 subnet-0aa00000000000001 vpc-0aa00000000000001 sg-0aa00000000000003"`) {
 		t.Fatalf("ioc output:\n%s", out)
 	}
+	// investigate: owners in the interfaces and peers sections and in the JSON document.
+	out = mustRun(t, "investigate", "10.10.1.30", "--section", "interfaces", "--format", "csv")
+	if !strings.Contains(out, ",load_balancer app/pub-alb/1234567890abcdef (pub-alb) sg-0aa00000000000003\n") {
+		t.Fatalf("investigate interfaces:\n%s", out)
+	}
+	out = mustRun(t, "investigate", "192.0.2.66", "--section", "peers", "--format", "json")
+	if !strings.Contains(out, `"peer_owner":"load_balancer app/pub-alb/1234567890abcdef (pub-alb) eni-0aa00000000000004`) {
+		t.Fatalf("investigate peers:\n%s", out)
+	}
+	out = mustRun(t, "investigate", "10.10.1.30", "--format", "json")
+	var whole map[string]any
+	if err := json.Unmarshal([]byte(out), &whole); err != nil {
+		t.Fatal(err)
+	}
+	invm, _ := whole["inventory"].(map[string]any)
+	ifs, _ := invm["interfaces"].(map[string]any)
+	if _, ok := ifs["eni-0aa00000000000004"]; !ok {
+		t.Fatalf("investigate json inventory: %v", whole["inventory"])
+	}
 	// detect: the VPC CIDRs join the internal ranges.
 	c, err := store.Open(context.Background(), caseDir, store.Options{ReadOnly: true})
 	if err != nil {

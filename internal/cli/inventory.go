@@ -896,6 +896,10 @@ func enrichResult(ctx context.Context, c *store.Case, res *output.Result, cols .
 	if err != nil || a == nil {
 		return res, err
 	}
+	return enrichWith(a, res, cols...), nil
+}
+
+func enrichWith(a *addrOwners, res *output.Result, cols ...string) *output.Result {
 	out := &output.Result{}
 	var idx []int // source column of each output column, -1-i for the owner column of source column i
 	for i, col := range res.Columns {
@@ -937,7 +941,129 @@ func enrichResult(ctx context.Context, c *store.Case, res *output.Result, cols .
 		}
 		out.Rows = append(out.Rows, nr)
 	}
-	return out, nil
+	return out
+}
+
+// invEnrichment is what the newest inventory adds to 'flowir investigate':
+// owner columns in the interfaces, peers and members sections, the owners in
+// the JSON document, and the VPC CIDRs as internal ranges. A nil
+// *invEnrichment (no inventory) adds nothing.
+type invEnrichment struct {
+	addrs    *addrOwners
+	byENI    map[string]inventory.Owner
+	internal []analysis.NetRange
+}
+
+// loadInvEnrichment reads the newest inventory of the case; nil without one.
+func loadInvEnrichment(ctx context.Context, c *store.Case) (*invEnrichment, error) {
+	owners, err := c.InterfaceOwners(ctx)
+	if err != nil || len(owners) == 0 {
+		return nil, err
+	}
+	a, err := loadAddrOwners(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &analysis.DetectConfig{}
+	if err := addVPCInternal(ctx, c, cfg); err != nil {
+		return nil, err
+	}
+	return &invEnrichment{addrs: a, byENI: owners, internal: cfg.Internal}, nil
+}
+
+// Internal returns the VPC CIDRs as internal ranges.
+func (e *invEnrichment) Internal() []analysis.NetRange {
+	if e == nil {
+		return nil
+	}
+	return e.internal
+}
+
+// sections adds owner columns to the interfaces (by interface_id), peers
+// (peer) and members (address) sections.
+func (e *invEnrichment) sections(secs map[string]*output.Result) {
+	if e == nil {
+		return
+	}
+	if r := secs["interfaces"]; r != nil {
+		col := -1
+		for i, c := range r.Columns {
+			if c.Name == "interface_id" {
+				col = i
+			}
+		}
+		if col >= 0 {
+			r.Columns = append(r.Columns, output.Column{Name: "owner"})
+			for i, row := range r.Rows {
+				var v any
+				if id, ok := row[col].(string); ok {
+					if o, ok := e.byENI[id]; ok {
+						v = ownerText(o)
+					}
+				}
+				r.Rows[i] = append(row, v)
+			}
+		}
+	}
+	for name, col := range map[string]string{"peers": "peer", "members": "address"} {
+		if r := secs[name]; r != nil {
+			secs[name] = enrichWith(e.addrs, r, col)
+		}
+	}
+}
+
+// marshal renders the investigation as JSON with an "inventory" member: the
+// owners of its interfaces and of the addresses it names.
+func (e *invEnrichment) marshal(v any) ([]byte, error) {
+	if e == nil {
+		return json.MarshalIndent(v, "", "  ")
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return json.MarshalIndent(v, "", "  ")
+	}
+	ifaces := map[string]inventory.Owner{}
+	addrs := map[string]string{}
+	var walk func(x any)
+	walk = func(x any) {
+		switch t := x.(type) {
+		case map[string]any:
+			for _, y := range t {
+				walk(y)
+			}
+		case []any:
+			for _, y := range t {
+				walk(y)
+			}
+		case string:
+			if o, ok := e.byENI[t]; ok {
+				ifaces[t] = o
+			} else if d := e.addrs.describe(t); d != "" {
+				addrs[t] = d
+			}
+		}
+	}
+	walk(m)
+	m["inventory"] = map[string]any{"interfaces": ifaces, "addresses": addrs}
+	return json.MarshalIndent(m, "", "  ")
+}
+
+func ownerText(o inventory.Owner) string {
+	parts := []string{o.OwnerType}
+	if o.OwnerID != "" {
+		parts = append(parts, o.OwnerID)
+	}
+	if o.OwnerName != "" && o.OwnerName != o.OwnerID {
+		parts = append(parts, "("+o.OwnerName+")")
+	}
+	if len(o.SecurityGroups) > 0 {
+		parts = append(parts, strings.Join(o.SecurityGroups, ","))
+	}
+	return strings.Join(parts, " ")
 }
 
 // addVPCInternal makes the CIDRs of the newest inventory's VPCs internal

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -124,6 +123,11 @@ func runInvestigate(cmd *cobra.Command, f *Factory, g *globalOptions, opts *Inve
 		return err
 	}
 	defer c.Close()
+	enr, err := loadInvEnrichment(ctx, c) // owners and VPC CIDRs from the inventory (inventory.go)
+	if err != nil {
+		return err
+	}
+	io.Internal = append(io.Internal, enr.Internal()...)
 	loaded, err := c.IOCs(ctx)
 	if err != nil {
 		return err
@@ -140,7 +144,7 @@ func runInvestigate(cmd *cobra.Command, f *Factory, g *globalOptions, opts *Inve
 	if err != nil {
 		return err
 	}
-	return printInvestigation(f, format, opts.Section, inv)
+	return printInvestigation(f, format, opts.Section, inv, enr)
 }
 
 func containsStr(ss []string, s string) bool {
@@ -237,10 +241,10 @@ var sectionTitles = map[string]string{
 	"accounts": "Accounts and regions", "members": "Addresses of the network", "packet_level": "Packet-level only (NAT and transit legs)",
 }
 
-func printInvestigation(f *Factory, format output.Format, only string, inv *analysis.Investigation) error {
+func printInvestigation(f *Factory, format output.Format, only string, inv *analysis.Investigation, enr *invEnrichment) error {
 	out := f.IO.Out
 	if format == output.FormatJSON && only == "" {
-		b, err := json.MarshalIndent(inv, "", "  ")
+		b, err := enr.marshal(inv)
 		if err != nil {
 			return err
 		}
@@ -248,6 +252,7 @@ func printInvestigation(f *Factory, format output.Format, only string, inv *anal
 		return err
 	}
 	secs := investigationSections(inv)
+	enr.sections(secs)
 	names := investigateSections
 	if only != "" {
 		names = []string{only}
