@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/flowir/flowir/internal/decode"
 	"github.com/flowir/flowir/internal/flow"
@@ -51,7 +52,9 @@ func (r *runner) openContent(ctx context.Context, name string, open func() (io.R
 	if counted {
 		rc = countingReader{rc, &r.bytesDone}
 	}
-	br := bufio.NewReaderSize(rc, 64<<10)
+	// A small buffer: it only peeks at the magic number; source.Open
+	// buffers the stream itself.
+	br := bufio.NewReaderSize(rc, 512)
 	if head, _ := br.Peek(4); bytes.Equal(head, []byte("PAR1")) {
 		rc.Close()
 		path, err := file()
@@ -72,14 +75,29 @@ func (r *runner) openContent(ctx context.Context, name string, open func() (io.R
 	if o.Container == source.Gzip {
 		c.format = "text+gzip"
 	}
-	// Look at the decompressed start. A read error there (a gzip damaged
-	// early) is kept and returned again after the bytes read before it,
-	// as a damaged file's reader returns it.
-	dr := bufio.NewReaderSize(o, decode.SniffHead)
-	head, perr := dr.Peek(decode.SniffHead)
-	var stream io.Reader = dr
-	if perr != nil && perr != io.EOF && !errors.Is(perr, bufio.ErrBufferFull) {
-		stream = io.MultiReader(bytes.NewReader(append([]byte(nil), head...)), errReader{perr})
+	// Read the decompressed start into a pooled buffer (thousands of small
+	// objects would otherwise each allocate one), then hand the decoder the
+	// head and the rest. A read error there (a gzip damaged early) is
+	// returned again after the bytes read before it, as a damaged file's
+	// reader returns it.
+	buf := headPool.Get().(*[]byte)
+	c.closers = append(c.closers, poolReturn{buf})
+	n := 0
+	var rerr error
+	for n < len(*buf) && rerr == nil {
+		var m int
+		m, rerr = o.Read((*buf)[n:])
+		n += m
+	}
+	head := (*buf)[:n]
+	var stream io.Reader
+	switch rerr {
+	case nil:
+		stream = io.MultiReader(bytes.NewReader(head), o)
+	case io.EOF:
+		stream = bytes.NewReader(head)
+	default:
+		stream = io.MultiReader(bytes.NewReader(head), errReader{rerr})
 	}
 	c.kind = decode.SniffJSON(head)
 	switch c.kind {
@@ -127,6 +145,14 @@ func guessText(head []byte) (flow.Format, bool) {
 	}
 	return flow.Format{}, false
 }
+
+// headPool holds the buffers content sniffing reads the start of a source
+// into.
+var headPool = sync.Pool{New: func() any { b := make([]byte, decode.SniffHead); return &b }}
+
+type poolReturn struct{ b *[]byte }
+
+func (p poolReturn) Close() error { headPool.Put(p.b); return nil }
 
 type errReader struct{ err error }
 
