@@ -60,7 +60,13 @@ on srcaddr and dstaddr):
 A table per section on a terminal; --format json prints the whole structure
 as one object; ndjson one object per row with a "section" key; csv and tsv
 need --section. --since/--until keep records overlapping the window. The
-case is opened read-only.`,
+case is opened read-only.
+
+With an inventory in the case ('flowir inventory import'), the interfaces
+section gains an owner column (instance and Name tag, load balancer, ...,
+and security groups), peers and members gain peer_owner and address_owner,
+the JSON document an "inventory" member, and the VPCs' CIDRs count as
+internal for the peers' internal flag.`,
 		Example: `  flowir investigate 10.0.1.5
   flowir investigate 203.0.113.0/24 --since 2024-05-01 --until 2024-05-02
   flowir investigate 10.0.1.5 --format json > 10.0.1.5.json
