@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Options select the account, region and endpoint to talk to.
@@ -26,7 +27,10 @@ type Options struct {
 
 // Load resolves the SDK configuration for opts.
 func Load(ctx context.Context, opts Options) (aws.Config, error) {
-	var lo []func(*config.LoadOptions) error
+	// The SDK's own log lines (such as its IMDS fallback warning when no
+	// credentials are configured) are noise on a command line: failures come
+	// back as errors, which the commands report.
+	lo := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if opts.Profile != "" {
 		lo = append(lo, config.WithSharedConfigProfile(opts.Profile))
 	}
