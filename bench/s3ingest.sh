@@ -50,11 +50,13 @@ unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE || t
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 serve() { # serve DIR NAME: starts a server, sets URL_NAME
+  rm -f "$OUT/$2.url"
   "$OUT/s3serve" -dir "$1" -bucket logs -prefix bench/ > "$OUT/$2.url" 2> "$OUT/$2.log" &
   pids+=($!)
   for _ in $(seq 600); do [ -s "$OUT/$2.url" ] && break; sleep 0.1; done
   [ -s "$OUT/$2.url" ] || { cat "$OUT/$2.log"; exit 1; }
   eval "URL_$2=$(cat "$OUT/$2.url")"
+  [ -n "$(eval echo "\$URL_$2")" ] || { echo "no URL for $2" >&2; exit 1; }
 }
 serve "$CORPUS" small
 serve "$BIG" big

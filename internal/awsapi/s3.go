@@ -135,17 +135,29 @@ func NewS3(ctx context.Context, opts Options, bucket string) (*S3, error) {
 	}
 	c.Region = cfg.Region
 	c.client = build(cfg.Region)
-	out, err := c.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+	// A wrong endpoint or bucket should say so quickly: few attempts here.
+	quick := func(o *s3.Options) { o.RetryMaxAttempts = 3 }
+	out, err := c.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}, quick)
 	if err != nil {
 		// A bucket in another region answers 301 with its region in a
 		// header; ask again there.
 		if r := responseHeader(err, "X-Amz-Bucket-Region"); r != "" && r != c.Region && opts.EndpointURL == "" {
 			c.Region = r
 			c.client = build(r)
-			out, err = c.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+			out, err = c.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}, quick)
 		}
 		if err != nil {
-			return nil, c.bucketError(err, opts)
+			switch st := httpStatus(err); {
+			case ctx.Err() != nil:
+				return nil, ctx.Err()
+			case st == 0 || st == http.StatusNotFound || st == http.StatusForbidden || st == http.StatusUnauthorized:
+				// No answer at all (a wrong endpoint), or a clear one.
+				return nil, c.bucketError(err, opts)
+			}
+			// Some S3-compatible servers do not implement HeadBucket
+			// (405, 501, ...); the listing will say whether the bucket
+			// can be read.
+			return c, nil
 		}
 	}
 	if out.BucketRegion != nil && *out.BucketRegion != "" && *out.BucketRegion != c.Region && opts.EndpointURL == "" {
@@ -231,18 +243,18 @@ func (c *S3) listError(ctx context.Context, prefix string, err error) error {
 }
 
 // Get opens an object for reading from byte offset on. When etag is given,
-// the object must still have it: S3 is asked to check (If-Match) and the
-// answer's ETag is checked too, so that an object replaced since it was
-// listed is never read as the listed one (ErrObjectChanged). A missing
+// the object must still have it: the answer's ETag is checked, so that an
+// object replaced since it was listed is never read as the listed one
+// (ErrObjectChanged). (If-Match is not sent: S3-compatible servers differ
+// in how they compare quoted ETags, and a wrong 412 would fail every read.)
+// A server that ignores the byte range answers with the whole object; the
+// bytes before offset are then skipped here. A missing
 // object gives ErrNoSuchKey, a forbidden one ErrAccessDenied. Throttling and
 // transient failures are retried with backoff before an error is returned;
 // a failure while the body is being read is the caller's to resume from
 // the offset reached.
 func (c *S3) Get(ctx context.Context, key, etag string, offset int64) (io.ReadCloser, error) {
 	in := &s3.GetObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(key)}
-	if etag != "" {
-		in.IfMatch = aws.String(`"` + etag + `"`)
-	}
 	if offset > 0 {
 		in.Range = aws.String(fmt.Sprintf("bytes=%d-", offset))
 	}
@@ -266,6 +278,12 @@ func (c *S3) Get(ctx context.Context, key, etag string, offset int64) (io.ReadCl
 	if got := trimETag(aws.ToString(out.ETag)); etag != "" && got != "" && got != etag {
 		out.Body.Close()
 		return nil, fmt.Errorf("s3://%s/%s: %w (listed with ETag %s, now %s): run the ingest again to read the new version", c.Bucket, key, ErrObjectChanged, etag, got)
+	}
+	if offset > 0 && aws.ToString(out.ContentRange) == "" {
+		if _, err := io.CopyN(io.Discard, out.Body, offset); err != nil {
+			out.Body.Close()
+			return nil, fmt.Errorf("s3://%s/%s: skip to byte %d: %w", c.Bucket, key, offset, err)
+		}
 	}
 	return out.Body, nil
 }

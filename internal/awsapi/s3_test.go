@@ -61,6 +61,16 @@ func TestS3ListAndGet(t *testing.T) {
 	if string(b) != "tent of a/1.log" {
 		t.Fatalf("ranged read = %q", b)
 	}
+	srv.IgnoreRange = true
+	body, err = c.Get(context.Background(), "a/1.log", etag, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(body)
+	body.Close()
+	if string(b) != "tent of a/1.log" {
+		t.Fatalf("ranged read from a server that ignores ranges = %q", b)
+	}
 }
 
 func TestS3Errors(t *testing.T) {

@@ -411,7 +411,7 @@ type claim struct {
 // (Variables so that tests can make an interrupted run commit some batches.)
 var (
 	batchSources = 4096
-	batchRecords = int64(500_000)
+	batchRecords = int64(2_000_000)
 	batchAge     = 10 * time.Second
 )
 
@@ -491,6 +491,14 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 		if !ok {
 			break
 		}
+		if ctx.Err() != nil {
+			// Cancelled: what is still queued is not started (its result
+			// stays empty) rather than failed.
+			if p.spool != nil {
+				p.spool.Close()
+			}
+			continue
+		}
 		if b == nil {
 			var err error
 			if b, err = r.c.BeginBatch(ctx); err != nil {
@@ -516,6 +524,15 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 		if res.Outcome == Failed && used {
 			// A store error: the batch's transaction is gone.
 			b.Abort()
+			if ctx.Err() != nil {
+				// The error is the cancellation: nothing of the batch
+				// was started, as far as the case is concerned.
+				for _, o := range inBatch {
+					*o = FileResult{Path: o.Path}
+				}
+				b, inBatch = nil, inBatch[:0]
+				continue
+			}
 			for _, o := range inBatch {
 				if o != res {
 					*o = FileResult{Path: o.Path, Origin: o.Origin, ETag: o.ETag, Outcome: Failed, Bytes: o.Bytes,
@@ -629,6 +646,11 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 	src.Format = c.format
 	res.Format = c.format
 	c.partitions(&src)
+	if c.records != nil {
+		// No window applies to the playbook's JSON records (see load):
+		// the source records none.
+		src.Since, src.Until = time.Time{}, time.Time{}
+	}
 	if in.stream {
 		if err := r.checkRetention(ctx, in, p.spool, d); err != nil {
 			return fail(err, true)

@@ -57,6 +57,9 @@ type Fault func(r Request, attempt int) (status int, code string, cut int)
 type S3Server struct {
 	URL     string
 	Backend *s3mem.Backend
+	// IgnoreRange makes the server answer ranged GETs with the whole
+	// object, as some S3-compatible servers do.
+	IgnoreRange bool
 
 	mu       sync.Mutex
 	requests []Request
@@ -72,6 +75,9 @@ func NewS3Server(t testing.TB) *S3Server {
 	h := fake.Server()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := Request{Method: r.Method, Query: r.URL.Query()}
+		if s.IgnoreRange {
+			r.Header.Del("Range")
+		}
 		p := strings.TrimPrefix(r.URL.Path, "/")
 		req.Bucket, req.Key, _ = strings.Cut(p, "/")
 		s.mu.Lock()
