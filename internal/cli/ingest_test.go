@@ -100,3 +100,40 @@ func TestIngestS3Command(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestIngestCWLCommand reads a CloudWatch Logs group through the command
+// line: the region from --region, the format from the group's flow log
+// (DescribeFlowLogs on the same endpoint), one stream chosen by prefix.
+func TestIngestCWLCommand(t *testing.T) {
+	awstest.Env(t)
+	srv := awstest.NewCWLServer(t)
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for i, eni := range []string{"eni-aaa", "eni-bbb"} {
+		for m := 0; m < 5; m++ {
+			ts := t0.Add(time.Duration(m) * time.Minute)
+			srv.AddEvents("/vpc/flow", eni+"-all", awstest.LogEvent{Timestamp: ts.UnixMilli(),
+				Message: strings.Join([]string{eni, "10.0.0.1", "10.0.0.2", "6", itoa(int64(100 * (i + 1))), itoa(ts.Unix()), itoa(ts.Unix() + 59), "ACCEPT", "OK"}, " ")})
+		}
+	}
+	srv.SetFlowLogs(awstest.FlowLog{ID: "fl-0abc", LogGroup: "/vpc/flow", LogFormat: "${interface-id} ${srcaddr} ${dstaddr} ${protocol} ${bytes} ${start} ${end} ${action} ${log-status}"})
+	dir := filepath.Join(t.TempDir(), "case")
+	out := mustRun(t, "ingest", "--case", dir, "--format", "json", "--endpoint-url", srv.URL, "--region", "eu-west-1",
+		"--stream-prefix", "eni-bbb", "--since", t0.Add(2*time.Minute).Format(time.RFC3339), "cwl:///vpc/flow")
+	var sum struct {
+		Ingested    int
+		OutOfWindow int64 `json:"out_of_window"`
+	}
+	json.Unmarshal([]byte(out), &sum)
+	if sum.Ingested != 1 || sum.OutOfWindow != 2 {
+		t.Fatalf("summary %s", out)
+	}
+	got := mustRun(t, "sql", "--case", dir, "--format", "csv", `SELECT count(*), sum(bytes), min(interface_id) FROM flows`)
+	if !strings.Contains(got, "3,600,eni-bbb") {
+		t.Fatalf("flows: %s", got)
+	}
+	var sources []struct{ Path, Origin string }
+	json.Unmarshal([]byte(mustRun(t, "status", "--sources", "--case", dir, "--format", "json")), &sources)
+	if len(sources) != 1 || sources[0].Path != "cwl:///vpc/flow/eni-bbb-all" || sources[0].Origin != "cwl" {
+		t.Errorf("sources %+v", sources)
+	}
+}
