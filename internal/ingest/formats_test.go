@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowir/flowir/internal/decode"
 	"github.com/flowir/flowir/internal/source"
+	"github.com/flowir/flowir/internal/store"
 )
 
 const externalDir = "../../../shared/external"
@@ -244,5 +245,46 @@ func TestLocalWindow(t *testing.T) {
 	}
 	if s.Lines != s.Records+s.Rejects+s.Headers+s.OutOfWindow || s.OutOfWindow == 0 {
 		t.Errorf("summary does not reconcile: %+v", s)
+	}
+}
+
+// TestParquetLayouts reads AWS Parquet from local folders in the Hive and
+// the hourly layouts: the partition values come from the path (the files
+// hold none), and the sums are those of the text ingest.
+func TestParquetLayouts(t *testing.T) {
+	cp := getCorpus(t)
+	text := newCase(t)
+	mustRun(t, text, Options{Paths: []string{filepath.Join(cp.dir, "central")}})
+	hive := filepath.Join(t.TempDir(), "hive")
+	exp, err := text.ExportParquet(context.Background(), store.ExportOptions{Dir: hive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCase(t)
+	s := mustRun(t, c, Options{Paths: []string{hive}})
+	if s.Ingested != len(exp.Files) || s.Records != cp.truth.Records || s.Rejects != 0 {
+		t.Fatalf("Hive layout: %+v", s)
+	}
+	checkTruth(t, c, cp.truth)
+	// The same files moved to the hourly layout, under hour 13.
+	hourly := filepath.Join(t.TempDir(), "hourly")
+	for _, f := range exp.Files {
+		p := source.ParseKey(f.Path)
+		dst := filepath.Join(hourly, "AWSLogs", p.Account, "vpcflowlogs", p.Region, filepath.FromSlash(p.Date), "13", filepath.Base(f.Path))
+		b, err := os.ReadFile(filepath.Join(hive, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Dir(dst), filepath.Base(dst), b)
+	}
+	h := newCase(t)
+	s = mustRun(t, h, Options{Paths: []string{hourly}})
+	var n, hours int64
+	h.DB().QueryRow(`SELECT count(*), count(*) FILTER (hour_partition = '13') FROM flows`).Scan(&n, &hours)
+	if s.Skipped != 0 || n != cp.truth.Records || hours != n {
+		t.Fatalf("hourly layout: %d records, %d with hour 13 (%+v)", n, hours, s)
+	}
+	if a, b := partitionSums(t, h, ""), partitionSums(t, c, ""); fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Errorf("hourly and Hive Parquet ingests differ")
 	}
 }
