@@ -178,6 +178,11 @@ type input struct {
 	// shape replace it (the user gave no format).
 	format flow.Format
 	guess  bool
+	// sha (or hashErr) is a local file's SHA-256, computed by its finder;
+	// copyOf names an earlier file of the run with the same content.
+	sha     string
+	hashErr error
+	copyOf  string
 }
 
 // prepared is an input ready to load: fetched (remote) and decided.
@@ -195,7 +200,7 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 	if err := opts.Select.Validate(); err != nil {
 		return nil, err
 	}
-	r := &runner{c: c, opts: opts, claimed: map[string]claim{}, formatGiven: len(opts.Format.Cols) > 0}
+	r := &runner{c: c, opts: opts, claimed: map[string]claim{}, failed: map[string]bool{}, formatGiven: len(opts.Format.Cols) > 0}
 	if !r.formatGiven {
 		r.opts.Format = flow.DefaultFormat()
 	}
@@ -235,8 +240,20 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 		for _, f := range finders {
 			if err := f(ctx, func(in *input) bool {
 				r.add(in)
+				// Local files go straight to the loaders, in the order
+				// they were found (nothing to fetch); remote sources to
+				// the downloaders.
+				next, item := inputs, in
+				if in.fetch == nil {
+					select {
+					case ready <- &prepared{in: in}:
+						return true
+					case <-ctx.Done():
+						return false
+					}
+				}
 				select {
-				case inputs <- in:
+				case next <- item:
 					return true
 				case <-ctx.Done():
 					return false
@@ -330,6 +347,7 @@ type runner struct {
 
 	mu       sync.Mutex
 	claimed  map[string]claim // sha256 -> the source of this run that claimed that content
+	failed   map[string]bool  // sha256 of sources of this run that failed
 	results  []*FileResult
 	listings []Listing
 
@@ -576,6 +594,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 			if r.claimed[src.SHA256].path == in.path {
 				delete(r.claimed, src.SHA256)
 			}
+			r.failed[src.SHA256] = true
 			r.mu.Unlock()
 		}
 		if record && (src.SHA256 != "" || in.origin != "file") {
@@ -607,12 +626,22 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 		open = p.spool.Open
 		file = func() (string, error) { return p.spool.File(r.opts.SpoolDir) }
 	} else {
-		sum, err := source.HashFile(in.path)
-		if err != nil {
+		if in.hashErr != nil {
 			r.bytesDone.Add(in.size)
-			return fail(err, false)
+			return fail(in.hashErr, false)
 		}
-		src.SHA256 = sum
+		src.SHA256 = in.sha
+		if in.copyOf != "" {
+			// A copy of an earlier file of this run: skipped as such,
+			// unless that file failed (then this copy may be loaded).
+			r.mu.Lock()
+			failed := r.failed[in.sha]
+			r.mu.Unlock()
+			if !failed {
+				r.bytesDone.Add(in.size)
+				return skipped(decision{dupPath: in.copyOf})
+			}
+		}
 		open = func() (io.ReadCloser, error) { return os.Open(in.path) }
 		file = func() (string, error) { return in.path, nil }
 		counted = true

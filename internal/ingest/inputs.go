@@ -65,9 +65,23 @@ func (r *runner) finders(ctx context.Context) ([]finder, []string, error) {
 			r.listings = append(r.listings, Listing{Location: "local paths", Keys: len(files), Selected: len(keep), Pruned: pruned})
 		}
 		fs = append(fs, func(ctx context.Context, emit func(*input) bool) error {
+			// Files are hashed here, in the order they were found, so that
+			// of two copies of the same content in one run the first
+			// found is always the one loaded (the one under AWSLogs/
+			// before a renamed copy, say), whatever the loaders' timing.
+			// Hashing reads a file far faster than decoding it.
+			first := map[string]string{}
 			for _, f := range keep {
 				in := &input{path: f.Path, origin: "file", size: f.Size, part: source.ParseKey(f.Path), win: req,
 					format: r.opts.Format, guess: !r.formatGiven}
+				in.sha, in.hashErr = source.HashFile(f.Path)
+				if in.hashErr == nil {
+					if p, ok := first[in.sha]; ok {
+						in.copyOf = p
+					} else {
+						first[in.sha] = f.Path
+					}
+				}
 				if !emit(in) {
 					return nil
 				}

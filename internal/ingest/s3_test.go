@@ -474,8 +474,8 @@ func TestS3Errors(t *testing.T) {
 
 // TestS3TenThousand ingests a bucket of 10,000 small objects.
 func TestS3TenThousand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10,000 objects")
+	if testing.Short() || raceEnabled {
+		t.Skip("10,000 objects: a scale test, run without -short and -race")
 	}
 	awstest.Env(t)
 	srv := awstest.NewS3Server(t)
