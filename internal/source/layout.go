@@ -359,6 +359,12 @@ const (
 	// record delivered more than an hour late into a later file would be
 	// pruned, so a search that must be exhaustive should not prune at all.
 	slack = time.Hour
+	// stampSlack is the margin for objects whose file name carries AWS's
+	// time stamp. Its meaning is documented (fileSpan covers all three
+	// readings), so one more 5-minute delivery window on each side is enough,
+	// and a pruned ingest of a two-hour window fetches about 30 five-minute
+	// objects instead of the 24 that hold its records, not 50.
+	stampSlack = 5 * time.Minute
 )
 
 // ObjectOverlaps reports whether an object whose key parsed to p may contain
@@ -373,25 +379,30 @@ const (
 // only be >= from if from < b+fileSpan; a start precedes its end by at most
 // recordSpan, so a start can only be < to if a-fileSpan-recordSpan < to. In
 // particular records in a day folder may start in the previous day. Both
-// bounds are then widened by slack (one hour). When Conflict says the folders
+// bounds are then widened by slack (one hour) for folders, by stampSlack (five
+// minutes) for file stamps, whose meaning is documented. When Conflict says the folders
 // and the stamp disagree, either may be the true one, so the object is kept if
 // either window could match.
 func ObjectOverlaps(p Partition, from, to time.Time) bool {
-	var windows [][2]time.Time
+	type window struct {
+		a, b   time.Time
+		margin time.Duration
+	}
+	var windows []window
 	if !p.FileTime.IsZero() {
-		windows = append(windows, [2]time.Time{p.FileTime, p.FileTime})
+		windows = append(windows, window{p.FileTime, p.FileTime, stampSlack})
 	}
 	if p.FileTime.IsZero() || p.Conflict != "" {
 		if a, b, ok := folderWindow(p); ok {
-			windows = append(windows, [2]time.Time{a, b})
+			windows = append(windows, window{a, b, slack})
 		}
 	}
 	if len(windows) == 0 {
 		return true
 	}
 	for _, w := range windows {
-		endLimit := w[1].Add(fileSpan + slack)                   // every end is before this
-		startFloor := w[0].Add(-(fileSpan + recordSpan + slack)) // no start is before this
+		endLimit := w.b.Add(fileSpan + w.margin)                   // every end is before this
+		startFloor := w.a.Add(-(fileSpan + recordSpan + w.margin)) // no start is before this
 		if (from.IsZero() || from.Before(endLimit)) && (to.IsZero() || startFloor.Before(to)) {
 			return true
 		}

@@ -348,8 +348,8 @@ func TestObjectOverlaps(t *testing.T) {
 	dayStart := utc(2023, 1, 21, 0, 0)
 	hourStart := utc(2023, 1, 21, 5, 0)
 	// The bounds ObjectOverlaps works with, spelled out.
-	fileEndLimit := stamp.Add(5*time.Minute + time.Hour)
-	fileStartFloor := stamp.Add(-(5*time.Minute + 11*time.Minute + time.Hour))
+	fileEndLimit := stamp.Add(5*time.Minute + 5*time.Minute) // fileSpan + stampSlack
+	fileStartFloor := stamp.Add(-(5*time.Minute + 11*time.Minute + 5*time.Minute))
 	ns := time.Nanosecond
 	var zero time.Time
 
