@@ -158,9 +158,13 @@ ports.`,
 		Doc: `Traffic between a monitored host and an address of a loaded IOC list (flowir
 ioc FILE), matched CIDR-correctly on the real endpoints. One finding per
 (IOC address, host): src is the IOC address (the threat), dst the monitored
-host. Severity: high when traffic was accepted and the host initiated it,
-medium when accepted and the IOC initiated it, low when everything was
-rejected.`,
+host; an IOC address that talked to more than max_hosts hosts gets one
+finding, with dst empty and the hosts listed. Severity: high when traffic was
+accepted and the host initiated it, medium when accepted and the IOC
+initiated it, low when everything was rejected.`,
+		Thresholds: []Threshold{
+			{Name: "max_hosts", Kind: KindCount, Default: int64(10), Doc: "hosts per IOC address reported one by one"},
+		},
 		run: runIOCContact,
 	},
 	{

@@ -140,59 +140,154 @@ FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2`, d.baseSelect(), tmpIOC, condRe
 	if err != nil {
 		return nil, err
 	}
+	maxHosts := int(d.cfg.int(r, "max_hosts"))
 	var out []Finding
-	for _, row := range rows {
-		x, h := asString(row[0]), asString(row[1])
-		n, b, s0, e1 := asInt(row[2]), asInt(row[3]), asInt(row[4]), asInt(row[5])
-		nOut, nIn, acc, rej := asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9])
-		outPorts, inPorts, protos := asInts(row[10]), asInts(row[11]), asInts(row[12])
-		accOut, accIn := asInt(row[13]), asInt(row[14])
-		entries := byAddr[x]
-		var desc []string
-		for _, k := range entries {
-			ref := refs[k]
-			s := "IOC " + ref.ThreatIP
-			if ref.Comment != "" {
-				s += " (" + ref.Comment + ")"
-			}
-			desc = append(desc, s)
+	for i := 0; i < len(rows); {
+		j := i
+		for j < len(rows) && asString(rows[j][0]) == asString(rows[i][0]) {
+			j++
 		}
-		dir, sev, ports := DirInbound, SeverityLow, inPorts
-		switch {
-		case len(outPorts) > 0 || len(inPorts) == 0 && nOut > 0:
-			dir, ports = DirOutbound, outPorts
+		group := rows[i:j]
+		i = j
+		if len(group) > maxHosts {
+			out = append(out, d.iocContactMany(group, byAddr, refs))
+			continue
 		}
-		switch {
-		case accOut > 0:
-			sev = SeverityHigh
-		case accIn > 0 || acc > 0:
-			sev = SeverityMedium
+		for _, row := range group {
+			out = append(out, d.iocContactOne(row, byAddr, refs))
 		}
-		var port *int
-		proto := 0
-		if len(ports) == 1 {
-			port = intPtr(int(ports[0]))
-		}
-		if len(protos) == 1 {
-			proto = int(protos[0])
-		}
-		initiated := "the host initiated"
-		if dir == DirInbound {
-			initiated = "the IOC address initiated"
-		}
-		if len(ports) > 0 {
-			initiated += " (to port " + portsText(slices.Clone(ports), 5) + ")"
-		}
-		sum := fmt.Sprintf("%s exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected; %s",
-			h, n, humanBytes(b), x, strings.Join(desc, ", "), nOut, nIn, acc, rej, initiated)
-		out = append(out, Finding{
-			Rule: r, Severity: sev, Technique: "T1071", Src: x, Dst: h, DstPort: port, Protocol: proto, Direction: dir,
-			FirstSeen: unix(s0), LastSeen: unix(e1), Records: n, Bytes: b, Summary: sum,
-			EvidenceSQL: d.evidence(fmt.Sprintf("((%s AND %s) OR (%s AND %s))",
-				addrEq(exprActor, x), addrEq(exprTarget, h), addrEq(exprActor, h), addrEq(exprTarget, x))),
-			Details: map[string]any{"ioc_entries": entries, "records_to_ioc": nOut, "records_from_ioc": nIn,
-				"accepted": acc, "rejected": rej, "ports_host_initiated": outPorts, "ports_ioc_initiated": inPorts},
-		})
 	}
 	return out, nil
+}
+
+// iocEntriesText describes the entries an IOC address is in.
+func iocEntriesText(entries []string, refs map[string]IOCRef) string {
+	var desc []string
+	for _, k := range entries {
+		ref := refs[k]
+		s := "IOC " + ref.ThreatIP
+		if ref.Comment != "" {
+			s += " (" + ref.Comment + ")"
+		}
+		desc = append(desc, s)
+	}
+	return strings.Join(desc, ", ")
+}
+
+// iocRow is one (IOC address, host) row of the ioc-contact query.
+type iocRow struct {
+	x, h                    string
+	n, b, s0, e1            int64
+	nOut, nIn, acc, rej     int64
+	outPorts, inPorts, prot []int64
+	accOut, accIn           int64
+}
+
+func parseIOCRow(row []any) iocRow {
+	return iocRow{x: asString(row[0]), h: asString(row[1]), n: asInt(row[2]), b: asInt(row[3]), s0: asInt(row[4]), e1: asInt(row[5]),
+		nOut: asInt(row[6]), nIn: asInt(row[7]), acc: asInt(row[8]), rej: asInt(row[9]),
+		outPorts: asInts(row[10]), inPorts: asInts(row[11]), prot: asInts(row[12]), accOut: asInt(row[13]), accIn: asInt(row[14])}
+}
+
+// iocSeverity: high when the host initiated accepted traffic to the IOC,
+// medium when the IOC's own traffic was accepted, low when all was rejected.
+func iocSeverity(r iocRow) string {
+	switch {
+	case r.accOut > 0:
+		return SeverityHigh
+	case r.accIn > 0 || r.acc > 0:
+		return SeverityMedium
+	}
+	return SeverityLow
+}
+
+func (d *detector) iocContactOne(row []any, byAddr map[string][]string, refs map[string]IOCRef) Finding {
+	r := parseIOCRow(row)
+	dir, ports := DirInbound, r.inPorts
+	if len(r.outPorts) > 0 || len(r.inPorts) == 0 && r.nOut > 0 {
+		dir, ports = DirOutbound, r.outPorts
+	}
+	var port *int
+	proto := 0
+	if len(ports) == 1 {
+		port = intPtr(int(ports[0]))
+	}
+	if len(r.prot) == 1 {
+		proto = int(r.prot[0])
+	}
+	initiated := "the host initiated"
+	if dir == DirInbound {
+		initiated = "the IOC address initiated"
+	}
+	if len(ports) > 0 {
+		initiated += " (to port " + portsText(slices.Clone(ports), 5) + ")"
+	}
+	entries := byAddr[r.x]
+	return Finding{
+		Rule: RuleIOCContact, Severity: iocSeverity(r), Technique: "T1071", Src: r.x, Dst: r.h, DstPort: port, Protocol: proto, Direction: dir,
+		FirstSeen: unix(r.s0), LastSeen: unix(r.e1), Records: r.n, Bytes: r.b,
+		Summary: fmt.Sprintf("%s exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected; %s",
+			r.h, r.n, humanBytes(r.b), r.x, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated),
+		EvidenceSQL: d.evidence(fmt.Sprintf("((%s AND %s) OR (%s AND %s))",
+			addrEq(exprActor, r.x), addrEq(exprTarget, r.h), addrEq(exprActor, r.h), addrEq(exprTarget, r.x))),
+		Details: map[string]any{"ioc_entries": entries, "records_to_ioc": r.nOut, "records_from_ioc": r.nIn,
+			"accepted": r.acc, "rejected": r.rej, "ports_host_initiated": r.outPorts, "ports_ioc_initiated": r.inPorts},
+	}
+}
+
+// iocContactMany is one finding for an IOC address that exchanged traffic
+// with more hosts than max_hosts: dst is empty and the hosts are listed.
+func (d *detector) iocContactMany(group [][]any, byAddr map[string][]string, refs map[string]IOCRef) Finding {
+	rank := map[string]int{SeverityLow: 0, SeverityMedium: 1, SeverityHigh: 2}
+	f := Finding{Rule: RuleIOCContact, Severity: SeverityLow, Technique: "T1071", Direction: DirInbound}
+	var hosts []string
+	var nOut, nIn, acc, rej int64
+	ports := map[int64]bool{}
+	protos := map[int64]bool{}
+	for i, row := range group {
+		r := parseIOCRow(row)
+		f.Src = r.x
+		hosts = append(hosts, r.h)
+		f.Records += r.n
+		f.Bytes += r.b
+		if i == 0 || r.s0 < f.FirstSeen.Unix() {
+			f.FirstSeen = unix(r.s0)
+		}
+		if r.e1 > f.LastSeen.Unix() {
+			f.LastSeen = unix(r.e1)
+		}
+		nOut, nIn, acc, rej = nOut+r.nOut, nIn+r.nIn, acc+r.acc, rej+r.rej
+		if sev := iocSeverity(r); rank[sev] > rank[f.Severity] {
+			f.Severity = sev
+		}
+		if len(r.outPorts) > 0 {
+			f.Direction = DirOutbound
+		}
+		for _, p := range r.outPorts {
+			ports[p] = true
+		}
+		for _, p := range r.inPorts {
+			ports[p] = true
+		}
+		for _, p := range r.prot {
+			protos[p] = true
+		}
+	}
+	if len(ports) == 1 {
+		for p := range ports {
+			f.DstPort = intPtr(int(p))
+		}
+	}
+	if len(protos) == 1 {
+		for p := range protos {
+			f.Protocol = int(p)
+		}
+	}
+	entries := byAddr[f.Src]
+	f.Summary = fmt.Sprintf("%d hosts exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected",
+		len(hosts), f.Records, humanBytes(f.Bytes), f.Src, iocEntriesText(entries, refs), nOut, nIn, acc, rej)
+	f.EvidenceSQL = d.evidence(fmt.Sprintf("(%s OR %s)", addrEq(exprActor, f.Src), addrEq(exprTarget, f.Src)),
+		fmt.Sprintf("NOT (%s AND %s)", addrEq(exprActor, f.Src), addrEq(exprTarget, f.Src)))
+	f.Details = map[string]any{"ioc_entries": entries, "hosts": hosts, "records_to_ioc": nOut, "records_from_ioc": nIn, "accepted": acc, "rejected": rej}
+	return f
 }

@@ -242,7 +242,7 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 	if len(cfg.EnabledRules()) == 0 {
 		return usagef("no rule to run: --rules and --disable left none")
 	}
-	c, err := openCase(ctx, f, g, store.Options{})
+	c, err := openCase(ctx, f, g, store.Options{Analysis: true})
 	if err != nil {
 		return err
 	}

@@ -538,6 +538,20 @@ func TestRuleIOCContact(t *testing.T) {
 	}
 	// Without IOC lists the rule finds nothing.
 	none(t, detect(t, newDetectCase(t, recs), nil, r))
+
+	// An IOC address talking to more than max_hosts hosts is one finding.
+	var sweep []fr
+	for i := range 11 {
+		q := tcp("203.0.113.66", 40000+i, fmt.Sprintf("10.0.4.%d", i+1), 22, t0+int64(i), t0+int64(i), 1, 60).reject()
+		sweep = append(sweep, q)
+	}
+	f := one(t, detect(t, newDetectCase(t, sweep), cfg, r), "203.0.113.66", "")
+	if f.Records != 11 || f.Severity != analysis.SeverityLow || len(f.Details["hosts"].([]string)) != 11 || *f.DstPort != 22 {
+		t.Errorf("collapsed finding %+v", f)
+	}
+	if fs := detect(t, newDetectCase(t, sweep[:10]), cfg, r); len(fs) != 10 {
+		t.Errorf("%d findings for 10 hosts, want one each", len(fs))
+	}
 }
 
 func TestRuleExposedAdminPort(t *testing.T) {

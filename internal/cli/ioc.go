@@ -157,7 +157,7 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		h := sha256.Sum256(data)
 		files = append(files, parsed{pf, hex.EncodeToString(h[:])})
 	}
-	c, err := openCase(ctx, f, g, store.Options{})
+	c, err := openCase(ctx, f, g, store.Options{Analysis: true})
 	if err != nil {
 		return err
 	}

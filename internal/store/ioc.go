@@ -99,32 +99,47 @@ func init() {
 // per entry and side. source and destination are ip:port, with IPv6
 // addresses in brackets ([2001:db8::1]:443) so the port stays unambiguous.
 func iocViewSQL() string {
+	return "CREATE OR REPLACE VIEW incident_vpc_flow_directional AS\n" + iocRowsSQL(false)
+}
+
+// iocRowsSQL is the view's query; narrow selects only the columns the
+// summaries need. Reading ten million records, every column selected costs
+// (the joins read all of them before matching), so the summaries use the
+// narrow form: a third of the time.
+func iocRowsSQL(narrow bool) string {
 	ipPort := func(a, p string) string {
 		return fmt.Sprintf(`CASE WHEN contains(f.%[1]s, ':') THEN '[' || f.%[1]s || ']' ELSE f.%[1]s END || ':' || CAST(f.%[2]s AS VARCHAR)`, a, p)
 	}
 	branch := func(direction, connIP, connPort, matchCol, matchedOn, extra string) string {
+		if narrow {
+			return fmt.Sprintf(`SELECT '%s' AS direction, %s AS connecting_ip, f.action, f.packets AS numpackets, f.bytes AS numbytes,
+  x.ioc, '%s' AS matched_on, f.srcaddr, f.dstaddr, f.start, f."end", f.source_id, f.source_line
+FROM flows f JOIN ioc_matches x ON f.%s = x.addr%s`, direction, connIP, matchedOn, matchCol, extra)
+		}
 		return fmt.Sprintf(`SELECT f.account_id AS account, f.interface_id AS interfaceid,
   %s AS source, %s AS destination, '%s' AS direction,
   %s AS connecting_ip, %s AS connecting_port,
   f.protocol, f.packets AS numpackets, f.bytes AS numbytes, f.action, f.log_status AS logstatus,
   make_timestamp(f.start * 1000000) AS starttime, make_timestamp(f."end" * 1000000) AS endtime, f."end" - f.start AS sessiontime,
-  m.threat_ip, m.threat_comment, m.ioc, m.addr AS ioc_address, '%s' AS matched_on,
+  i.threat_ip, i.threat_comment, i.ioc, x.addr AS ioc_address, '%s' AS matched_on,
   f.region, f.vpc_id, f.subnet_id, f.instance_id, f.srcaddr, f.dstaddr, f.srcport, f.dstport, f.pkt_srcaddr, f.pkt_dstaddr,
   f.start, f."end", f.source_id, f.source_line
-FROM flows f JOIN m ON f.%s = m.addr%s`,
+FROM flows f JOIN ioc_matches x ON f.%s = x.addr JOIN incident_iocs i ON i.ioc = x.ioc%s`,
 			ipPort("srcaddr", "srcport"), ipPort("dstaddr", "dstport"), direction, connIP, connPort, matchedOn, matchCol, extra)
 	}
-	return `CREATE OR REPLACE VIEW incident_vpc_flow_directional AS
-WITH m AS (SELECT x.addr, i.ioc, i.threat_ip, i.threat_comment FROM ioc_matches x JOIN incident_iocs i ON i.ioc = x.ioc)
-` + branch("OUTBOUND", "f.srcaddr", "f.srcport", "dstaddr", "dstaddr", "") + `
+	// No CTE: DuckDB materialises a CTE that is referenced more than once,
+	// which made the view three times slower on ten million records.
+	return branch("OUTBOUND", "f.srcaddr", "f.srcport", "dstaddr", "dstaddr", "") + `
 UNION ALL
 ` + branch("INBOUND", "f.dstaddr", "f.dstport", "srcaddr", "srcaddr", "") + `
 UNION ALL
 ` + branch("OUTBOUND", "coalesce(f.pkt_srcaddr, f.srcaddr)", "f.srcport", "pkt_dstaddr", "pkt_dstaddr",
-		` LEFT JOIN m AS m2 ON m2.addr = f.dstaddr AND m2.ioc = m.ioc WHERE f.pkt_dstaddr IS DISTINCT FROM f.dstaddr AND m2.addr IS NULL`) + `
+		`
+WHERE f.pkt_dstaddr IS DISTINCT FROM f.dstaddr AND NOT EXISTS (SELECT 1 FROM ioc_matches y WHERE y.addr = f.dstaddr AND y.ioc = x.ioc)`) + `
 UNION ALL
 ` + branch("INBOUND", "coalesce(f.pkt_dstaddr, f.dstaddr)", "f.dstport", "pkt_srcaddr", "pkt_srcaddr",
-		` LEFT JOIN m AS m2 ON m2.addr = f.srcaddr AND m2.ioc = m.ioc WHERE f.pkt_srcaddr IS DISTINCT FROM f.srcaddr AND m2.addr IS NULL`)
+		`
+WHERE f.pkt_srcaddr IS DISTINCT FROM f.srcaddr AND NOT EXISTS (SELECT 1 FROM ioc_matches y WHERE y.addr = f.srcaddr AND y.ioc = x.ioc)`)
 }
 
 // IOCEntry is one indicator as the case stores it.
@@ -293,7 +308,8 @@ func (c *Case) IOCs(ctx context.Context) ([]IOCEntry, error) {
 }
 
 // flowAddressesSQL lists every address in any of the four address columns.
-const flowAddressesSQL = `SELECT DISTINCT a FROM (SELECT unnest([srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr]) AS a FROM flows) WHERE a IS NOT NULL ORDER BY a`
+const flowAddressesSQL = `SELECT a FROM (SELECT srcaddr AS a FROM flows UNION SELECT dstaddr FROM flows
+UNION SELECT pkt_srcaddr FROM flows UNION SELECT pkt_dstaddr FROM flows) WHERE a IS NOT NULL ORDER BY a`
 
 // FlowAddresses returns every distinct address of the flows table (any of
 // srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr): far fewer than the records,
@@ -391,8 +407,18 @@ func windowCond(since, until int64) (string, []any) {
 // over the records overlapping [since, until) (0 = open). The matches must be
 // current (ReplaceIOCMatches).
 func (c *Case) IOCSummaries(ctx context.Context, since, until int64) ([]IOCSummary, error) {
+	// The view is read once, into a temporary table of the (few) matching
+	// rows, and every aggregate below reads that.
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
 	win, args := windowCond(since, until)
-	q := fmt.Sprintf(`WITH v AS (SELECT * FROM incident_vpc_flow_directional WHERE %[1]s),
+	if err := s.Exec(ctx, "CREATE OR REPLACE TEMP TABLE ioc_rows AS SELECT * FROM ("+iocRowsSQL(true)+") WHERE "+win, args...); err != nil {
+		return nil, err
+	}
+	q := fmt.Sprintf(`WITH v AS (SELECT * FROM ioc_rows),
 a AS (
   SELECT ioc,
     count(DISTINCT (source_id, source_line)) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr')) AS records,
@@ -420,8 +446,8 @@ SELECT i.threat_ip, coalesce(i.threat_comment, ''), i.ioc, i.kind,
   coalesce(a.bytes_in, 0), coalesce(a.bytes_out, 0), coalesce(pa.packets, 0), coalesce(pk.n, 0), a.first, a.last
 FROM incident_iocs i LEFT JOIN a USING (ioc) LEFT JOIN pk USING (ioc) LEFT JOIN pa USING (ioc)
 ORDER BY i.seq`, win)
-	allArgs := slices.Concat(args, args, args)
-	rows, err := c.db.QueryContext(ctx, q, allArgs...)
+	allArgs := slices.Concat(args, args)
+	rows, err := s.conn.QueryContext(ctx, q, allArgs...)
 	if err != nil {
 		return nil, sqlError(err)
 	}
@@ -453,14 +479,14 @@ ORDER BY i.seq`, win)
 	}
 	// Hosts and the NAT gateways in between: a NAT is an address that shows
 	// as dstaddr (srcaddr) of a record matched on pkt_dstaddr (pkt_srcaddr).
-	hq := fmt.Sprintf(`WITH v AS (SELECT * FROM incident_vpc_flow_directional WHERE %[1]s),
+	hq := `WITH v AS (SELECT * FROM ioc_rows),
 nat AS (
   SELECT DISTINCT ioc, dstaddr AS addr FROM v WHERE matched_on = 'pkt_dstaddr'
   UNION SELECT DISTINCT ioc, srcaddr FROM v WHERE matched_on = 'pkt_srcaddr'
 )
 SELECT DISTINCT v.ioc, v.connecting_ip, nat.addr IS NOT NULL FROM v LEFT JOIN nat ON nat.ioc = v.ioc AND nat.addr = v.connecting_ip
-WHERE v.connecting_ip IS NOT NULL ORDER BY 1, 2`, win)
-	rows, err = c.db.QueryContext(ctx, hq, args...)
+WHERE v.connecting_ip IS NOT NULL ORDER BY 1, 2`
+	rows, err = s.conn.QueryContext(ctx, hq)
 	if err != nil {
 		return nil, sqlError(err)
 	}
@@ -480,7 +506,7 @@ WHERE v.connecting_ip IS NOT NULL ORDER BY 1, 2`, win)
 		}
 	}
 	rows.Close()
-	rows, err = c.db.QueryContext(ctx, `SELECT DISTINCT ioc, source_file, source_line FROM ioc_occurrences ORDER BY 1, 2, 3`)
+	rows, err = s.conn.QueryContext(ctx, `SELECT DISTINCT ioc, source_file, source_line FROM ioc_occurrences ORDER BY 1, 2, 3`)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -40,6 +41,10 @@ type Options struct {
 	ReadOnly bool
 	// Create makes the case if the directory does not hold one yet.
 	Create bool
+	// Analysis is for writing commands that analyse the whole case (detect,
+	// ioc): no buffer-pool cap, which is meant for ingest (see connInitSQL);
+	// their aggregations, sorts and window functions need DuckDB's default.
+	Analysis bool
 }
 
 // ErrNoCase is returned when a directory holds no case and Create is false.
@@ -82,6 +87,9 @@ func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 		dsn += "?access_mode=READ_ONLY"
 	}
 	init := connInitSQL(opt.ReadOnly)
+	if opt.Analysis {
+		init = slices.DeleteFunc(init, func(q string) bool { return strings.HasPrefix(q, "SET memory_limit") })
+	}
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
 		for _, q := range init {
 			if _, err := execer.ExecContext(ctx, q, nil); err != nil {

@@ -1,0 +1,370 @@
+// Command detect is the benchmark of flowir's IOC matching and detections,
+// side by side with plain DuckDB queries doing the simplest equivalent.
+//
+//  1. IOC matching: N CIDR indicators (10,000 by default) against every
+//     record of the case. flowir: the case's distinct addresses matched in
+//     Go against a hash table per prefix length, the (address, indicator)
+//     pairs loaded into ioc_matches, and the records joined to them (the
+//     directional view's rows, counted). Baseline: what an analyst would
+//     write in DuckDB without the inet extension: IPv4 addresses turned
+//     into integers with split_part and a range join (BETWEEN) against the
+//     networks' bounds. Both count the IPv4 records whose srcaddr or dstaddr
+//     is in some network, and the counts must agree.
+//  2. Detections: every rule of flowir detect with its default thresholds.
+//     Baseline: one plain GROUP BY per rule with the same headline
+//     threshold and none of the refinements (no bursts, no reply or NAT
+//     handling, no evidence), e.g. count(DISTINCT dstport) >= 20 per
+//     (srcaddr, dstaddr) for the vertical scan.
+//
+// Usage (the case is modified: its IOC tables are replaced):
+//
+//	go run ./cmd/flowir demo --records 10000000 --out /tmp/d10m
+//	go run ./bench/detect -case /tmp/d10m/case
+//
+// Times on a shared machine are noisy: each step runs -runs times and the
+// fastest run is reported, with the ratio flowir / baseline.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/store"
+)
+
+func main() {
+	caseDir := flag.String("case", "", "case directory (e.g. made by flowir demo --records 10000000)")
+	nIOCs := flag.Int("iocs", 10000, "number of CIDR indicators")
+	runs := flag.Int("runs", 3, "runs of each step; the fastest is reported")
+	timeout := flag.Duration("timeout", 10*time.Minute, "give up a baseline query after this long")
+	iocFile := flag.String("ioc-file", "", "IOC list loaded for the detections (e.g. the demo's iocs.csv); default none")
+	flag.Parse()
+	if *caseDir == "" {
+		fmt.Fprintln(os.Stderr, "usage: detect -case DIR [-iocs N] [-runs N]")
+		os.Exit(2)
+	}
+	if err := run(*caseDir, *nIOCs, *runs, *timeout, *iocFile); err != nil {
+		fmt.Fprintln(os.Stderr, "detect bench:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	task        string
+	flowir, sql time.Duration
+	note        string
+}
+
+func best(runs int, f func() error) (time.Duration, error) {
+	var b time.Duration
+	for i := range runs {
+		t := time.Now()
+		if err := f(); err != nil {
+			return 0, err
+		}
+		if d := time.Since(t); i == 0 || d < b {
+			b = d
+		}
+	}
+	return b, nil
+}
+
+func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile string) error {
+	ctx := context.Background()
+	c, err := store.Open(ctx, caseDir, store.Options{Analysis: true})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var records int64
+	if err := c.DB().QueryRowContext(ctx, `SELECT count(*) FROM flows`).Scan(&records); err != nil {
+		return err
+	}
+	fmt.Printf("case %s: %d records; %d CIDR indicators; best of %d runs\n\n", caseDir, records, nIOCs, runs)
+	var results []result
+
+	// --- IOC matching ---------------------------------------------------
+	addrs, err := c.FlowAddresses(ctx)
+	if err != nil {
+		return err
+	}
+	entries, refs := makeIOCs(addrs, nIOCs)
+	if err := c.ClearIOCs(ctx); err != nil {
+		return err
+	}
+	if _, err := c.LoadIOCs(ctx, store.IOCFileInfo{Path: "bench", SHA256: fmt.Sprint(time.Now().UnixNano()), Format: "plain", Entries: len(entries)}, entries); err != nil {
+		return err
+	}
+	var flowirCount, flowirV4 int64
+	var nMatches int
+	dFlowir, err := best(runs, func() error {
+		addrs, err := c.FlowAddresses(ctx)
+		if err != nil {
+			return err
+		}
+		m, err := analysis.NewIOCMatcher(refs)
+		if err != nil {
+			return err
+		}
+		ma, mk := m.MatchAll(addrs)
+		nMatches = len(ma)
+		if err := c.ReplaceIOCMatches(ctx, ma, mk, len(addrs)); err != nil {
+			return err
+		}
+		// The records joined to the matches: the directional view's rows.
+		return c.DB().QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr') AND NOT contains(ioc_address, ':'))
+			FROM incident_vpc_flow_directional`).Scan(&flowirCount, &flowirV4)
+	})
+	if err != nil {
+		return err
+	}
+	// flowir's count of IPv4 records with srcaddr or dstaddr in a network,
+	// each record once, to compare with the baseline.
+	var flowirRecs int64
+	if err := c.DB().QueryRowContext(ctx, `SELECT count(DISTINCT (source_id, source_line)) FROM incident_vpc_flow_directional
+		WHERE matched_on IN ('srcaddr', 'dstaddr') AND NOT contains(ioc_address, ':')`).Scan(&flowirRecs); err != nil {
+		return err
+	}
+	var baseRecs int64
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	dSQL, err := best(runs, func() error { return baselineIOC(tctx, c, entries, &baseRecs) })
+	cancel()
+	note := fmt.Sprintf("%d address-indicator pairs, %d view rows; IPv4 records matched: flowir %d, baseline %d", nMatches, flowirCount, flowirRecs, baseRecs)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		dSQL, note = -1, note+fmt.Sprintf(" (baseline did not finish in %s)", timeout)
+	case err != nil:
+		return fmt.Errorf("baseline IOC query: %w", err)
+	case baseRecs != flowirRecs:
+		note += "  MISMATCH"
+	}
+	results = append(results, result{"IOC matching (10,000 CIDRs)", dFlowir, dSQL, note})
+	dSum, err := best(runs, func() error { _, err := c.IOCSummaries(ctx, 0, 0); return err })
+	if err != nil {
+		return err
+	}
+	results = append(results, result{"IOC summary per indicator", dSum, 0, "flowir ioc's report, after matching"})
+
+	fmt.Printf("IOC matching: flowir %s, baseline %s, summary %s\n", dFlowir.Round(time.Millisecond), dSQL.Round(time.Millisecond), dSum.Round(time.Millisecond))
+
+	// --- detections -------------------------------------------------------
+	// With a realistic IOC list (or none), not the 10,000 random networks.
+	if err := c.ClearIOCs(ctx); err != nil {
+		return err
+	}
+	if iocFile != "" {
+		data, err := os.ReadFile(iocFile)
+		if err != nil {
+			return err
+		}
+		pf, err := analysis.ParseIOCs(iocFile, data, "")
+		if err != nil {
+			return err
+		}
+		var es []store.IOCEntry
+		for _, e := range pf.Entries {
+			first, last := analysis.PrefixBounds(e.Prefix)
+			fam := 4
+			if e.Prefix.Addr().Is6() {
+				fam = 6
+			}
+			es = append(es, store.IOCEntry{ThreatIP: e.ThreatIP, Comment: e.Comment, IOC: e.Key(), Kind: e.Kind(), Family: fam, PrefixLen: e.Prefix.Bits(),
+				FirstAddress: first.String(), LastAddress: last.String(), File: e.File, Line: e.Line, Format: e.Format})
+		}
+		if _, err := c.LoadIOCs(ctx, store.IOCFileInfo{Path: iocFile, SHA256: "bench-" + iocFile, Format: pf.Format, Entries: len(es)}, es); err != nil {
+			return err
+		}
+	}
+	loaded, err := c.IOCs(ctx)
+	if err != nil {
+		return err
+	}
+	cfg := func() *analysis.DetectConfig {
+		cfg := analysis.NewDetectConfig()
+		for _, e := range loaded {
+			cfg.IOCs = append(cfg.IOCs, analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment})
+		}
+		return cfg
+	}
+	var nFindings int
+	var timings map[string]time.Duration
+	dDetect, err := best(runs, func() error {
+		s, err := c.NewSession(ctx)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		res, err := analysis.Detect(ctx, s, cfg())
+		if err != nil {
+			return err
+		}
+		nFindings, timings = len(res.Findings), res.Timings
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var baseRows int
+	tctx, cancel = context.WithTimeout(ctx, timeout)
+	dBase, err := best(runs, func() error {
+		n, err := baselineDetect(tctx, c)
+		baseRows = n
+		return err
+	})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("baseline detections: %w", err)
+	}
+	fmt.Printf("detect: flowir %s, baseline %s\n\n", dDetect.Round(time.Millisecond), dBase.Round(time.Millisecond))
+	results = append(results, result{"detect, all 8 rules", dDetect, dBase,
+		fmt.Sprintf("%d findings; the baseline's plain GROUP BYs return %d rows", nFindings, baseRows)})
+
+	fmt.Printf("%-30s %10s %10s %7s  %s\n", "task", "flowir", "duckdb", "ratio", "notes")
+	for _, r := range results {
+		base, ratio := "-", "-"
+		if r.sql > 0 {
+			base, ratio = r.sql.Round(time.Millisecond).String(), fmt.Sprintf("%.2f", r.flowir.Seconds()/r.sql.Seconds())
+		} else if r.sql < 0 {
+			base = "timeout"
+		}
+		fmt.Printf("%-30s %10s %10s %7s  %s\n", r.task, r.flowir.Round(time.Millisecond), base, ratio, r.note)
+	}
+	fmt.Println("\ndetect, per rule (last run):")
+	names := make([]string, 0, len(timings))
+	for k := range timings {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Printf("  %-22s %s\n", k, timings[k].Round(time.Millisecond))
+	}
+	return nil
+}
+
+// makeIOCs returns n indicators: networks of every IPv4 prefix length from
+// /8 to /32 around random addresses, and 1% around addresses of the case
+// (IPv4 /20 to /32 and IPv6 /48 to /128), so that some match, as in a real
+// list, and a /8 or /12 now and then covers a lot.
+func makeIOCs(addrs []string, n int) ([]store.IOCEntry, []analysis.IOCRef) {
+	rng := rand.New(rand.NewPCG(42, 42))
+	var v4, v6 []netip.Addr
+	for _, s := range addrs {
+		a := netip.MustParseAddr(s)
+		if a.Is4() {
+			v4 = append(v4, a)
+		} else {
+			v6 = append(v6, a)
+		}
+	}
+	seen := map[netip.Prefix]bool{}
+	var entries []store.IOCEntry
+	var refs []analysis.IOCRef
+	for len(entries) < n {
+		var a netip.Addr
+		var bits int
+		switch k := rng.IntN(1000); {
+		case k < 8 && len(v4) > 0:
+			a, bits = v4[rng.IntN(len(v4))], 20+rng.IntN(13)
+		case k < 10 && len(v6) > 0:
+			a, bits = v6[rng.IntN(len(v6))], 48+rng.IntN(81)
+		default:
+			a = netip.AddrFrom4([4]byte{byte(1 + rng.IntN(223)), byte(rng.IntN(256)), byte(rng.IntN(256)), byte(rng.IntN(256))})
+			bits = 8 + rng.IntN(25)
+		}
+		p := netip.PrefixFrom(a, bits).Masked()
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		key := analysis.PrefixKey(p)
+		first, last := analysis.PrefixBounds(p)
+		fam := 4
+		if p.Addr().Is6() {
+			fam = 6
+		}
+		kind := "network"
+		if p.IsSingleIP() {
+			kind = "address"
+		}
+		entries = append(entries, store.IOCEntry{ThreatIP: p.String(), IOC: key, Kind: kind, Family: fam, PrefixLen: bits,
+			FirstAddress: first.String(), LastAddress: last.String(), File: "bench", Line: len(entries) + 1, Format: "plain"})
+		refs = append(refs, analysis.IOCRef{Key: key, ThreatIP: p.String()})
+	}
+	return entries, refs
+}
+
+// baselineIOC is the plain DuckDB way: IPv4 text to integer, range join.
+func baselineIOC(ctx context.Context, c *store.Case, entries []store.IOCEntry, n *int64) error {
+	var lo, hi []int64
+	for _, e := range entries {
+		if e.Family != 4 {
+			continue
+		}
+		lo, hi = append(lo, ipv4Int(e.FirstAddress)), append(hi, ipv4Int(e.LastAddress))
+	}
+	const toInt = `(split_part(%[1]s, '.', 1)::BIGINT * 16777216 + split_part(%[1]s, '.', 2)::BIGINT * 65536 + split_part(%[1]s, '.', 3)::BIGINT * 256 + split_part(%[1]s, '.', 4)::BIGINT)`
+	q := fmt.Sprintf(`WITH n AS (SELECT unnest(?::BIGINT[]) AS lo, unnest(?::BIGINT[]) AS hi),
+f AS (SELECT source_id, source_line, %s AS s, %s AS d FROM flows WHERE srcaddr NOT LIKE '%%:%%' AND dstaddr NOT LIKE '%%:%%'),
+m AS (
+  SELECT f.source_id, f.source_line FROM f JOIN n ON f.s BETWEEN n.lo AND n.hi
+  UNION
+  SELECT f.source_id, f.source_line FROM f JOIN n ON f.d BETWEEN n.lo AND n.hi
+)
+SELECT count(*) FROM m`, fmt.Sprintf(toInt, "srcaddr"), fmt.Sprintf(toInt, "dstaddr"))
+	return c.DB().QueryRowContext(ctx, q, lo, hi).Scan(n)
+}
+
+func ipv4Int(s string) int64 {
+	b := netip.MustParseAddr(s).As4()
+	return int64(b[0])<<24 | int64(b[1])<<16 | int64(b[2])<<8 | int64(b[3])
+}
+
+// baselineDetect runs one plain GROUP BY per rule, with the headline
+// threshold and nothing else, and returns the rows they produce.
+func baselineDetect(ctx context.Context, c *store.Case) (int, error) {
+	private := `(srcaddr LIKE '10.%' OR srcaddr LIKE '192.168.%')` // the simplest (and wrong for 172.16/12) test
+	qs := []string{
+		// vertical scan
+		`SELECT srcaddr, dstaddr FROM flows WHERE action = 'REJECT' GROUP BY 1, 2 HAVING count(DISTINCT dstport) >= 20`,
+		// horizontal scan
+		`SELECT srcaddr, dstport FROM flows WHERE action = 'REJECT' GROUP BY 1, 2 HAVING count(DISTINCT dstaddr) >= 20`,
+		// brute force
+		`SELECT srcaddr, dstaddr, dstport FROM flows WHERE dstport IN (22, 3389) AND "end" - start <= 20 GROUP BY 1, 2, 3 HAVING count(*) >= 20`,
+		// exfiltration: bytes per pair and hour
+		`SELECT srcaddr, dstaddr, start // 3600 FROM flows WHERE ` + private + ` AND NOT (dstaddr LIKE '10.%' OR dstaddr LIKE '192.168.%') GROUP BY 1, 2, 3 HAVING sum(bytes) >= 20000000`,
+		// NAT alarm: bytes per pair and 15 minutes
+		`SELECT srcaddr, dstaddr, start // 900 FROM flows GROUP BY 1, 2, 3 HAVING sum(bytes) >= 5000000`,
+		// beaconing: regular gaps between record starts
+		`WITH g AS (SELECT srcaddr, dstaddr, dstport, start - lag(start) OVER (PARTITION BY srcaddr, dstaddr, dstport ORDER BY start) AS d FROM flows WHERE ` + private + `)
+		 SELECT srcaddr, dstaddr, dstport FROM g GROUP BY 1, 2, 3 HAVING count(d) >= 10 AND stddev_pop(d) < 0.1 * avg(d)`,
+		// IOC contact: exact addresses of the loaded list
+		`SELECT srcaddr, dstaddr FROM flows WHERE srcaddr IN (SELECT threat_ip FROM incident_iocs) OR dstaddr IN (SELECT threat_ip FROM incident_iocs) GROUP BY 1, 2`,
+		// exposed admin ports
+		`SELECT srcaddr, dstport FROM flows WHERE action = 'ACCEPT' AND dstport IN (22, 3389, 3306, 5432, 6379, 9200, 27017) AND NOT ` + private + ` GROUP BY 1, 2`,
+	}
+	total := 0
+	for _, q := range qs {
+		rows, err := c.DB().QueryContext(ctx, q)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", strings.SplitN(q, "\n", 2)[0], err)
+		}
+		for rows.Next() {
+			total++
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
