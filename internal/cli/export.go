@@ -28,7 +28,7 @@ func newExportCmd(f *Factory, g *globalOptions, runF func(*ExportOptions) error)
 delivers Parquet flow logs with Hive-compatible partitions:
 
   DIR/AWSLogs/aws-account-id=ACCOUNT/aws-service=vpcflowlogs/aws-region=REGION/
-      year=YYYY/month=MM/day=DD/ACCOUNT_vpcflowlogs_REGION_fl-flowirexport_YYYYMMDDT0000Z_HASH.log.parquet
+      year=YYYY/month=MM/day=DD/ACCOUNT_vpcflowlogs_REGION_fl-flowirexport_YYYYMMDD_HASH.log.parquet
 
 with AWS's column names (the field names with '_') and Parquet types (INT_32
 for version, ports, tcp_flags and traffic_path; INT_64 for protocol, packets,

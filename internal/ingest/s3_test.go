@@ -533,10 +533,7 @@ func TestS3Parquet(t *testing.T) {
 	if formats != 0 {
 		t.Errorf("%d sources not recorded as Parquet", formats)
 	}
-	// Pruned by account and region on the Hive layout as well. (Not by
-	// time: the export names each day's file with the stamp T0000Z, which
-	// under AWS's naming claims a five-minute window, so a time-pruned
-	// listing rightly passes over a file that claims to end at 00:05.)
+	// Pruned by account and region on the Hive layout as well.
 	opts := s3Opts(srv, "s3://parquet-logs/exports/")
 	opts.Select = source.Selection{Accounts: []string{"444455556666"}, Regions: []string{"us-west-2"}}
 	p := newCase(t)
@@ -544,5 +541,17 @@ func TestS3Parquet(t *testing.T) {
 	where := `WHERE account_partition = ? AND region_partition = ?`
 	if a, w := partitionSums(t, p, ""), partitionSums(t, full, where, "444455556666", "us-west-2"); fmt.Sprint(a) != fmt.Sprint(w) || len(a) == 0 {
 		t.Errorf("pruned Parquet ingest %v, SQL over the full ingest %v", a, w)
+	}
+	// And by time: an export file holds a whole day and claims no 5-minute
+	// stamp, so its day folder decides, and the records kept are exactly
+	// those of the window.
+	since := time.Unix((cp.truth.MinStart+cp.truth.MaxEnd)/2, 0).UTC().Truncate(time.Hour)
+	until := since.Add(2 * time.Hour)
+	opts = s3Opts(srv, "s3://parquet-logs/exports/")
+	opts.Select = source.Selection{Since: since, Until: until}
+	w := newCase(t)
+	mustRun(t, w, opts)
+	if a, want := partitionSums(t, w, ""), partitionSums(t, full, `WHERE "end" >= ? AND start < ?`, since.Unix(), until.Unix()); fmt.Sprint(a) != fmt.Sprint(want) || len(a) == 0 {
+		t.Errorf("time-pruned Parquet ingest %v, SQL over the full ingest %v", a, want)
 	}
 }

@@ -97,7 +97,7 @@ func parquetType(id flow.FieldID) string {
 // Hive-compatible layout,
 //
 //	AWSLogs/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/year={yyyy}/month={mm}/day={dd}/
-//	    {account}_vpcflowlogs_{region}_fl-flowirexport_{yyyymmdd}T0000Z_{hash}.log.parquet
+//	    {account}_vpcflowlogs_{region}_fl-flowirexport_{yyyymmdd}_{hash}.log.parquet
 //
 // with AWS's column names and types, so that the Parquet DDL flowir
 // generates for the Hive layout reads it once uploaded, and flowir ingest
@@ -276,7 +276,10 @@ func placeFile(ctx context.Context, c *Case, dir, rel, path string) (ExportFile,
 	if err != nil {
 		return ExportFile{}, err
 	}
-	name := fmt.Sprintf("%s_vpcflowlogs_%s_%s_%s%s%sT0000Z_%s.log.parquet", acct, region, ExportFlowLogID, y, m, d, sum[:8])
+	// AWS's names carry a YYYYMMDDTHHmmZ stamp naming a 5-minute window; a
+	// file holding a whole day must not claim one (time pruning trusts the
+	// stamp), so the name has the date alone and pruning uses the day folder.
+	name := fmt.Sprintf("%s_vpcflowlogs_%s_%s_%s%s%s_%s.log.parquet", acct, region, ExportFlowLogID, y, m, d, sum[:8])
 	target := filepath.Join(dir, "AWSLogs", filepath.FromSlash(rel))
 	if err := os.MkdirAll(target, 0o750); err != nil {
 		return ExportFile{}, err

@@ -66,7 +66,7 @@ func line(src string, port, bytes, packets, start int) string {
 	return fmt.Sprintf("5 111122223333 eni-0a1b2c3d %s 10.0.0.9 %d 443 6 %d %d %d %d ACCEPT OK vpc-0abc 19 1", src, port, bytes, packets, start, start+50)
 }
 
-var awsParquetName = regexp.MustCompile(`^AWSLogs/aws-account-id=([0-9]{12})/aws-service=vpcflowlogs/aws-region=([a-z0-9-]+)/year=(\d{4})/month=(\d{2})/day=(\d{2})/([0-9]{12})_vpcflowlogs_([a-z0-9-]+)_fl-[a-z0-9]+_(\d{8})T0000Z_([0-9a-f]{8})\.log\.parquet$`)
+var awsParquetName = regexp.MustCompile(`^AWSLogs/aws-account-id=([0-9]{12})/aws-service=vpcflowlogs/aws-region=([a-z0-9-]+)/year=(\d{4})/month=(\d{2})/day=(\d{2})/([0-9]{12})_vpcflowlogs_([a-z0-9-]+)_fl-[a-z0-9]+_(\d{8})_([0-9a-f]{8})\.log\.parquet$`)
 
 func TestExportParquet(t *testing.T) {
 	ctx := context.Background()
