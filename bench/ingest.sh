@@ -35,10 +35,12 @@ echo "corpus: $files files, $gzbytes bytes compressed, ~$N records"
 measure() {
   local name=$1; shift
   sync
-  /usr/bin/time -f "%e %M" -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 || { cat "$OUT/$name.out"; exit 1; }
-  read -r secs rss < "$OUT/$name.time"
-  printf '%-12s %8.2f s  peak RSS %7.0f MiB\n' "$name" "$secs" "$(echo "$rss/1024" | bc -l)"
+  /usr/bin/time -f "%e %M %U %S" -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2>&1 || { cat "$OUT/$name.out"; exit 1; }
+  read -r secs rss user sys < "$OUT/$name.time"
+  cpu=$(echo "$user + $sys" | bc -l)
+  printf '%-12s %8.2f s wall  %8.2f s CPU  peak RSS %7.0f MiB\n' "$name" "$secs" "$cpu" "$(echo "$rss/1024" | bc -l)"
   eval "${name//-/_}_secs=$secs"
+  eval "${name//-/_}_cpu=$cpu"
 }
 
 measure igzip sh -c "find '$CORPUS' -name '*.log.gz' -print0 | xargs -0 -P2 -n 64 igzip -dc > /dev/null"
@@ -49,6 +51,6 @@ measure flowir "$OUT/flowir" ingest -q --case "$OUT/case" "$CORPUS"
 measure top-talkers "$OUT/flowir" query top-talkers --case "$OUT/case" --format csv
 
 echo
-echo "flowir / duckdb read_csv : $(echo "$flowir_secs / $duckdb_csv_secs" | bc -l | cut -c1-5)   (target <= 1)"
-echo "flowir / igzip floor     : $(echo "$flowir_secs / $igzip_secs" | bc -l | cut -c1-5)   (target <= 4)"
+echo "flowir / duckdb read_csv : wall $(echo "$flowir_secs / $duckdb_csv_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $duckdb_csv_cpu" | bc -l | cut -c1-5)   (target <= 1)"
+echo "flowir / igzip floor     : wall $(echo "$flowir_secs / $igzip_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $igzip_cpu" | bc -l | cut -c1-5)   (target <= 4)"
 grep -E "^(files|lines):" "$OUT/flowir.out"
