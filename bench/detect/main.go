@@ -1,8 +1,8 @@
 // Command detect is the benchmark of flowir's IOC matching and detections,
 // side by side with plain DuckDB queries doing the simplest equivalent.
 //
-//  1. IOC matching: N CIDR indicators (10,000 by default) against every
-//     record of the case. flowir: the case's distinct addresses matched in
+//  1. IOC matching: N CIDR indicators (10,000 by default, shaped like a
+//     threat feed: see makeIOCs) against every record of the case. flowir: the case's distinct addresses matched in
 //     Go against a hash table per prefix length, the (address, indicator)
 //     pairs loaded into ioc_matches, and the records joined to them (the
 //     directional view's rows, counted). Baseline: what an analyst would
@@ -250,20 +250,34 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile string)
 	return nil
 }
 
-// makeIOCs returns n indicators: networks of every IPv4 prefix length from
-// /8 to /32 around random addresses, and 1% around addresses of the case
-// (IPv4 /20 to /32 and IPv6 /48 to /128), so that some match, as in a real
-// list, and a /8 or /12 now and then covers a lot.
+// makeIOCs returns n indicators shaped like a threat-intelligence feed:
+// public addresses (the monitored network's private ranges are never
+// indicators), 70% single addresses, 20% /24 to /31, 10% /16 to /23, and
+// 1% of them around external addresses of the case (IPv4, or IPv6 /48 to
+// /128) so that some match.
 func makeIOCs(addrs []string, n int) ([]store.IOCEntry, []analysis.IOCRef) {
 	rng := rand.New(rand.NewPCG(42, 42))
+	private := analysis.NewNetClass(analysis.DefaultInternal())
 	var v4, v6 []netip.Addr
 	for _, s := range addrs {
 		a := netip.MustParseAddr(s)
+		if private.Internal(a) {
+			continue
+		}
 		if a.Is4() {
 			v4 = append(v4, a)
 		} else {
 			v6 = append(v6, a)
 		}
+	}
+	length := func() int {
+		switch k := rng.IntN(10); {
+		case k < 7:
+			return 32
+		case k < 9:
+			return 24 + rng.IntN(8)
+		}
+		return 16 + rng.IntN(8)
 	}
 	seen := map[netip.Prefix]bool{}
 	var entries []store.IOCEntry
@@ -273,15 +287,15 @@ func makeIOCs(addrs []string, n int) ([]store.IOCEntry, []analysis.IOCRef) {
 		var bits int
 		switch k := rng.IntN(1000); {
 		case k < 8 && len(v4) > 0:
-			a, bits = v4[rng.IntN(len(v4))], 20+rng.IntN(13)
+			a, bits = v4[rng.IntN(len(v4))], length()
 		case k < 10 && len(v6) > 0:
 			a, bits = v6[rng.IntN(len(v6))], 48+rng.IntN(81)
 		default:
 			a = netip.AddrFrom4([4]byte{byte(1 + rng.IntN(223)), byte(rng.IntN(256)), byte(rng.IntN(256)), byte(rng.IntN(256))})
-			bits = 8 + rng.IntN(25)
+			bits = length()
 		}
 		p := netip.PrefixFrom(a, bits).Masked()
-		if seen[p] {
+		if seen[p] || private.Internal(p.Addr()) {
 			continue
 		}
 		seen[p] = true
