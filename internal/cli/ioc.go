@@ -23,7 +23,12 @@ type IOCOptions struct {
 	Clear  bool
 	Since  string
 	Until  string
+	// AllWarnings prints every warning, not the first maxWarnings per file.
+	AllWarnings bool
 }
+
+// maxWarnings is how many warnings per file flowir ioc prints by default.
+const maxWarnings = 20
 
 func newIOCCmd(f *Factory, g *globalOptions, runF func(*IOCOptions) error) *cobra.Command {
 	opts := &IOCOptions{}
@@ -45,7 +50,9 @@ Formats (detected from the content, or --ioc-format):
          CIDRs; patterns that also need other conditions are refused
 Entries are IPv4 or IPv6 addresses or networks of any prefix length. An entry
 that cannot be used is reported with its file and line (and the command
-exits with status 1 after loading the rest). Loading a file twice, or two
+exits with status 1 after loading the rest); an entry loaded with a remark
+(host bits set, IPv4-mapped, defanged) is a warning, also with file and line
+(the first 20 per file unless --all-warnings). Loading a file twice, or two
 files listing the same network, adds no duplicate.
 
 Matching is CIDR-correct on srcaddr/dstaddr and on the packet-level
@@ -91,6 +98,7 @@ refresh the matches.`,
 	cmd.Flags().BoolVar(&opts.Clear, "clear", false, "remove every indicator loaded before, then load FILE...")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only records ending at or after this time")
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only records starting before this time")
+	cmd.Flags().BoolVar(&opts.AllWarnings, "all-warnings", false, "print every warning (entries loaded with a remark), not only the first 20 per file")
 	return cmd
 }
 
@@ -150,8 +158,20 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		if err != nil {
 			return err
 		}
+		// Every invalid entry is listed; warnings (entries loaded with a
+		// remark) up to maxWarnings per file, then counted.
+		warned := 0
 		for _, p := range pf.Problems {
+			if p.Warning {
+				warned++
+				if warned > maxWarnings && !opts.AllWarnings {
+					continue
+				}
+			}
 			fmt.Fprintln(w, p.String())
+		}
+		if warned > maxWarnings && !opts.AllWarnings {
+			fmt.Fprintf(w, "%s: %d more warnings not shown (--all-warnings shows them)\n", path, warned-maxWarnings)
 		}
 		invalid += pf.Invalid()
 		h := sha256.Sum256(data)

@@ -232,24 +232,19 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 	rows.Close()
 
 	changed := map[string]bool{}
+	var occ, fresh [][]any
 	for _, e := range entries {
 		key := fmt.Sprint(e.IOC, "\x00", e.Line)
 		if !listed[key] {
 			listed[key] = true
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ioc_occurrences VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				e.IOC, e.ThreatIP, nullStr(e.Comment), file.SHA256, e.File, e.Line, e.Format, nullStr(e.STIXID)); err != nil {
-				return st, err
-			}
+			occ = append(occ, []any{e.IOC, e.ThreatIP, nullStr(e.Comment), file.SHA256, e.File, e.Line, e.Format, nullStr(e.STIXID)})
 		}
 		cm, known := comments[e.IOC]
 		if !known {
 			st.New++
 			comments[e.IOC] = e.Comment
-			if _, err := tx.ExecContext(ctx, `INSERT INTO incident_iocs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), nextval('ioc_seq'))`,
-				e.ThreatIP, nullStr(e.Comment), e.IOC, e.Kind, e.Family, e.PrefixLen, e.FirstAddress, e.LastAddress,
-				e.File, e.Line, e.Format, nullStr(e.STIXID)); err != nil {
-				return st, err
-			}
+			fresh = append(fresh, []any{e.ThreatIP, nullStr(e.Comment), e.IOC, e.Kind, e.Family, e.PrefixLen, e.FirstAddress, e.LastAddress,
+				e.File, e.Line, e.Format, nullStr(e.STIXID)})
 			continue
 		}
 		st.Known++
@@ -264,12 +259,43 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 			}
 		}
 	}
+	if err := insertRows(ctx, tx, "INSERT INTO ioc_occurrences VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?)", occ); err != nil {
+		return st, err
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO incident_iocs VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), nextval('ioc_seq'))", fresh); err != nil {
+		return st, err
+	}
+	// Comments that grew: indicators known before, or listed again further
+	// down this file with another comment.
 	for k := range changed {
 		if _, err := tx.ExecContext(ctx, `UPDATE incident_iocs SET threat_comment = ? WHERE ioc = ?`, comments[k], k); err != nil {
 			return st, err
 		}
 	}
 	return st, tx.Commit()
+}
+
+// insertRows inserts rows with many rows per statement (one statement per
+// row costs a round trip each, which ten thousand indicators notice).
+func insertRows(ctx context.Context, tx *sql.Tx, head, tuple string, rows [][]any) error {
+	const per = 200
+	for i := 0; i < len(rows); i += per {
+		chunk := rows[i:min(i+per, len(rows))]
+		var q strings.Builder
+		q.WriteString(head)
+		var args []any
+		for j, r := range chunk {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(tuple)
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ClearIOCs removes every indicator, file record and match.
