@@ -96,6 +96,9 @@ func parseSTIXIOCs(f *IOCFile, data []byte) error {
 				_ = json.Unmarshal(v, &top.Type)
 			}
 		}
+		if _, err := dec.Token(); err != nil { // '}'
+			return fmt.Errorf("%s: malformed JSON: %v", f.Path, err)
+		}
 		if !sawObjects {
 			// Not a bundle: a single object.
 			stixObjectEntry(f, json.RawMessage(data), lineAt(skipJSONSpace(data, 0)))
