@@ -124,13 +124,13 @@ func TestIOCView(t *testing.T) {
 	const nat = "10.0.0.220"
 	insertFlow(t, c, 1, "eni-h", "10.0.1.5", "203.0.113.66", 40000, 8443, 1000, "ACCEPT", "10.0.1.5", "203.0.113.66") // host -> C2
 	insertFlow(t, c, 2, "eni-h", "203.0.113.66", "10.0.1.5", 8443, 40000, 5000, "ACCEPT", "203.0.113.66", "10.0.1.5") // C2 -> host
-	insertFlow(t, c, 3, "eni-n", "10.0.1.5", nat, 40000, 8443, 1000, "ACCEPT", "10.0.1.5", "203.0.113.66")           // inside leg
-	insertFlow(t, c, 4, "eni-n", nat, "203.0.113.66", 61000, 8443, 1000, "ACCEPT", nat, "203.0.113.66")              // outside leg
-	insertFlow(t, c, 5, "eni-n", "203.0.113.66", nat, 8443, 61000, 5000, "ACCEPT", "203.0.113.66", nat)              // outside leg back
-	insertFlow(t, c, 6, "eni-n", nat, "10.0.1.5", 8443, 40000, 5000, "ACCEPT", "203.0.113.66", "10.0.1.5")           // inside leg back
-	insertFlow(t, c, 7, "eni-w", "198.51.100.9", "10.0.0.8", 50000, 22, 60, "REJECT", "", "")                        // from the range, rejected
-	insertFlow(t, c, 8, "eni-w", "198.51.100.9", "203.0.113.66", 1, 2, 10, "ACCEPT", "", "")                         // both ends IOCs
-	insertFlow(t, c, 9, "eni-w", "198.51.99.255", "10.0.0.8", 50000, 443, 10, "ACCEPT", "", "")                      // just outside the range
+	insertFlow(t, c, 3, "eni-n", "10.0.1.5", nat, 40000, 8443, 1000, "ACCEPT", "10.0.1.5", "203.0.113.66")            // inside leg
+	insertFlow(t, c, 4, "eni-n", nat, "203.0.113.66", 61000, 8443, 1000, "ACCEPT", nat, "203.0.113.66")               // outside leg
+	insertFlow(t, c, 5, "eni-n", "203.0.113.66", nat, 8443, 61000, 5000, "ACCEPT", "203.0.113.66", nat)               // outside leg back
+	insertFlow(t, c, 6, "eni-n", nat, "10.0.1.5", 8443, 40000, 5000, "ACCEPT", "203.0.113.66", "10.0.1.5")            // inside leg back
+	insertFlow(t, c, 7, "eni-w", "198.51.100.9", "10.0.0.8", 50000, 22, 60, "REJECT", "", "")                         // from the range, rejected
+	insertFlow(t, c, 8, "eni-w", "198.51.100.9", "203.0.113.66", 1, 2, 10, "ACCEPT", "", "")                          // both ends IOCs
+	insertFlow(t, c, 9, "eni-w", "198.51.99.255", "10.0.0.8", 50000, 443, 10, "ACCEPT", "", "")                       // just outside the range
 	insertFlow(t, c, 10, "eni-6", "2600:1f18::5", "2001:db8:bad:1::66", 50000, 443, 700, "ACCEPT", "", "")
 	addrs, err := c.FlowAddresses(ctx)
 	if err != nil {
