@@ -347,12 +347,27 @@ func findingsResult(rows []store.FindingRow) *output.Result {
 		}
 		var details any
 		if r.Details != nil {
-			details = r.Details
+			details = plainJSON(r.Details)
 		}
 		res.Rows = append(res.Rows, []any{r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
 			r.FirstSeen, r.LastSeen, r.Records, r.Bytes, r.Summary, r.EvidenceSQL, details})
 	}
 	return res
+}
+
+// plainJSON turns a finding's details into the shapes a JSON decoder gives
+// (map[string]any, []any, float64, string, bool), which the output package
+// prints as JSON in every format; a fresh run and --stored print the same.
+func plainJSON(m map[string]any) any {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Sprint(m)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return string(b)
+	}
+	return v
 }
 
 func listRules(f *Factory, g *globalOptions) error {

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -606,5 +607,71 @@ func TestInternalInference(t *testing.T) {
 	cfg.InferInterfaceAddresses = false
 	if f := detect(t, c, cfg, analysis.RulePortScanVertical); len(f) != 1 || f[0].Direction != analysis.DirExternal {
 		t.Errorf("without inference: %s", describe(f))
+	}
+}
+
+func TestDetectCommandFlags(t *testing.T) {
+	// Flags override the config file, which overrides the defaults; the
+	// effective configuration prints in the file's layout and reads back.
+	cfgFile := filepath.Join(t.TempDir(), "detect.json")
+	os.WriteFile(cfgFile, []byte(`{"rules": {"port-scan-vertical": {"min_ports": 30, "max_gap": "5m"}, "beaconing": {"enabled": false}}}`), 0o644)
+	code, out, errOut := runFlowir("detect", "--config", cfgFile, "--port-scan-vertical-min-ports", "40", "--internal", "198.18.0.0/15", "--show-config")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	cfg := analysis.NewDetectConfig()
+	if err := cfg.LoadJSON("printed", []byte(out)); err != nil {
+		t.Fatalf("printed config does not read back: %v\n%s", err, out)
+	}
+	if cfg.Value(analysis.RulePortScanVertical, "min_ports") != int64(40) || cfg.Value(analysis.RulePortScanVertical, "max_gap") != int64(300) ||
+		cfg.Enabled(analysis.RuleBeaconing) || len(cfg.Internal) != 1 {
+		t.Errorf("effective config:\n%s", out)
+	}
+	for _, bad := range [][]string{
+		{"--port-scan-vertical-min-ports", "many"},
+		{"--rules", "port-scan-diagonal"},
+		{"--internal", "10.0.0.1/8"},
+		{"--nat", "gateway"},
+		{"--since", "yesterday-ish"},
+		{"--config", cfgFile + ".missing"},
+	} {
+		if code, _, _ := runFlowir(append([]string{"detect", "--show-config"}, bad...)...); code == 0 {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	code, out, _ = runFlowir("detect", "--list-rules", "--format", "csv")
+	if code != 0 || strings.Count(out, "\n") != 9 || !strings.Contains(out, "nat-egress,T1048,medium") {
+		t.Errorf("--list-rules:\n%s", out)
+	}
+	_, help, _ := runFlowir("detect", "--help")
+	for _, r := range analysis.Rules() {
+		for _, p := range r.Thresholds {
+			if !strings.Contains(help, "--"+analysis.FlagName(r.Name, p.Name)) {
+				t.Errorf("--help does not document --%s", analysis.FlagName(r.Name, p.Name))
+			}
+		}
+	}
+}
+
+func TestDetectCommandStores(t *testing.T) {
+	c := newDetectCase(t, probes("198.51.100.23", "10.0.0.5", 1, 25, t0, 2))
+	dir := c.Dir
+	c.Close()
+	code, out, errOut := runFlowir("detect", "--case", dir, "--format", "csv")
+	if code != 0 || !strings.HasPrefix(out, "rule,severity,technique,src,dst,dst_port,direction,first_seen,last_seen,records,bytes,summary,evidence_sql,details\n") ||
+		!strings.Contains(out, "port-scan-vertical,low,T1046,198.51.100.23,10.0.0.5,,inbound,") || !strings.Contains(errOut, "1 findings") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, stored, _ := runFlowir("detect", "--case", dir, "--stored", "--format", "csv")
+	if code != 0 || stored != out {
+		t.Errorf("--stored differs from the run:\n%s\n%s", stored, out)
+	}
+	// Disabling the rule and rerunning the others keeps its finding.
+	runFlowir("detect", "--case", dir, "--disable", analysis.RulePortScanVertical)
+	if _, stored, _ := runFlowir("detect", "--case", dir, "--stored", "--format", "csv"); stored != out {
+		t.Errorf("a run without the rule removed its finding:\n%s", stored)
+	}
+	if code, _, _ := runFlowir("detect", "--case", dir, "--rules", analysis.RuleBeaconing, "--disable", analysis.RuleBeaconing); code != 2 {
+		t.Errorf("no rule left: exit %d", code)
 	}
 }

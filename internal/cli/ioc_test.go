@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowir/flowir/internal/output"
+)
+
+// runFlowir runs flowir in-process and returns the exit status and streams.
+func runFlowir(args ...string) (int, string, string) {
+	ios, _, out, errOut := output.Test()
+	code := Run(context.Background(), args, ios)
+	return code, out.String(), errOut.String()
+}
+
+// iocTestCase is a case with a few records for the IOC commands.
+func iocTestCase(t *testing.T) string {
+	t.Helper()
+	c := newDetectCase(t, []fr{
+		tcp("10.0.1.5", 40000, "203.0.113.66", 8443, t0, t0+30, 10, 2000),
+		tcp("203.0.113.66", 8443, "10.0.1.5", 40000, t0, t0+30, 10, 9000),
+		tcp("198.51.100.140", 50000, "10.0.0.8", 22, t0+100, t0+100, 1, 60).reject(),
+		tcp("192.0.2.45", 50001, "10.0.0.8", 22, t0+200, t0+201, 12, 3000),
+	})
+	dir := c.Dir
+	c.Close()
+	return dir
+}
+
+func TestIOCCommand(t *testing.T) {
+	caseDir := iocTestCase(t)
+	dir := t.TempDir()
+	list := filepath.Join(dir, "iocs.csv")
+	os.WriteFile(list, []byte("threat_ip,threat_comment\n203.0.113.66,\"C2, partner CERT\"\n198.51.100.128/25,range\nnot-an-ip,oops\n192.0.2.4,trap\n"), 0o644)
+
+	code, out, errOut := runFlowir("ioc", "--case", caseDir, "--format", "json", list)
+	if code != 1 || !strings.Contains(errOut, list+":4: invalid entry") || !strings.Contains(errOut, "1 invalid IOC entries were not loaded") {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	var sums []map[string]any
+	if err := json.Unmarshal([]byte(out), &sums); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(sums) != 3 {
+		t.Fatalf("%d rows: %s", len(sums), out)
+	}
+	check := func(i int, key string, want any) {
+		t.Helper()
+		if got := sums[i][key]; got != want {
+			t.Errorf("row %d %s = %v, want %v", i, key, got, want)
+		}
+	}
+	check(0, "threat_ip", "203.0.113.66")
+	check(0, "threat_comment", "C2, partner CERT")
+	check(0, "records", float64(2))
+	check(0, "outbound", float64(1))
+	check(0, "inbound", float64(1))
+	check(0, "bytes_out", float64(2000))
+	check(0, "bytes_in", float64(9000))
+	check(1, "records", float64(1))
+	check(1, "rejected", float64(1))
+	check(2, "threat_ip", "192.0.2.4") // 192.0.2.45 is not 192.0.2.4
+	check(2, "records", float64(0))
+
+	// Loading it again adds nothing; --detail prints the view's rows.
+	code, out, errOut = runFlowir("ioc", "--case", caseDir, "--detail", "--format", "csv", list)
+	if code != 1 || !strings.Contains(errOut, "0 new, 3 already loaded") || !strings.Contains(errOut, "loaded before") {
+		t.Fatalf("reload: exit %d\n%s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "account,interfaceid,source,destination,direction,connecting_ip,connecting_port") {
+		t.Fatalf("detail:\n%s", out)
+	}
+	if !strings.Contains(out, ",10.0.1.5:40000,203.0.113.66:8443,OUTBOUND,10.0.1.5,40000,") ||
+		!strings.Contains(out, ",203.0.113.66:8443,10.0.1.5:40000,INBOUND,10.0.1.5,40000,") {
+		t.Errorf("detail rows lack the expected directions:\n%s", out)
+	}
+	// With no file it reports what the case holds; --clear empties it.
+	if code, _, errOut := runFlowir("ioc", "--case", caseDir); code != 0 {
+		t.Errorf("no files: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := runFlowir("ioc", "--case", caseDir, "--clear"); code != 2 || !strings.Contains(errOut, "no IOCs loaded") {
+		t.Errorf("--clear with no files: exit %d\n%s", code, errOut)
+	}
+	if code, _, _ := runFlowir("ioc", "--case", caseDir, "--ioc-format", "yaml", list); code != 2 {
+		t.Errorf("bad --ioc-format: exit %d", code)
+	}
+}
+
+func TestIOCHelpSaysDirection(t *testing.T) {
+	_, out, _ := runFlowir("ioc", "--help")
+	for _, want := range []string{"OUTBOUND", "INBOUND", "OPPOSITE of the labels in the playbook", "connecting_ip"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("flowir ioc --help does not say %q", want)
+		}
+	}
+}
