@@ -90,7 +90,7 @@ login); otherwise medium.`,
 			{Name: "external_ports", Kind: KindPorts, Default: defaultDBPorts, Doc: "ports counted only from external actors"},
 			{Name: "min_attempts", Kind: KindCount, Default: int64(20), Doc: "short sessions in one burst"},
 			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Doc: "a pause longer than this between attempts ends a burst"},
-			{Name: "max_duration", Kind: KindDuration, Default: int64(20), Doc: "a session at most this long is short"},
+			{Name: "max_duration", Kind: KindDuration, Default: int64(30), Doc: "a session at most this long is short"},
 			{Name: "max_bytes", Kind: KindBytes, Default: int64(20000), Doc: "and the actor sent at most this many bytes in it"},
 		},
 		run: runBruteForce,
@@ -141,13 +141,16 @@ intervals. A contact is a request record that starts a connection (its
 merge_within seconds are one. With at least min_contacts contacts, the
 interval is the median gap between contacts and the jitter the median
 absolute deviation of the gaps divided by that median; an interval of at
-least min_period with jitter at most max_jitter is a finding. Random
-(Poisson) traffic has a jitter near 0.7. TCP and UDP; T1071.001 for web
-ports.`,
+least min_period with jitter at most max_jitter is a finding. With fewer
+than full_contacts contacts the jitter allowed shrinks in proportion (10
+contacts: a third of max_jitter), because a short series looks regular by
+chance more easily. Random (Poisson) traffic has a jitter near 0.7; a beacon
+with +-20% random sleep about 0.1. TCP and UDP; T1071.001 for web ports.`,
 		Thresholds: []Threshold{
 			{Name: "min_contacts", Kind: KindCount, Default: int64(10), Doc: "contacts needed"},
 			{Name: "min_period", Kind: KindDuration, Default: int64(10), Doc: "shortest median interval"},
-			{Name: "max_jitter", Kind: KindRatio, Default: 0.1, Doc: "median absolute deviation of the intervals / median interval"},
+			{Name: "max_jitter", Kind: KindRatio, Default: 0.2, Doc: "median absolute deviation of the intervals / median interval"},
+			{Name: "full_contacts", Kind: KindCount, Default: int64(30), Doc: "contacts from which max_jitter applies in full (fewer: proportionally less)"},
 			{Name: "contact_gap", Kind: KindDuration, Default: int64(60), Doc: "a 5-tuple silent longer than this starts a new contact"},
 			{Name: "merge_within", Kind: KindDuration, Default: int64(2), Doc: "contacts this close together count as one"},
 		},

@@ -367,6 +367,7 @@ func runBeaconing(ctx context.Context, d *detector) ([]Finding, error) {
 	const r = RuleBeaconing
 	minContacts, minPeriod, maxJitter := d.cfg.int(r, "min_contacts"), d.cfg.int(r, "min_period"), d.cfg.float(r, "max_jitter")
 	gap, merge := d.cfg.int(r, "contact_gap"), d.cfg.int(r, "merge_within")
+	fullContacts := d.cfg.int(r, "full_contacts")
 	q := fmt.Sprintf(`WITH r AS (
   SELECT a, t, dstport, protocol, srcport, start, "end", bytes FROM (%s) b
   WHERE protocol IN (6, 17) AND NOT %s AND %s AND NOT %s
@@ -392,7 +393,10 @@ FROM s JOIN k USING (a, t, dstport, protocol) ORDER BY 1, 2, 3, 4`,
 	for _, row := range rows {
 		a, t, port, proto := asString(row[0]), asString(row[1]), int(asInt(row[2])), int(asInt(row[3]))
 		n, period, mad := beacon(asInts(row[4]), merge)
-		if int64(n) < minContacts || period < float64(minPeriod) || mad > maxJitter*period {
+		// A short series looks regular by chance more easily: the jitter
+		// allowed grows with the contacts, up to max_jitter at full_contacts.
+		allowed := maxJitter * min(1, float64(n)/float64(max(fullContacts, 1)))
+		if int64(n) < minContacts || period < float64(minPeriod) || mad > allowed*period {
 			continue
 		}
 		recs, bytes, s0, s1, e1 := asInt(row[5]), asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9])

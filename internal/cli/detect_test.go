@@ -303,7 +303,7 @@ func TestRuleBruteForce(t *testing.T) {
 	// Near miss: 19 attempts.
 	none(t, detect(t, newDetectCase(t, sessions("192.0.2.45", "10.0.0.7", 22, 19, t0, 10, 3, 3000)), nil, r))
 	// Just too long, or too big, is not an attempt.
-	none(t, detect(t, newDetectCase(t, sessions("192.0.2.45", "10.0.0.7", 22, 20, t0, 30, 21, 3000)), nil, r))
+	none(t, detect(t, newDetectCase(t, sessions("192.0.2.45", "10.0.0.7", 22, 20, t0, 40, 31, 3000)), nil, r))
 	none(t, detect(t, newDetectCase(t, sessions("192.0.2.45", "10.0.0.7", 22, 20, t0, 10, 3, 20001)), nil, r))
 	// A long accepted session right after the burst: a likely success.
 	long := tcp("192.0.2.45", 40000, "10.0.0.7", 22, t0+300, t0+1500, 900, 180000)
@@ -464,8 +464,23 @@ func TestRuleBeaconing(t *testing.T) {
 	}
 	// Near miss: 9 contacts.
 	none(t, detect(t, newDetectCase(t, beacon(9, 300, 5, 1)), nil, r))
-	// Jitter of +-40% of the period.
-	none(t, detect(t, newDetectCase(t, beacon(60, 300, 120, 2)), nil, r))
+	// Jitter of +-30% of the period (a median deviation near 15%) is a
+	// beacon; +-70% (near 35%) is not.
+	one(t, detect(t, newDetectCase(t, beacon(60, 300, 90, 2)), nil, r), "10.0.0.9", "203.0.113.50")
+	none(t, detect(t, newDetectCase(t, beacon(60, 300, 210, 2)), nil, r))
+	// Gaps of 255 and 345 s in turn: a median deviation of 15%. Reported
+	// over 61 contacts; over 13 it could be chance, and is not.
+	alternating := func(n int) []fr {
+		var out []fr
+		ts := t0
+		for i := range n {
+			out = append(out, tcp("10.0.0.9", 33000+i, "203.0.113.50", 443, ts, ts+1, 5, 900))
+			ts += 300 + 45*int64(1-2*(i%2))
+		}
+		return out
+	}
+	one(t, detect(t, newDetectCase(t, alternating(61)), nil, r), "10.0.0.9", "203.0.113.50")
+	none(t, detect(t, newDetectCase(t, alternating(13)), nil, r))
 	// One long connection, logged every 60 s: one contact, not a beacon.
 	var long []fr
 	for i := range 60 {
