@@ -35,8 +35,10 @@ import (
 //     they are the NAT's outside leg (NAT -> internet host and back), and the
 //     same traffic is logged with the real addresses on the NAT's inside leg
 //     and on the instance's own interface. NAT addresses are the internal
-//     addresses that receive records whose pkt-dstaddr is external (so only
-//     formats with packet-level fields reveal them), plus --nat.
+//     addresses that receive records whose pkt-dstaddr is external, or,
+//     without packet-level fields, whose incoming connections are logged
+//     again from the same host and source port to the internet (natPortSQL),
+//     plus --nat.
 //   - One connection is logged once per network interface it crosses and
 //     per aggregation interval: twice for traffic between two logged
 //     interfaces, and on both the instance's and the NAT's interface for NAT
@@ -202,6 +204,79 @@ WHERE log_status = 'OK' AND pkt_dstaddr IS NOT NULL AND pkt_dstaddr <> dstaddr
   AND dstaddr IN (SELECT addr FROM ir_internal) AND pkt_dstaddr NOT IN (SELECT addr FROM ir_internal)
 ORDER BY 1`
 
+// natPortSQL finds NAT addresses in formats without packet-level fields:
+// an internal address X is a NAT when internal hosts' connections to X are
+// also logged, from the same host and source port, to the same destination
+// port of external addresses within a minute (the instance's own interface
+// logs host:port -> internet, the NAT's inside leg host:port -> X). It
+// returns, per candidate, the connections that match and how many external
+// destinations they went to; natTotalsSQL gives each candidate's
+// connections from internal hosts, and a NAT is a candidate whose matches
+// are at least half of them (an internal load balancer on port 443 matches
+// only when a client happens to reuse a source port).
+const natPortSQL = `WITH a AS (
+  SELECT srcaddr, srcport, dstport, protocol, start, dstaddr FROM flows
+  WHERE log_status = 'OK' AND protocol IN (6, 17) AND srcaddr IN (SELECT addr FROM ir_internal) AND dstaddr IN (SELECT addr FROM ir_internal)
+), b AS (
+  SELECT srcaddr, srcport, dstport, protocol, start, dstaddr FROM flows
+  WHERE log_status = 'OK' AND protocol IN (6, 17) AND srcaddr IN (SELECT addr FROM ir_internal) AND dstaddr NOT IN (SELECT addr FROM ir_internal)
+)
+SELECT a.dstaddr, count(DISTINCT (a.srcaddr, a.srcport)), count(DISTINCT b.dstaddr)
+FROM a JOIN b ON a.srcaddr = b.srcaddr AND a.srcport = b.srcport AND a.dstport = b.dstport AND a.protocol = b.protocol
+WHERE a.dstaddr <> b.dstaddr AND abs(a.start - b.start) <= 60
+GROUP BY 1 HAVING count(DISTINCT (a.srcaddr, a.srcport)) >= 10 AND count(DISTINCT b.dstaddr) >= 2 ORDER BY 1`
+
+const natTotalsSQL = `SELECT dstaddr, count(DISTINCT (srcaddr, srcport)) FROM flows
+WHERE log_status = 'OK' AND protocol IN (6, 17) AND dstaddr IN (SELECT unnest(?::VARCHAR[])) AND srcaddr IN (SELECT addr FROM ir_internal)
+GROUP BY 1`
+
+// findNATs returns the NAT addresses of the case: from packet-level
+// fields, from the port matching of natPortSQL, and from the configuration.
+func (d *detector) findNATs(ctx context.Context) ([]string, error) {
+	set := map[string]bool{}
+	rows, err := d.eng.QueryRows(ctx, natSQL)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		set[asString(r[0])] = true
+	}
+	rows, err = d.eng.QueryRows(ctx, natPortSQL)
+	if err != nil {
+		return nil, err
+	}
+	matched := map[string]int64{}
+	var cands []string
+	for _, r := range rows {
+		a := asString(r[0])
+		if !set[a] {
+			matched[a] = asInt(r[1])
+			cands = append(cands, a)
+		}
+	}
+	if len(cands) > 0 {
+		rows, err = d.eng.QueryRows(ctx, natTotalsSQL, cands)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			a, total := asString(r[0]), asInt(r[1])
+			if total > 0 && 2*matched[a] >= total {
+				set[a] = true
+			}
+		}
+	}
+	for _, a := range d.cfg.NAT {
+		set[a.String()] = true
+	}
+	out := make([]string, 0, len(set))
+	for a := range set {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // Detect runs the enabled rules of cfg over the case behind eng.
 func Detect(ctx context.Context, eng Engine, cfg *DetectConfig) (*DetectResult, error) {
 	if cfg == nil {
@@ -253,21 +328,9 @@ func Detect(ctx context.Context, eng Engine, cfg *DetectConfig) (*DetectResult, 
 		}
 		res.InferredInterfaces = len(more)
 	}
-	rows, err = eng.QueryRows(ctx, natSQL)
-	if err != nil {
+	if d.nat, err = d.findNATs(ctx); err != nil {
 		return nil, fmt.Errorf("find NAT addresses: %w", err)
 	}
-	natSet := map[string]bool{}
-	for _, r := range rows {
-		natSet[asString(r[0])] = true
-	}
-	for _, a := range cfg.NAT {
-		natSet[a.String()] = true
-	}
-	for a := range natSet {
-		d.nat = append(d.nat, a)
-	}
-	slices.Sort(d.nat)
 	res.NAT = d.nat
 	res.Timings["prepare"] = time.Since(t0)
 

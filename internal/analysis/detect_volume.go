@@ -266,25 +266,29 @@ SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr
 		return nil, nil
 	}
 	// Who was behind the NAT: inside-leg records to the NAT whose packet
-	// destination is the same external host.
+	// destination is the same external host; or, when the format has no
+	// packet-level fields, internal hosts' own records to that host.
 	var ns, ds []string
 	for _, k := range order {
 		ns, ds = append(ns, k.a), append(ds, k.t)
 	}
-	rows, err = d.eng.QueryRows(ctx, fmt.Sprintf(`SELECT f.dstaddr, f.pkt_dstaddr, coalesce(f.pkt_srcaddr, f.srcaddr), f.start, f.bytes FROM flows f
-JOIN (SELECT unnest(?::VARCHAR[]) AS n, unnest(?::VARCHAR[]) AS d) c ON f.dstaddr = c.n AND f.pkt_dstaddr = c.d
-WHERE f.log_status = 'OK' AND f.bytes IS NOT NULL%s ORDER BY 1, 2, 4`, win.String()), ns, ds)
+	rows, err = d.eng.QueryRows(ctx, fmt.Sprintf(`SELECT c.n, c.d, coalesce(f.pkt_srcaddr, f.srcaddr), f.start, f.bytes, f.dstaddr = c.n
+FROM flows f JOIN (SELECT unnest(?::VARCHAR[]) AS n, unnest(?::VARCHAR[]) AS d) c ON coalesce(f.pkt_dstaddr, f.dstaddr) = c.d
+WHERE f.log_status = 'OK' AND f.bytes IS NOT NULL%s
+  AND (f.dstaddr = c.n OR (f.dstaddr = c.d AND f.srcaddr NOT IN (%s) AND %s))
+ORDER BY 1, 2, 4`, win.String(), natList, inInternal("f.srcaddr")), ns, ds)
 	if err != nil {
 		return nil, err
 	}
 	type inside struct {
-		host string
-		t, b int64
+		host   string
+		t, b   int64
+		viaNAT bool
 	}
 	behind := map[pairKey][]inside{}
 	for _, row := range rows {
 		k := pairKey{asString(row[0]), asString(row[1])}
-		behind[k] = append(behind[k], inside{asString(row[2]), asInt(row[3]), asInt(row[4])})
+		behind[k] = append(behind[k], inside{asString(row[2]), asInt(row[3]), asInt(row[4]), asInt(row[5]) == 1})
 	}
 	var out []Finding
 	for _, k := range order {
@@ -297,13 +301,23 @@ WHERE f.log_status = 'OK' AND f.bytes IS NOT NULL%s ORDER BY 1, 2, 4`, win.Strin
 					bytes += tb.b
 				}
 			}
+			// Hosts seen on the NAT's inside leg prove the path; without
+			// them, hosts' own records to the destination are the best
+			// evidence (which NAT they used is not in the logs).
 			hostBytes := map[string]int64{}
-			for _, in := range behind[k] {
-				if in.t >= e.s0-w && in.t <= e.s1 {
-					hostBytes[in.host] += in.b
+			how := "sent from"
+			for _, viaNAT := range []bool{true, false} {
+				for _, in := range behind[k] {
+					if in.viaNAT == viaNAT && in.t >= e.s0-w && in.t <= e.s1 {
+						hostBytes[in.host] += in.b
+					}
 				}
+				if len(hostBytes) > 0 {
+					break
+				}
+				how = "the NAT's inside leg is not attributed (no pkt-dstaddr); hosts sending to it at the time, on their own interfaces:"
 			}
-			src, via := k.a, "the NAT's inside leg does not say which host sent it (no pkt-dstaddr)"
+			src, via := k.a, "no internal host is seen sending to it at the time"
 			if len(hostBytes) > 0 {
 				hs := make([]string, 0, len(hostBytes))
 				for h := range hostBytes {
@@ -320,7 +334,7 @@ WHERE f.log_status = 'OK' AND f.bytes IS NOT NULL%s ORDER BY 1, 2, 4`, win.Strin
 				for _, h := range hs[:min(len(hs), 5)] {
 					parts = append(parts, fmt.Sprintf("%s (%s)", h, humanBytes(hostBytes[h])))
 				}
-				via = "sent from " + strings.Join(parts, ", ")
+				via = how + " " + strings.Join(parts, ", ")
 			}
 			port, proto := dominantPort(p.ports)
 			out = append(out, Finding{

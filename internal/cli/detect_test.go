@@ -690,3 +690,60 @@ func TestDetectCommandStores(t *testing.T) {
 		t.Errorf("no rule left: exit %d", code)
 	}
 }
+
+// TestNATWithoutPacketFields: in AWS's default format there is no
+// pkt-dstaddr, so the NAT gateway is recognised by the same host and source
+// port reaching the internet (on the host's interface) and the NAT (on the
+// NAT's inside leg); its outside leg is then skipped, and an internal load
+// balancer that a client reaches from a reused port now and then is not a NAT.
+func TestNATWithoutPacketFields(t *testing.T) {
+	const nat, host, alb = "10.0.0.220", "10.0.1.5", "10.0.0.50"
+	var recs []fr
+	for i := range 12 {
+		ts := t0 + int64(i)*70
+		dst := fmt.Sprintf("198.51.100.%d", 10+i%3)
+		bytes := int64(100_000)
+		if i < 4 {
+			dst, bytes = "203.0.113.200", 8_000_000 // the exfiltration
+		}
+		own := tcp(host, 40000+i, dst, 443, ts, ts+30, bytes/1400+2, bytes).on("eni-host")
+		in := tcp(host, 40000+i, nat, 443, ts, ts+30, bytes/1400+2, bytes).on("eni-nat")
+		out := tcp(nat, 61000+i, dst, 443, ts, ts+30, bytes/1400+2, bytes).on("eni-nat")
+		recs = append(recs, own, own.reply(10, 500), in, out)
+	}
+	// 30 connections to an internal load balancer on 443; two reuse a
+	// source port the host also used towards the internet.
+	for i := range 30 {
+		ts := t0 + int64(i)*20
+		sport := 50000 + i
+		if i < 2 {
+			sport = 40000 + i
+		}
+		recs = append(recs, tcp(host, sport, alb, 443, ts, ts+1, 5, 900).on("eni-host"))
+	}
+	c := newDetectCase(t, recs)
+	ctx := context.Background()
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := analysis.NewDetectConfig()
+	cfg.OnlyRules([]string{analysis.RuleExfiltration, analysis.RuleNATEgress})
+	res, err := analysis.Detect(ctx, s, cfg)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(res.NAT, ",") != nat {
+		t.Fatalf("NAT addresses %v, want [%s]", res.NAT, nat)
+	}
+	if len(res.Findings) != 2 {
+		t.Fatalf("%d findings: %s", len(res.Findings), describe(res.Findings))
+	}
+	for _, f := range res.Findings {
+		checkEvidence(t, c, f)
+		if f.Src != host || f.Dst != "203.0.113.200" || f.Bytes != 32_000_000 {
+			t.Errorf("%s: %s -> %s, %d bytes", f.Rule, f.Src, f.Dst, f.Bytes)
+		}
+	}
+}
