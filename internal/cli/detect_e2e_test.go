@@ -119,10 +119,28 @@ func related(f jsonFinding, m demo.Incident) bool {
 		slices.Contains(m.Targets, f.Src) && all(ts, m.Actors)
 }
 
+// v2Accounts are the default accounts with AWS's default (version 2)
+// format everywhere: no packet-level addresses, no flow direction, no TCP
+// flags.
+func v2Accounts() []demo.Account {
+	accs := demo.DefaultAccounts()
+	for i := range accs {
+		accs[i].Format = ""
+	}
+	return accs
+}
+
 func TestDetectEndToEnd(t *testing.T) {
-	for _, seed := range []uint64{1, 7} {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			logs, caseDir, truth := detectDemoCase(t, demo.Config{Seed: seed, Records: 60000})
+	for _, c := range []struct {
+		name string
+		cfg  demo.Config
+	}{
+		{"seed1", demo.Config{Seed: 1, Records: 60000}},
+		{"seed7", demo.Config{Seed: 7, Records: 60000}},
+		{"v2-only", demo.Config{Seed: 5, Records: 60000, Accounts: v2Accounts()}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			logs, caseDir, truth := detectDemoCase(t, c.cfg)
 			checkIOCSummary(t, logs, caseDir, truth)
 
 			out := flowirRun(t, "detect", "--case", caseDir, "--format", "json")
