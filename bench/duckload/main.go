@@ -4,7 +4,10 @@
 //
 // Files are grouped by their header line (read_csv needs one column list per
 // call), and each group is loaded with one read_csv call over all its files,
-// so DuckDB parallelises across files as it does in its best case.
+// so DuckDB parallelises across files as it does in its best case. Like
+// flowir's table (and the playbook's Athena table), the baseline's table has
+// the account, region and date partition columns, taken from each file's S3
+// key with regular expressions over read_csv's filename column.
 //
 //	go run ./bench/duckload -db /tmp/base.duckdb DIR
 package main
@@ -81,6 +84,7 @@ func run(dbPath, dir string) error {
 	for _, f := range flow.All()[:flow.NumVPCFields] {
 		cols = append(cols, fmt.Sprintf("%q %s", f.Column, sqlType(f.Kind)))
 	}
+	cols = append(cols, "account_partition VARCHAR", "region_partition VARCHAR", "date_partition VARCHAR")
 	if _, err := db.Exec("CREATE TABLE flows (" + strings.Join(cols, ", ") + ")"); err != nil {
 		return err
 	}
@@ -106,7 +110,12 @@ func run(dbPath, dir string) error {
 		for i, f := range files {
 			quoted[i] = "'" + strings.ReplaceAll(f, "'", "''") + "'"
 		}
-		q := fmt.Sprintf(`INSERT INTO flows BY NAME SELECT * FROM read_csv([%s], delim=' ', header=true, nullstr='-', hive_partitioning=false, columns={%s})`,
+		q := fmt.Sprintf(`INSERT INTO flows BY NAME SELECT * EXCLUDE (filename),
+			regexp_extract(filename, '(?:AWSLogs/|aws-account-id=)([0-9]{12})', 1) AS account_partition,
+			regexp_extract(filename, '(?:/vpcflowlogs/|aws-region=)([a-z0-9-]+)', 1) AS region_partition,
+			coalesce(nullif(regexp_extract(filename, '/([0-9]{4}/[0-9]{2}/[0-9]{2})/', 1), ''),
+				regexp_replace(regexp_extract(filename, 'year=([0-9]{4})/month=([0-9]{2})/day=([0-9]{2})', 0), 'year=([0-9]{4})/month=([0-9]{2})/day=([0-9]{2})', '\1/\2/\3')) AS date_partition
+			FROM read_csv([%s], delim=' ', header=true, nullstr='-', hive_partitioning=false, filename=true, columns={%s})`,
 			strings.Join(quoted, ", "), strings.Join(spec, ", "))
 		res, err := db.Exec(q)
 		if err != nil {
@@ -118,7 +127,11 @@ func run(dbPath, dir string) error {
 	if _, err := db.Exec("CHECKPOINT"); err != nil {
 		return err
 	}
-	fmt.Printf("duckload: %d records from %d formats in %.2fs\n", total, len(groups), time.Since(start).Seconds())
+	var undated int64
+	if err := db.QueryRow(`SELECT count(*) FROM flows WHERE account_partition = '' OR date_partition = ''`).Scan(&undated); err != nil {
+		return err
+	}
+	fmt.Printf("duckload: %d records from %d formats in %.2fs (%d without partition values)\n", total, len(groups), time.Since(start).Seconds(), undated)
 	return nil
 }
 
