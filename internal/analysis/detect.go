@@ -162,7 +162,8 @@ const (
 
 // DistinctAddressesSQL lists every address of the flows table, in any of the
 // four address columns.
-const DistinctAddressesSQL = `SELECT DISTINCT a FROM (SELECT unnest([srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr]) AS a FROM flows) WHERE a IS NOT NULL`
+const DistinctAddressesSQL = `SELECT a FROM (SELECT srcaddr AS a FROM flows UNION SELECT dstaddr FROM flows
+UNION SELECT pkt_srcaddr FROM flows UNION SELECT pkt_dstaddr FROM flows) WHERE a IS NOT NULL ORDER BY a`
 
 // InferInterfaceSQL finds the addresses of the case's own network
 // interfaces among addresses that the CIDR ranges call external (a VPC's

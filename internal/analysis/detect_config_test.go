@@ -229,3 +229,42 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDetectConfig feeds arbitrary text to the config-file reader and the
+// threshold parser: errors are fine, panics and values of the wrong type
+// are not.
+func FuzzDetectConfig(f *testing.F) {
+	f.Add([]byte(`{"rules": {"port-scan-vertical": {"min_ports": 30, "max_gap": "5m"}}, "internal": ["10.0.0.0/8"]}`))
+	f.Add([]byte(`{"rules": {"brute-force": {"ports": [22, 3389], "max_bytes": "20kB"}}, "nat": ["10.0.0.1"]}`))
+	f.Add([]byte(`{"rules": {"beaconing": {"max_jitter": 1e308}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := NewDetectConfig()
+		if err := c.LoadJSON("fuzz.json", data); err != nil {
+			return
+		}
+		for _, r := range Rules() {
+			for _, p := range r.Thresholds {
+				v := c.Value(r.Name, p.Name)
+				var ok bool
+				switch p.Kind {
+				case KindCount, KindBytes, KindDuration:
+					var n int64
+					n, ok = v.(int64)
+					ok = ok && n >= 0
+				case KindRatio:
+					var x float64
+					x, ok = v.(float64)
+					ok = ok && x >= 0 && !math.IsNaN(x) && !math.IsInf(x, 0)
+				case KindPorts:
+					_, ok = v.([]int)
+				}
+				if !ok {
+					t.Fatalf("%s.%s = %#v after %q", r.Name, p.Name, v, data)
+				}
+			}
+		}
+		if _, err := json.Marshal(c); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

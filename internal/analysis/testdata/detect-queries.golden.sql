@@ -1,0 +1,185 @@
+-- query (0 bound arguments)
+SELECT a FROM (SELECT srcaddr AS a FROM flows UNION SELECT dstaddr FROM flows
+UNION SELECT pkt_srcaddr FROM flows UNION SELECT pkt_dstaddr FROM flows) WHERE a IS NOT NULL ORDER BY a;
+
+-- load ir_internal: 1 addresses
+
+-- query (0 bound arguments)
+WITH r AS (
+  SELECT interface_id, srcaddr, dstaddr, flow_direction, contains(srcaddr, ':') AS v6
+  FROM flows
+  WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL
+    AND srcaddr NOT IN (SELECT addr FROM ir_internal) AND dstaddr NOT IN (SELECT addr FROM ir_internal)
+), d AS (
+  SELECT DISTINCT CASE flow_direction WHEN 'ingress' THEN dstaddr ELSE srcaddr END AS addr
+  FROM r WHERE flow_direction IN ('ingress', 'egress')
+), n AS (
+  SELECT interface_id, v6, count(*) AS n FROM r WHERE flow_direction IS NULL GROUP BY ALL
+), c AS (
+  SELECT interface_id, v6, addr, count(*) AS n FROM (
+    SELECT interface_id, v6, srcaddr AS addr FROM r WHERE flow_direction IS NULL
+    UNION ALL
+    SELECT interface_id, v6, dstaddr FROM r WHERE flow_direction IS NULL AND dstaddr <> srcaddr
+  ) GROUP BY ALL
+), common AS (
+  SELECT c.interface_id, c.v6, c.addr, count(*) OVER (PARTITION BY c.interface_id, c.v6) AS k
+  FROM c JOIN n USING (interface_id, v6) WHERE c.n = n.n
+)
+SELECT addr FROM d
+UNION
+SELECT addr FROM common WHERE k = 1;
+
+-- query (0 bound arguments)
+SELECT DISTINCT dstaddr FROM flows
+WHERE log_status = 'OK' AND pkt_dstaddr IS NOT NULL AND pkt_dstaddr <> dstaddr
+  AND dstaddr IN (SELECT addr FROM ir_internal) AND pkt_dstaddr NOT IN (SELECT addr FROM ir_internal)
+ORDER BY 1;
+
+-- query (0 bound arguments)
+WITH a AS (
+  SELECT srcaddr, srcport, dstport, protocol, start, dstaddr FROM flows
+  WHERE log_status = 'OK' AND protocol IN (6, 17) AND srcaddr IN (SELECT addr FROM ir_internal) AND dstaddr IN (SELECT addr FROM ir_internal)
+), b AS (
+  SELECT srcaddr, srcport, dstport, protocol, start, dstaddr FROM flows
+  WHERE log_status = 'OK' AND protocol IN (6, 17) AND srcaddr IN (SELECT addr FROM ir_internal) AND dstaddr NOT IN (SELECT addr FROM ir_internal)
+)
+SELECT a.dstaddr, count(DISTINCT (a.srcaddr, a.srcport)), count(DISTINCT b.dstaddr)
+FROM a JOIN b ON a.srcaddr = b.srcaddr AND a.srcport = b.srcport AND a.dstport = b.dstport AND a.protocol = b.protocol
+WHERE a.dstaddr <> b.dstaddr AND abs(a.start - b.start) <= 60
+GROUP BY 1 HAVING count(DISTINCT (a.srcaddr, a.srcport)) >= 10 AND count(DISTINCT b.dstaddr) >= 2 ORDER BY 1;
+
+-- query (0 bound arguments)
+WITH p AS (
+  SELECT a, t, protocol, dstport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (action = 'REJECT' OR (packets <= 3 AND bytes <= 100 * packets AND (protocol <> 6 OR tcp_flags IS NULL OR (tcp_flags & 3) = 2)))
+), k AS (
+  SELECT a, t, protocol FROM p GROUP BY ALL HAVING count(DISTINCT dstport) >= 20
+), l AS (
+  SELECT p.*, lag(start) OVER (PARTITION BY a, t, protocol ORDER BY start) AS prev FROM p SEMI JOIN k USING (a, t, protocol)
+), e AS (
+  SELECT *, sum(CASE WHEN start - prev > 600 THEN 1 ELSE 0 END) OVER (PARTITION BY a, t, protocol ORDER BY start ROWS UNBOUNDED PRECEDING) AS ep FROM l
+)
+SELECT a, t, protocol, min(start), max(start), max("end"), count(*), sum(bytes)::BIGINT, count(DISTINCT dstport),
+  count(*) FILTER (WHERE action = 'ACCEPT'), list(DISTINCT dstport) FILTER (WHERE action = 'ACCEPT')
+FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= 20 ORDER BY 1, 2, 3, 4;
+
+-- query (0 bound arguments)
+WITH p AS (
+  SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (action = 'REJECT' OR (packets <= 3 AND bytes <= 100 * packets AND (protocol <> 6 OR tcp_flags IS NULL OR (tcp_flags & 3) = 2)))
+), k AS (
+  SELECT a, dstport, protocol, count(DISTINCT t) AS span_hosts, count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)) AS span_attempts
+  FROM p GROUP BY ALL HAVING count(DISTINCT t) >= 20
+), l AS (
+  SELECT p.*, lag(start) OVER (PARTITION BY a, dstport, protocol ORDER BY start) AS prev FROM p SEMI JOIN k USING (a, dstport, protocol)
+), e AS (
+  SELECT *, sum(CASE WHEN start - prev > 600 THEN 1 ELSE 0 END) OVER (PARTITION BY a, dstport, protocol ORDER BY start ROWS UNBOUNDED PRECEDING) AS ep FROM l
+), g AS (
+  SELECT a, dstport, protocol, min(start) AS s0, max(start) AS s1, max("end") AS e1, count(*) AS n, sum(bytes)::BIGINT AS b, count(DISTINCT t) AS hosts,
+    count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)) AS attempts, count(*) FILTER (WHERE action = 'ACCEPT') AS acc,
+    list(DISTINCT t ORDER BY t) AS targets
+  FROM e GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= 20
+)
+SELECT g.a, g.dstport, g.protocol, s0, s1, e1, n, b, hosts, attempts, acc, targets, k.span_hosts, k.span_attempts
+FROM g JOIN k USING (a, dstport, protocol) ORDER BY 1, 2, 3, 4;
+
+-- query (0 bound arguments)
+WITH r AS (
+  SELECT a, t, dstport, srcport, start, "end", bytes, action, interface_id FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  WHERE protocol = 6 AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (dstport IN (21, 22, 23, 3389, 5900, 5985, 5986) OR (dstport IN (1433, 1521, 3306, 5432, 6379, 27017) AND NOT a IN (SELECT addr FROM ir_internal)))
+), c0 AS (
+  SELECT r.*, max("end") OVER (PARTITION BY a, t, dstport, srcport ORDER BY start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pend FROM r
+), c1 AS (
+  SELECT *, sum(CASE WHEN pend IS NULL OR start - pend > 120 THEN 1 ELSE 0 END) OVER (PARTITION BY a, t, dstport, srcport ORDER BY start ROWS UNBOUNDED PRECEDING) AS cn FROM c0
+), ci AS (
+  SELECT a, t, dstport, srcport, cn, interface_id, min(start) AS s, max("end") AS e, sum(bytes) AS b, bool_and(action = 'REJECT') AS rej FROM c1 GROUP BY ALL
+), conn AS (
+  SELECT a, t, dstport, srcport, cn, min(s) AS s, max(e) AS e, max(b) AS b, bool_and(rej) AS rej FROM ci GROUP BY ALL
+), att AS (
+  SELECT * FROM conn WHERE (rej OR (e - s <= 30 AND b <= 20000))
+), k AS (
+  SELECT a, t, dstport FROM att GROUP BY ALL HAVING count(*) >= 20
+), l AS (
+  SELECT att.*, lag(s) OVER (PARTITION BY a, t, dstport ORDER BY s) AS prev FROM att SEMI JOIN k USING (a, t, dstport)
+), ep AS (
+  SELECT *, sum(CASE WHEN s - prev > 600 THEN 1 ELSE 0 END) OVER (PARTITION BY a, t, dstport ORDER BY s ROWS UNBOUNDED PRECEDING) AS n FROM l
+), bursts AS (
+  SELECT a, t, dstport, n, min(s) AS s0, max(s) AS s1, max(e) AS e1, count(*) AS attempts, count(*) FILTER (WHERE rej) AS rejected,
+    median(e - s) AS med
+  FROM ep GROUP BY ALL HAVING count(*) >= 20
+), succ AS (
+  SELECT bu.a, bu.t, bu.dstport, bu.n, min(c.s) AS ss, arg_min(c.e - c.s, c.s) AS sd, arg_min(c.b, c.s) AS sb, arg_min(c.srcport, c.s) AS sp
+  FROM bursts bu JOIN conn c ON c.a = bu.a AND c.t = bu.t AND c.dstport = bu.dstport AND c.s BETWEEN bu.s0 AND bu.s1 + 600
+  WHERE NOT c.rej AND c.e - c.s > 30 AND c.b > 20000
+  GROUP BY ALL
+), ev AS (
+  SELECT bu.a, bu.t, bu.dstport, bu.n, count(*) AS recs, sum(r.bytes)::BIGINT AS bytes
+  FROM bursts bu JOIN r ON r.a = bu.a AND r.t = bu.t AND r.dstport = bu.dstport AND r.start BETWEEN bu.s0 AND bu.s1
+  GROUP BY ALL
+)
+SELECT bu.a, bu.t, bu.dstport, bu.s0, bu.s1, bu.e1, bu.attempts, bu.rejected, bu.med, succ.ss, succ.sd, succ.sb, succ.sp, ev.recs, ev.bytes
+FROM bursts bu LEFT JOIN succ USING (a, t, dstport, n) JOIN ev USING (a, t, dstport, n)
+ORDER BY 1, 2, 3, 4;
+
+-- query (0 bound arguments)
+WITH x AS (
+  SELECT a, t, start // 3600 AS bucket, (srcaddr = a AND dstaddr = t) AS direct, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND (dstport < srcport)) b
+  WHERE a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal) AND bytes IS NOT NULL
+)
+SELECT a, t, bucket, direct, sum(bytes)::BIGINT, grouping(t) FROM x
+GROUP BY GROUPING SETS ((a, t), (a, bucket, direct))
+HAVING grouping(t) = 1 OR sum(bytes) >= 20000000 ORDER BY 1, 2, 3;
+
+-- query (0 bound arguments)
+WITH r AS (
+  SELECT a, t, dstport, protocol, srcport, start, "end", bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal)
+), k AS (
+  SELECT a, t, dstport, protocol, count(*) AS n, sum(bytes)::BIGINT AS bytes, min(start) AS s0, max(start) AS s1, max("end") AS e1
+  FROM r GROUP BY ALL HAVING count(*) >= 10
+), c AS (
+  SELECT r.a, r.t, r.dstport, r.protocol, r.start,
+    max(r."end") OVER (PARTITION BY r.a, r.t, r.dstport, r.protocol, r.srcport ORDER BY r.start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pend
+  FROM r SEMI JOIN k USING (a, t, dstport, protocol)
+), s AS (
+  SELECT a, t, dstport, protocol, list(start ORDER BY start) AS contacts FROM c
+  WHERE pend IS NULL OR start - pend > 60 GROUP BY ALL HAVING count(*) >= 10
+)
+SELECT s.a, s.t, s.dstport, s.protocol, s.contacts, k.n, k.bytes, k.s0, k.s1, k.e1
+FROM s JOIN k USING (a, t, dstport, protocol) ORDER BY 1, 2, 3, 4;
+
+-- load ir_ioc: 1 addresses
+
+-- query (0 bound arguments)
+WITH r AS (SELECT * FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b WHERE a IN (SELECT addr FROM ir_ioc) OR t IN (SELECT addr FROM ir_ioc)), o AS (
+  SELECT m.addr AS x, r.a AS h, 'out' AS dir, r.* FROM r JOIN ir_ioc m ON r.t = m.addr
+  UNION ALL
+  SELECT m.addr AS x, r.t AS h, 'in' AS dir, r.* FROM r JOIN ir_ioc m ON r.a = m.addr
+)
+SELECT x, h, count(*), sum(bytes)::BIGINT, min(start), max("end"),
+  count(*) FILTER (WHERE dir = 'out'), count(*) FILTER (WHERE dir = 'in'),
+  count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT'),
+  list(DISTINCT dstport ORDER BY dstport) FILTER (WHERE dir = 'out' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
+  list(DISTINCT dstport ORDER BY dstport) FILTER (WHERE dir = 'in' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
+  list(DISTINCT protocol ORDER BY protocol),
+  count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'out' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
+  count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'in' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)))
+FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2;
+
+-- query (0 bound arguments)
+WITH c AS (
+  SELECT a, t, dstport, srcport, count(*) AS n, sum(bytes) AS b, min(start) AS s, max("end") AS e
+  FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  WHERE protocol = 6 AND action = 'ACCEPT' AND dstport IN (21, 22, 23, 135, 139, 445, 3389, 5900, 5985, 5986, 1433, 1521, 2375, 2379, 3306, 5432, 5601, 6379, 9200, 9300, 11211, 27017) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND NOT a IN (SELECT addr FROM ir_internal) AND t IN (SELECT addr FROM ir_internal)
+  GROUP BY ALL
+), rp AS (
+  SELECT DISTINCT a, t, srcport, dstport FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  WHERE protocol = 6 AND action = 'ACCEPT' AND srcport IN (21, 22, 23, 135, 139, 445, 3389, 5900, 5985, 5986, 1433, 1521, 2375, 2379, 3306, 5432, 5601, 6379, 9200, 9300, 11211, 27017) AND a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal)
+), ans AS (
+  SELECT DISTINCT c.a, c.t, c.dstport FROM c LEFT JOIN rp ON rp.a = c.t AND rp.t = c.a AND rp.srcport = c.dstport AND rp.dstport = c.srcport
+  WHERE rp.a IS NOT NULL
+)
+SELECT c.a, c.dstport, list(DISTINCT c.t ORDER BY c.t), sum(c.n)::BIGINT, sum(c.b)::BIGINT, min(c.s), max(c.e), count(*)
+FROM c SEMI JOIN ans USING (a, t, dstport)
+GROUP BY c.a, c.dstport ORDER BY 1, 2;
+
