@@ -1,5 +1,8 @@
-// Package analysis holds what flowir asks of a case: the named-query catalog
-// now, later IOC matching, investigation and detections.
+// Package analysis holds what flowir asks of a case: the named-query catalog,
+// IOC lists and CIDR-correct matching (ioc*.go, netclass.go), the
+// investigation of one address or network (investigate.go) and the
+// detections (detect*.go). Queries run through the Engine interface, which the
+// store implements; nothing here imports DuckDB.
 //
 // The catalog (Catalog, Find) is the set of questions an incident responder
 // asks of VPC Flow Logs: the 16 named queries of AWS's "Generate Athena
