@@ -123,10 +123,13 @@ min_bytes (default 5,000,000) to one destination within window (default 15
 minutes), counted on the NAT's outside leg (records from the NAT's own
 address to the internet, which is what BytesOutToDestination measures; a
 record's bytes count at its start). The finding's actor is the instance
-behind the NAT that sent the most bytes to that destination (from the
-NAT's inside-leg records with pkt-dstaddr), or the NAT when that is unknown.
-NAT addresses are found from packet-level fields (formats v3 and later) or
-given with --nat; without either the rule finds nothing.`,
+behind the NAT that sent the most bytes to that destination: from the
+NAT's inside-leg records with pkt-dstaddr, else from internal hosts' own
+records to that destination at the time, else the NAT itself. NAT
+addresses are found from packet-level fields (formats v3 and later), or
+from a host's connection logged both on its own interface (to the
+internet) and on the NAT's (same source port), or given with --nat; without
+any of these the rule finds nothing.`,
 		Thresholds: []Threshold{
 			{Name: "window", Kind: KindDuration, Default: int64(900), Doc: "the sliding window (the alarm's 15-minute period)"},
 			{Name: "min_bytes", Kind: KindBytes, Default: int64(5_000_000), Doc: "bytes out to one destination within the window (alarm: >= 5000000)"},

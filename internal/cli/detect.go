@@ -61,7 +61,9 @@ security groups.
 Reading the records: actor and target are the packet-level addresses when
 the log format has them, so traffic through a NAT gateway is attributed to
 the instance behind it; the NAT's outside leg is skipped (NAT addresses are
-found from pkt-dstaddr, or given with --nat). One connection is logged on
+found from pkt-dstaddr; without it, from a host's connection logged both to
+the internet and, with the same source port, to the NAT; or given with
+--nat). One connection is logged on
 every interface it crosses, so rules count connections, not records, and
 volumes are counted on one interface.
 
