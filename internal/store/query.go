@@ -21,34 +21,7 @@ type Result struct {
 
 // Query runs one SQL statement with bound arguments and returns all rows.
 func (c *Case) Query(ctx context.Context, q string, args ...any) (*Result, error) {
-	rows, err := c.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, sqlError(err)
-	}
-	defer rows.Close()
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Columns: make([]Column, len(types))}
-	for i, t := range types {
-		res.Columns[i] = Column{Name: t.Name(), Type: t.DatabaseTypeName()}
-	}
-	for rows.Next() {
-		vals := make([]any, len(types))
-		ptrs := make([]any, len(types))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, sqlError(err)
-	}
-	return res, nil
+	return queryResult(ctx, c.db, q, args...)
 }
 
 // sqlError makes DuckDB's errors about read-only and external access say
