@@ -51,6 +51,9 @@ func appendJSON(b []byte, v any, c *colInfo, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return b, errors.New("value nested too deeply")
 	}
+	if nb, ok := appendInteger(b, v); ok {
+		return nb, nil
+	}
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
@@ -70,26 +73,6 @@ func appendJSON(b []byte, v any, c *colInfo, depth int) ([]byte, error) {
 		return append(b, '"'), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
-	case int:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int8:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int16:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int32:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int64:
-		return strconv.AppendInt(b, x, 10), nil
-	case uint:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint8:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint16:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint32:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint64:
-		return strconv.AppendUint(b, x, 10), nil
 	case float32:
 		return appendJSONFloat(b, float64(x), 32), nil
 	case float64:

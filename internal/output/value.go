@@ -100,6 +100,9 @@ const maxDepth = 200
 // formats: NULL is empty, numbers and times as in JSON, nested lists and
 // structs as compact JSON (so that they can still be parsed).
 func appendText(b []byte, v any, c *colInfo) ([]byte, error) {
+	if nb, ok := appendInteger(b, v); ok {
+		return nb, nil
+	}
 	switch x := v.(type) {
 	case nil:
 		return b, nil
@@ -109,26 +112,6 @@ func appendText(b []byte, v any, c *colInfo) ([]byte, error) {
 		return appendBytesText(b, x, c), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
-	case int:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int8:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int16:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int32:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int64:
-		return strconv.AppendInt(b, x, 10), nil
-	case uint:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint8:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint16:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint32:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint64:
-		return strconv.AppendUint(b, x, 10), nil
 	case float32:
 		return appendFloatText(b, float64(x), 32), nil
 	case float64:
@@ -311,3 +294,31 @@ func isJSONNumber(s string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// appendInteger appends v in decimal when it is one of Go's integer types,
+// the same in every format, and reports whether it was one.
+func appendInteger(b []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int8:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(b, x, 10), true
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint8:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint64:
+		return strconv.AppendUint(b, x, 10), true
+	}
+	return b, false
+}
