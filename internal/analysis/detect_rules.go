@@ -58,17 +58,18 @@ answers (accepted probes), low when it was entirely rejected.`,
 		Name: RulePortScanHorizontal, Title: "Horizontal port scan (sweep)", Technique: "T1046", Severity: SeverityMedium,
 		Doc: `One actor probes one port on many targets. Probes (as for the vertical scan)
 of one (actor, port, protocol) are grouped into bursts separated by pauses
-longer than max_gap; a burst reaching min_hosts distinct targets, in which
-distinct targets are at least min_unique_ratio of the distinct (target,
-source port) attempts, and at least min_span_unique_ratio over the whole
-time range, is a finding. The ratios tell a sweep (each host tried once or
-twice) from a client retrying the same servers all day (a host whose egress
-is blocked, say). Severity as for the vertical scan.`,
+longer than max_gap; a burst reaching min_hosts distinct targets is a
+finding when distinct targets are at least min_unique_ratio of its distinct
+(target, source port) attempts, and at most max_recurring_ratio of its
+targets are probed by the actor again outside the burst. A sweep tries each
+host once or twice and moves on; a client whose egress is blocked retries
+the same servers all day, burst after burst. Severity as for the vertical
+scan.`,
 		Thresholds: append([]Threshold{
 			{Name: "min_hosts", Kind: KindCount, Default: int64(20), Doc: "distinct targets on one port in one burst"},
 			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Doc: "a pause longer than this between probes ends a burst"},
 			{Name: "min_unique_ratio", Kind: KindRatio, Default: 0.5, Doc: "distinct targets / distinct (target, source port) attempts, in the burst"},
-			{Name: "min_span_unique_ratio", Kind: KindRatio, Default: 0.1, Doc: "the same ratio over the whole time range"},
+			{Name: "max_recurring_ratio", Kind: KindRatio, Default: 0.5, Doc: "at most this share of the burst's targets probed again outside it"},
 		}, probeThresholds()...),
 		run: runHorizontalScan,
 	},
@@ -145,15 +146,17 @@ merge_within seconds are one. With at least min_contacts contacts, the
 interval is the median gap between contacts and the jitter the median
 absolute deviation of the gaps divided by that median; an interval of at
 least min_period with jitter at most max_jitter is a finding. With fewer
-than full_contacts contacts the jitter allowed shrinks in proportion (10
-contacts: a third of max_jitter), because a short series looks regular by
-chance more easily. Random (Poisson) traffic has a jitter near 0.7; a beacon
-with +-20% random sleep about 0.1. TCP and UDP; T1071.001 for web ports.`,
+than full_contacts contacts the jitter allowed shrinks, as the square of
+(contacts - 5) / (full_contacts - 5) (10 contacts: 4% of max_jitter, 20:
+36%), because a short series looks regular by chance more easily. Random
+(Poisson) traffic has a jitter near 0.7; a beacon with +-20% random sleep
+about 0.1, reported from about 23 contacts; a nearly exact one from about
+12. TCP and UDP; T1071.001 for web ports.`,
 		Thresholds: []Threshold{
 			{Name: "min_contacts", Kind: KindCount, Default: int64(10), Doc: "contacts needed"},
 			{Name: "min_period", Kind: KindDuration, Default: int64(10), Doc: "shortest median interval"},
 			{Name: "max_jitter", Kind: KindRatio, Default: 0.2, Doc: "median absolute deviation of the intervals / median interval"},
-			{Name: "full_contacts", Kind: KindCount, Default: int64(30), Doc: "contacts from which max_jitter applies in full (fewer: proportionally less)"},
+			{Name: "full_contacts", Kind: KindCount, Default: int64(30), Doc: "contacts from which max_jitter applies in full (fewer: less, see above)"},
 			{Name: "contact_gap", Kind: KindDuration, Default: int64(60), Doc: "a 5-tuple silent longer than this starts a new contact"},
 			{Name: "merge_within", Kind: KindDuration, Default: int64(2), Doc: "contacts this close together count as one"},
 		},
@@ -264,26 +267,25 @@ FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= %d ORDER BY
 func runHorizontalScan(ctx context.Context, d *detector) ([]Finding, error) {
 	const r = RulePortScanHorizontal
 	minHosts, gap, ratio := d.cfg.int(r, "min_hosts"), d.cfg.int(r, "max_gap"), d.cfg.float(r, "min_unique_ratio")
-	spanRatio := d.cfg.float(r, "min_span_unique_ratio")
+	maxRecurring := d.cfg.float(r, "max_recurring_ratio")
 	probe := probeCond(d, r)
 	q := fmt.Sprintf(`WITH p AS (
   SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (%s) b
   WHERE protocol IN (6, 17) AND NOT %s AND %s
 ), k AS (
-  SELECT a, dstport, protocol, count(DISTINCT t) AS span_hosts, count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)) AS span_attempts
-  FROM p GROUP BY ALL HAVING count(DISTINCT t) >= %d
+  SELECT a, dstport, protocol FROM p GROUP BY ALL HAVING count(DISTINCT t) >= %d
 ), l AS (
   SELECT p.*, lag(start) OVER (PARTITION BY a, dstport, protocol ORDER BY start) AS prev FROM p SEMI JOIN k USING (a, dstport, protocol)
 ), e AS (
   SELECT *, sum(CASE WHEN start - prev > %d THEN 1 ELSE 0 END) OVER (PARTITION BY a, dstport, protocol ORDER BY start ROWS UNBOUNDED PRECEDING) AS ep FROM l
-), g AS (
-  SELECT a, dstport, protocol, min(start) AS s0, max(start) AS s1, max("end") AS e1, count(*) AS n, sum(bytes)::BIGINT AS b, count(DISTINCT t) AS hosts,
-    count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)) AS attempts, count(*) FILTER (WHERE action = 'ACCEPT') AS acc,
-    list(DISTINCT t ORDER BY t) AS targets
-  FROM e GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= %d
+), te AS (
+  SELECT a, dstport, protocol, t, count(DISTINCT ep) AS neps FROM e GROUP BY ALL
 )
-SELECT g.a, g.dstport, g.protocol, s0, s1, e1, n, b, hosts, attempts, acc, targets, k.span_hosts, k.span_attempts
-FROM g JOIN k USING (a, dstport, protocol) ORDER BY 1, 2, 3, 4`,
+SELECT a, dstport, protocol, min(start), max(start), max("end"), count(*), sum(bytes)::BIGINT, count(DISTINCT t),
+  count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)), count(*) FILTER (WHERE action = 'ACCEPT'),
+  list(DISTINCT t ORDER BY t), count(DISTINCT t) FILTER (WHERE te.neps > 1)
+FROM e JOIN te USING (a, dstport, protocol, t)
+GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= %d ORDER BY 1, 2, 3, 4`,
 		d.baseSelect(), condReply, probe, minHosts, gap, minHosts)
 	rows, err := d.eng.QueryRows(ctx, q)
 	if err != nil {
@@ -295,11 +297,11 @@ FROM g JOIN k USING (a, dstport, protocol) ORDER BY 1, 2, 3, 4`,
 		s0, s1, e1 := asInt(row[3]), asInt(row[4]), asInt(row[5])
 		n, b, hosts, attempts, acc := asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9]), asInt(row[10])
 		targets := asStrings(row[11])
-		spanHosts, spanAttempts := asInt(row[12]), asInt(row[13])
+		recurring := asInt(row[12])
 		if attempts > 0 && float64(hosts)/float64(attempts) < ratio {
 			continue
 		}
-		if spanAttempts > 0 && float64(spanHosts)/float64(spanAttempts) < spanRatio {
+		if hosts > 0 && float64(recurring)/float64(hosts) > maxRecurring {
 			continue
 		}
 		// Direction: by the actor, and by where the targets are.
@@ -325,7 +327,7 @@ FROM g JOIN k USING (a, dstport, protocol) ORDER BY 1, 2, 3, 4`,
 				a, strings.ToUpper(protoName(proto)), port, hosts, dur(s1-s0), n-acc, n),
 			EvidenceSQL: d.evidence(addrEq(exprActor, a), fmt.Sprintf("dstport = %d", port), fmt.Sprintf("protocol = %d", proto),
 				"NOT "+condReply, probe, fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
-			Details: map[string]any{"distinct_hosts": hosts, "attempts": attempts, "accepted_probes": acc, "targets": targets},
+			Details: map[string]any{"distinct_hosts": hosts, "attempts": attempts, "accepted_probes": acc, "recurring_hosts": recurring, "targets": targets},
 		})
 	}
 	return out, nil

@@ -262,8 +262,8 @@ func TestRuleHorizontalScan(t *testing.T) {
 	}
 	none(t, detect(t, newDetectCase(t, retry), nil, r))
 
-	// The same, but its first hour alone looks like a sweep (each server
-	// tried once); over the whole range the ratio gives it away.
+	// The same, but each hour alone looks like a sweep (each server tried
+	// once); the same servers probed again in other bursts give it away.
 	var blocked []fr
 	for k := range 12 {
 		for i := range 25 {
@@ -272,13 +272,26 @@ func TestRuleHorizontalScan(t *testing.T) {
 		}
 	}
 	none(t, detect(t, newDetectCase(t, blocked), nil, r))
-	// ... unless the span ratio is turned off.
+	// ... unless recurrence is allowed.
 	cfg := analysis.NewDetectConfig()
-	if err := cfg.Set(r, "min_span_unique_ratio", "0"); err != nil {
+	if err := cfg.Set(r, "max_recurring_ratio", "1"); err != nil {
 		t.Fatal(err)
 	}
 	if fs := detect(t, newDetectCase(t, blocked), cfg, r); len(fs) != 12 {
-		t.Errorf("%d findings with the span ratio off, want 12 (one per burst)", len(fs))
+		t.Errorf("%d findings with recurrence allowed, want 12 (one per burst)", len(fs))
+	}
+	// A sweep of 20 hosts, 10 of which the actor probes again later: at the
+	// limit (half), still a sweep; 11 again: not.
+	for _, again := range []int{10, 11} {
+		recs := sweep("198.51.100.78", 20, t0)
+		for i := range again {
+			ts := t0 + 7200 + int64(i)*3600
+			recs = append(recs, tcp("198.51.100.78", 5000+i, fmt.Sprintf("10.0.1.%d", 10+i), 445, ts, ts, 1, 44).reject())
+		}
+		fs := detect(t, newDetectCase(t, recs), nil, r)
+		if again == 10 && len(fs) != 1 || again == 11 && len(fs) != 0 {
+			t.Errorf("%d targets probed again: %d findings", again, len(fs))
+		}
 	}
 }
 

@@ -68,20 +68,19 @@ WITH p AS (
   SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
   WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (action = 'REJECT' OR (packets <= 3 AND bytes <= 100 * packets AND (protocol <> 6 OR tcp_flags IS NULL OR (tcp_flags & 3) = 2)))
 ), k AS (
-  SELECT a, dstport, protocol, count(DISTINCT t) AS span_hosts, count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)) AS span_attempts
-  FROM p GROUP BY ALL HAVING count(DISTINCT t) >= 20
+  SELECT a, dstport, protocol FROM p GROUP BY ALL HAVING count(DISTINCT t) >= 20
 ), l AS (
   SELECT p.*, lag(start) OVER (PARTITION BY a, dstport, protocol ORDER BY start) AS prev FROM p SEMI JOIN k USING (a, dstport, protocol)
 ), e AS (
   SELECT *, sum(CASE WHEN start - prev > 600 THEN 1 ELSE 0 END) OVER (PARTITION BY a, dstport, protocol ORDER BY start ROWS UNBOUNDED PRECEDING) AS ep FROM l
-), g AS (
-  SELECT a, dstport, protocol, min(start) AS s0, max(start) AS s1, max("end") AS e1, count(*) AS n, sum(bytes)::BIGINT AS b, count(DISTINCT t) AS hosts,
-    count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)) AS attempts, count(*) FILTER (WHERE action = 'ACCEPT') AS acc,
-    list(DISTINCT t ORDER BY t) AS targets
-  FROM e GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= 20
+), te AS (
+  SELECT a, dstport, protocol, t, count(DISTINCT ep) AS neps FROM e GROUP BY ALL
 )
-SELECT g.a, g.dstport, g.protocol, s0, s1, e1, n, b, hosts, attempts, acc, targets, k.span_hosts, k.span_attempts
-FROM g JOIN k USING (a, dstport, protocol) ORDER BY 1, 2, 3, 4;
+SELECT a, dstport, protocol, min(start), max(start), max("end"), count(*), sum(bytes)::BIGINT, count(DISTINCT t),
+  count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)), count(*) FILTER (WHERE action = 'ACCEPT'),
+  list(DISTINCT t ORDER BY t), count(DISTINCT t) FILTER (WHERE te.neps > 1)
+FROM e JOIN te USING (a, dstport, protocol, t)
+GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= 20 ORDER BY 1, 2, 3, 4;
 
 -- query (0 bound arguments)
 WITH r AS (
