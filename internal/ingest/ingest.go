@@ -429,7 +429,7 @@ type claim struct {
 // (Variables so that tests can make an interrupted run commit some batches.)
 var (
 	batchSources = 4096
-	batchRecords = int64(2_000_000)
+	batchRecords = int64(1_000_000)
 	batchAge     = 10 * time.Second
 )
 
