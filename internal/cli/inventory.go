@@ -280,11 +280,7 @@ func newInventorySnapshotsCmd(f *Factory, g *globalOptions) *cobra.Command {
 		Short: "List the inventory snapshots stored in the case",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := g.outputFormat()
-			if err != nil {
-				return err
-			}
-			c, err := openCase(cmd.Context(), f, g, store.Options{ReadOnly: true})
+			format, c, err := readCase(cmd.Context(), f, g)
 			if err != nil {
 				return err
 			}
@@ -797,11 +793,7 @@ addresses. The same table is the SQL view interface_owner (join flows on
 interface_id), and the VPCs' CIDRs are the view vpc_cidrs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := g.outputFormat()
-			if err != nil {
-				return err
-			}
-			c, err := openCase(cmd.Context(), f, g, store.Options{ReadOnly: true})
+			format, c, err := readCase(cmd.Context(), f, g)
 			if err != nil {
 				return err
 			}

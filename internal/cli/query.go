@@ -8,7 +8,6 @@ import (
 
 	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/output"
-	"github.com/flowir/flowir/internal/store"
 )
 
 func newQueriesCmd(f *Factory, g *globalOptions, runF func() error) *cobra.Command {
@@ -125,11 +124,7 @@ func runQuery(cmd *cobra.Command, f *Factory, g *globalOptions, opts *QueryOptio
 	if opts.ShowSQL {
 		fmt.Fprintf(f.IO.ErrOut, "%s\n-- parameters: %v\n", sqlText, args)
 	}
-	format, err := g.outputFormat()
-	if err != nil {
-		return err
-	}
-	c, err := openCase(cmd.Context(), f, g, store.Options{ReadOnly: true})
+	format, c, err := readCase(cmd.Context(), f, g)
 	if err != nil {
 		return err
 	}

@@ -123,6 +123,21 @@ func openCase(ctx context.Context, f *Factory, g *globalOptions, opt store.Optio
 	return store.Open(ctx, g.resolveCase(f), opt)
 }
 
+// readCase resolves --format, then opens the case read-only: what every
+// command that only reads the case and prints rows starts with. The format
+// is checked first, so a usage error never waits for the database.
+func readCase(ctx context.Context, f *Factory, g *globalOptions) (output.Format, *store.Case, error) {
+	format, err := g.outputFormat()
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := openCase(ctx, f, g, store.Options{ReadOnly: true})
+	if err != nil {
+		return "", nil, err
+	}
+	return format, c, nil
+}
+
 // writeResult prints a query result in the chosen format.
 func writeResult(f *Factory, format output.Format, r *store.Result) error {
 	res := &output.Result{Columns: make([]output.Column, len(r.Columns)), Rows: r.Rows}

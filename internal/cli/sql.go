@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/flowir/flowir/internal/store"
 )
 
 // SQLOptions are the options of `flowir sql`.
@@ -81,11 +79,7 @@ func runSQL(cmd *cobra.Command, f *Factory, g *globalOptions, opts *SQLOptions) 
 	if strings.TrimSpace(q) == "" {
 		return usagef("the query is empty")
 	}
-	format, err := g.outputFormat()
-	if err != nil {
-		return err
-	}
-	c, err := openCase(cmd.Context(), f, g, store.Options{ReadOnly: true})
+	format, c, err := readCase(cmd.Context(), f, g)
 	if err != nil {
 		return err
 	}

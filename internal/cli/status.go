@@ -39,11 +39,7 @@ error and time of ingest, in any --format.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			format, err := g.outputFormat()
-			if err != nil {
-				return err
-			}
-			c, err := openCase(cmd.Context(), f, g, store.Options{ReadOnly: true})
+			format, c, err := readCase(cmd.Context(), f, g)
 			if err != nil {
 				return err
 			}
