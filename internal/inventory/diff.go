@@ -139,6 +139,17 @@ func removedImpact(r Resource) (string, string) {
 	return "change", strings.ReplaceAll(r.Kind, "_", " ") + " removed"
 }
 
+// decodePair decodes the old (nil for a new resource) and new versions of a
+// resource into their type. The JSON was parsed when it was imported; a field
+// of an unexpected type is left at its zero value, as the importers do.
+func decodePair[T any](a, b *Resource) (x, y T) {
+	if a != nil {
+		_ = json.Unmarshal(a.Data, &x)
+	}
+	_ = json.Unmarshal(b.Data, &y)
+	return x, y
+}
+
 // specific finds the changes inside a resource that widen or narrow exposure.
 func specific(a, b *Resource) []Change {
 	var out []Change
@@ -150,11 +161,7 @@ func specific(a, b *Resource) []Change {
 	}
 	switch b.Kind {
 	case "security_group":
-		var x, y SecurityGroup
-		if a != nil {
-			_ = json.Unmarshal(a.Data, &x)
-		}
-		_ = json.Unmarshal(b.Data, &y)
+		x, y := decodePair[SecurityGroup](a, b)
 		added, removed := setDiff(sgTuples(x.IpPermissions), sgTuples(y.IpPermissions))
 		for _, t := range added {
 			if strings.HasSuffix(t, " from 0.0.0.0/0") || strings.HasSuffix(t, " from ::/0") {
@@ -167,11 +174,7 @@ func specific(a, b *Resource) []Change {
 			mk("narrowing", "ingress rule removed: "+t)
 		}
 	case "network_acl":
-		var x, y NetworkAcl
-		if a != nil {
-			_ = json.Unmarshal(a.Data, &x)
-		}
-		_ = json.Unmarshal(b.Data, &y)
+		x, y := decodePair[NetworkAcl](a, b)
 		added, removed := setDiff(aclTuples(x.Entries), aclTuples(y.Entries))
 		for _, t := range added {
 			if strings.Contains(t, " allow ") {
@@ -188,11 +191,7 @@ func specific(a, b *Resource) []Change {
 			}
 		}
 	case "route_table":
-		var x, y RouteTable
-		if a != nil {
-			_ = json.Unmarshal(a.Data, &x)
-		}
-		_ = json.Unmarshal(b.Data, &y)
+		x, y := decodePair[RouteTable](a, b)
 		added, removed := setDiff(routeTuples(x.Routes), routeTuples(y.Routes))
 		for _, t := range added {
 			switch {
@@ -211,9 +210,7 @@ func specific(a, b *Resource) []Change {
 		if a == nil {
 			break
 		}
-		var x, y NetworkInterface
-		_ = json.Unmarshal(a.Data, &x)
-		_ = json.Unmarshal(b.Data, &y)
+		x, y := decodePair[NetworkInterface](a, b)
 		_, px, vx := interfaceAddresses(&x, nil)
 		_, py, vy := interfaceAddresses(&y, nil)
 		added, removed := setDiff(append(px, vx...), append(py, vy...))
@@ -231,9 +228,7 @@ func specific(a, b *Resource) []Change {
 		if a == nil {
 			break
 		}
-		var x, y Address
-		_ = json.Unmarshal(a.Data, &x)
-		_ = json.Unmarshal(b.Data, &y)
+		x, y := decodePair[Address](a, b)
 		if y.NetworkInterfaceId != "" && y.NetworkInterfaceId != x.NetworkInterfaceId {
 			mk("widening", "Elastic IP "+y.PublicIp+" now associated with "+y.NetworkInterfaceId)
 		}
@@ -241,9 +236,7 @@ func specific(a, b *Resource) []Change {
 		if a == nil {
 			break
 		}
-		var x, y InternetGateway
-		_ = json.Unmarshal(a.Data, &x)
-		_ = json.Unmarshal(b.Data, &y)
+		x, y := decodePair[InternetGateway](a, b)
 		added, _ := setDiff(attachTuples(x.Attachments), attachTuples(y.Attachments))
 		for _, t := range added {
 			mk("widening", "internet gateway attached to "+t)
@@ -252,9 +245,7 @@ func specific(a, b *Resource) []Change {
 		if a == nil {
 			break
 		}
-		var x, y FlowLog
-		_ = json.Unmarshal(a.Data, &x)
-		_ = json.Unmarshal(b.Data, &y)
+		x, y := decodePair[FlowLog](a, b)
 		if strings.EqualFold(x.TrafficType, "ALL") && !strings.EqualFold(y.TrafficType, "ALL") {
 			mk("visibility", "traffic type narrowed from ALL to "+y.TrafficType)
 		}
