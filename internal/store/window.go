@@ -46,9 +46,10 @@ type KnownSource struct {
 }
 
 // KnownSources returns every complete, partial or failed source (not the
-// superseded ones), in ingest order: what `Known` returns, with the S3 ETag
-// and the window of each, loaded once per run rather than queried per
-// object.
+// superseded ones), in ingest order, with the S3 ETag and the window of each:
+// what an ingest run needs to skip content the case already has and to
+// supersede earlier partial or failed loads, loaded once per run rather than
+// queried per object.
 func (c *Case) KnownSources(ctx context.Context) ([]KnownSource, error) {
 	rows, err := c.db.QueryContext(ctx, `SELECT source_id, path, origin, coalesce(etag, ''), sha256, status, records,
 		window_since, window_until FROM sources WHERE status IN ('complete', 'partial', 'failed') ORDER BY source_id`)

@@ -573,32 +573,3 @@ func (b *Batch) appenders() []*duckdb.Appender {
 	}
 	return out
 }
-
-// Known returns what an ingest run needs to know of earlier ones, loaded once
-// instead of queried per file: the complete or partial sources by SHA-256
-// (content already in the case), and the partial or failed sources by path
-// (what a new copy of that path supersedes).
-func (c *Case) Known(ctx context.Context) (content map[string]Prior, byPath map[string][]Prior, err error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT source_id, path, sha256, status, records FROM sources
-		WHERE status IN ('complete', 'partial', 'failed') ORDER BY source_id`)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	content, byPath = map[string]Prior{}, map[string][]Prior{}
-	for rows.Next() {
-		var p Prior
-		if err := rows.Scan(&p.ID, &p.Path, &p.SHA256, &p.Status, &p.Records); err != nil {
-			return nil, nil, err
-		}
-		if p.Status != StatusFailed {
-			if _, ok := content[p.SHA256]; !ok {
-				content[p.SHA256] = p
-			}
-		}
-		if p.Status != StatusComplete {
-			byPath[p.Path] = append(byPath[p.Path], p)
-		}
-	}
-	return content, byPath, rows.Err()
-}

@@ -91,8 +91,8 @@ func TestSourceWriterCommitAndAbort(t *testing.T) {
 	if err := c.DB().QueryRow("SELECT raw FROM rejects").Scan(&raw); err != nil || raw != `2 x \xff` {
 		t.Fatalf("raw = %q, %v", raw, err)
 	}
-	known, _, err := c.Known(ctx)
-	if p, ok := known["aa"]; err != nil || !ok || p.Records != 3000 || p.Path != "a.log" {
+	known, err := c.KnownSources(ctx)
+	if err != nil || len(known) != 1 || known[0].SHA256 != "aa" || known[0].Records != 3000 || known[0].Path != "a.log" || known[0].Status != StatusComplete {
 		t.Fatalf("known = %+v, %v", known, err)
 	}
 }
