@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/smithy-go"
@@ -26,16 +25,8 @@ func NewCloudWatch(ctx context.Context, opts Options) (*CloudWatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	attempts := opts.MaxAttempts
-	if attempts <= 0 {
-		attempts = DefaultEC2Attempts
-	}
 	c := cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) {
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = attempts
-			so.MaxBackoff = MaxS3Backoff
-			so.Backoff = jitterBackoff{}
-		})
+		o.Retryer = newRetryer(opts.MaxAttempts, DefaultEC2Attempts, false)
 	})
 	return &CloudWatch{Region: cfg.Region, client: c}, nil
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go/logging"
 )
@@ -55,4 +57,24 @@ func Load(ctx context.Context, opts Options) (aws.Config, error) {
 		cfg.Region = "us-east-1"
 	}
 	return cfg, nil
+}
+
+// newRetryer is the retry policy of every client: the SDK's standard retryer
+// with full-jitter backoff up to MaxS3Backoff, for attempts tries (def when
+// the user gave none). noQuota drops the client-side retry quota, which under
+// sustained throttling runs dry and fails requests that a patient retry would
+// complete: bulk readers (S3, CloudWatch Logs) want that; the control-plane
+// clients keep the quota.
+func newRetryer(attempts, def int, noQuota bool) *retry.Standard {
+	if attempts <= 0 {
+		attempts = def
+	}
+	return retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = attempts
+		so.MaxBackoff = MaxS3Backoff
+		so.Backoff = jitterBackoff{}
+		if noQuota {
+			so.RateLimiter = ratelimit.None
+		}
+	})
 }

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 )
 
@@ -49,18 +47,9 @@ func NewCWL(ctx context.Context, opts Options) (*CWL, error) {
 	if err != nil {
 		return nil, err
 	}
-	attempts := opts.MaxAttempts
-	if attempts <= 0 {
-		attempts = DefaultS3Attempts
-	}
 	c := &CWL{Region: cfg.Region, Endpoint: opts.EndpointURL}
 	c.client = cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = attempts
-			so.MaxBackoff = MaxS3Backoff
-			so.Backoff = jitterBackoff{}
-			so.RateLimiter = ratelimit.None
-		})
+		o.Retryer = newRetryer(opts.MaxAttempts, DefaultS3Attempts, true)
 	})
 	return c, nil
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
@@ -33,16 +32,8 @@ func NewEC2Client(ctx context.Context, opts Options) (*EC2Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	attempts := opts.MaxAttempts
-	if attempts <= 0 {
-		attempts = DefaultEC2Attempts
-	}
 	c := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = attempts
-			so.MaxBackoff = MaxS3Backoff
-			so.Backoff = jitterBackoff{}
-		})
+		o.Retryer = newRetryer(opts.MaxAttempts, DefaultEC2Attempts, false)
 	})
 	return &EC2Client{Region: cfg.Region, client: c}, nil
 }

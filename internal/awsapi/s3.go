@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -111,10 +109,6 @@ func NewS3(ctx context.Context, opts Options, bucket string) (*S3, error) {
 			c.Anonymous = true
 		}
 	}
-	attempts := opts.MaxAttempts
-	if attempts <= 0 {
-		attempts = DefaultS3Attempts
-	}
 	build := func(region string) *s3.Client {
 		return s3.NewFromConfig(cfg, func(o *s3.Options) {
 			o.Region = region
@@ -122,15 +116,7 @@ func NewS3(ctx context.Context, opts Options, bucket string) (*S3, error) {
 			// S3-compatible stores (and ranged GETs) send no checksums;
 			// the SDK would log that for every object.
 			o.DisableLogOutputChecksumValidationSkipped = true
-			o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-				so.MaxAttempts = attempts
-				so.MaxBackoff = MaxS3Backoff
-				so.Backoff = jitterBackoff{}
-				// No client-side retry quota: under sustained throttling
-				// the standard quota runs dry and fails requests that a
-				// patient retry would complete.
-				so.RateLimiter = ratelimit.None
-			})
+			o.Retryer = newRetryer(opts.MaxAttempts, DefaultS3Attempts, true)
 		})
 	}
 	c.Region = cfg.Region

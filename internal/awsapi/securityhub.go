@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/aws/smithy-go"
@@ -27,16 +26,8 @@ func NewSecurityHub(ctx context.Context, opts Options) (*SecurityHub, error) {
 	if err != nil {
 		return nil, err
 	}
-	attempts := opts.MaxAttempts
-	if attempts <= 0 {
-		attempts = DefaultEC2Attempts
-	}
 	c := securityhub.NewFromConfig(cfg, func(o *securityhub.Options) {
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = attempts
-			so.MaxBackoff = MaxS3Backoff
-			so.Backoff = jitterBackoff{}
-		})
+		o.Retryer = newRetryer(opts.MaxAttempts, DefaultEC2Attempts, false)
 	})
 	return &SecurityHub{Region: cfg.Region, client: c}, nil
 }
