@@ -32,12 +32,13 @@ import (
 
 func main() {
 	dbPath := flag.String("db", "", "DuckDB file to create (removed first)")
+	unordered := flag.Bool("unordered", false, "SET preserve_insertion_order = false, as flowir's ingest does")
 	flag.Parse()
 	if *dbPath == "" || flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: duckload -db FILE DIR")
 		os.Exit(2)
 	}
-	if err := run(*dbPath, flag.Arg(0)); err != nil {
+	if err := run(*dbPath, flag.Arg(0), *unordered); err != nil {
 		fmt.Fprintln(os.Stderr, "duckload:", err)
 		os.Exit(1)
 	}
@@ -57,7 +58,7 @@ func firstLine(path string) (string, error) {
 	return strings.TrimSpace(line), err
 }
 
-func run(dbPath, dir string) error {
+func run(dbPath, dir string, unordered bool) error {
 	groups := map[string][]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".log.gz") {
@@ -79,6 +80,11 @@ func run(dbPath, dir string) error {
 		return err
 	}
 	defer db.Close()
+	if unordered {
+		if _, err := db.Exec("SET preserve_insertion_order = false"); err != nil {
+			return err
+		}
+	}
 	// The target table: every VPC field, as flowir's own flows table types them.
 	var cols []string
 	for _, f := range flow.All()[:flow.NumVPCFields] {

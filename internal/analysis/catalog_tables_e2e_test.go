@@ -53,7 +53,7 @@ func TestTGWQueriesOnSamples(t *testing.T) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		t.Skip("no external test data")
 	}
-	c, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "case"), store.Options{Create: true})
+	c, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "case"), store.Options{Create: true, Load: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestJSONQueries(t *testing.T) {
 	lines = append(lines, `{"ip": 5}`, `garbage`)
 	p := filepath.Join(dir, "new-logs.jsonl")
 	os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644)
-	c, err := store.Open(context.Background(), filepath.Join(dir, "case"), store.Options{Create: true})
+	c, err := store.Open(context.Background(), filepath.Join(dir, "case"), store.Options{Create: true, Load: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func runDemo(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DemoOptions
 	fmt.Fprintf(w, "    %d files, %d records, %d planted incidents\n", truth.Files, truth.Records, len(truth.Incidents))
 
 	fmt.Fprintf(w, "2/3 ingesting into case %s ...\n", caseDir)
-	c, err := store.Open(ctx, caseDir, store.Options{Create: true})
+	c, err := store.Open(ctx, caseDir, store.Options{Create: true, Load: true})
 	if err != nil {
 		return err
 	}

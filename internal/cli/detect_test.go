@@ -59,7 +59,7 @@ const t0 = int64(1_795_000_000) // 2026-11-17, a multiple of 3600
 func newDetectCase(t *testing.T, recs []fr) *store.Case {
 	t.Helper()
 	ctx := context.Background()
-	c, err := store.Open(ctx, filepath.Join(t.TempDir(), "case"), store.Options{Create: true})
+	c, err := store.Open(ctx, filepath.Join(t.TempDir(), "case"), store.Options{Create: true, Load: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 // "ready" and holds it until killed, so the lock test has a real rival.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("FLOWIR_TEST_HOLD_CASE"); dir != "" {
-		c, err := store.Open(context.Background(), dir, store.Options{Create: true})
+		c, err := store.Open(context.Background(), dir, store.Options{Create: true, Load: true})
 		if err != nil {
 			fmt.Println("error:", err)
 			os.Exit(1)

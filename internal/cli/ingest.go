@@ -176,7 +176,7 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 	if opts.StreamPrefix != "" && !cwl {
 		return usagef("--stream-prefix applies to cwl:// sources only")
 	}
-	c, err := openCase(ctx, f, g, store.Options{Create: true})
+	c, err := openCase(ctx, f, g, store.Options{Create: true, Load: true})
 	if err != nil {
 		return err
 	}

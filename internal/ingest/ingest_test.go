@@ -41,7 +41,7 @@ func write(t *testing.T, dir, name string, data []byte) string {
 
 func newCase(t *testing.T) *store.Case {
 	t.Helper()
-	c, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "case"), store.Options{Create: true})
+	c, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "case"), store.Options{Create: true, Load: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -45,6 +44,10 @@ type Options struct {
 	// ioc): no buffer-pool cap, which is meant for ingest (see connInitSQL);
 	// their aggregations, sorts and window functions need DuckDB's default.
 	Analysis bool
+	// Load is for commands that load records (ingest, demo): the bulk-load
+	// settings of bulkLoadSQL. Other writing commands (export, inventory)
+	// keep DuckDB's insertion order, which an ORDER BY in COPY relies on.
+	Load bool
 }
 
 // ErrNoCase is returned when a directory holds no case and Create is false.
@@ -86,10 +89,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 	if opt.ReadOnly {
 		dsn += "?access_mode=READ_ONLY"
 	}
-	init := connInitSQL(opt.ReadOnly)
-	if opt.Analysis {
-		init = slices.DeleteFunc(init, func(q string) bool { return strings.HasPrefix(q, "SET memory_limit") })
-	}
+	init := connInitSQL(opt)
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
 		for _, q := range init {
 			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
@@ -129,23 +129,52 @@ func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 // connInitSQL is run on every new connection: UTC session time, the Presto
 // compatibility macros, and for read-only cases no access to anything outside
 // the case (no read_csv('/etc/passwd'), no ATTACH, no COPY TO), locked so a
-// query cannot switch it back.
-func connInitSQL(readOnly bool) []string {
+// query cannot switch it back. Writing commands get the bulk-load settings.
+func connInitSQL(opt Options) []string {
 	q := []string{"SET TimeZone = 'UTC'"}
 	q = append(q, prestoCompatSQL()...)
-	if readOnly {
+	switch {
+	case opt.ReadOnly:
 		q = append(q, "SET enable_external_access = false", "SET lock_configuration = true")
-	} else {
-		// Bound the buffer pool of writing commands: DuckDB's default (80%
-		// of the machine) lets ingest keep every block it wrote cached. The
-		// records of a batch are spooled to files (writer.go), not held here.
-		q = append(q, "SET memory_limit = '"+writeMemoryLimit+"'")
+	case opt.Analysis:
+		// Whole-case aggregations, sorts and window functions need DuckDB's
+		// default memory; rows they store keep the ingest's compression.
+		q = append(q, disabledCompression)
+	case opt.Load:
+		q = append(q, bulkLoadSQL...)
+	default:
+		q = append(q, memoryLimit, disabledCompression)
 	}
 	return q
 }
 
-// writeMemoryLimit is DuckDB's memory limit for commands that write the case.
-const writeMemoryLimit = "600MB"
+// disabledCompression leaves FSST out of the compression methods DuckDB
+// tries when it writes string columns. On flow logs, dictionary compression
+// does nearly all the work (FSST was chosen for under 5% of string segments
+// and the file is 3% larger without it), while analysing every segment for
+// FSST costs about 7% of ingest's CPU time (bench/ingest.sh).
+const disabledCompression = "SET disabled_compression_methods = 'fsst,dict_fsst'"
+
+// bulkLoadSQL configures the connections of commands that load records
+// (ingest, demo):
+//
+//   - a buffer-pool cap: DuckDB's default (80% of the machine) lets ingest
+//     keep every block it wrote cached; the records of a batch are spooled to
+//     files (writer.go), not held here, and 450 MB loads as fast as more
+//     (bench/ingest.sh: peak RSS 0.72 GiB at 10 M records; 300 MB spills);
+//   - no insertion order: a batch's rows may be stored in any order (each
+//     row carries its source and line), which lets DuckDB insert them with
+//     all its threads instead of one: a third less CPU per record;
+//   - disabledCompression.
+var bulkLoadSQL = []string{
+	memoryLimit,
+	"SET preserve_insertion_order = false",
+	disabledCompression,
+}
+
+// memoryLimit is DuckDB's memory limit for commands that write the case,
+// except Analysis ones.
+const memoryLimit = "SET memory_limit = '450MB'"
 
 // spoolDir is where ingest batches spool their records before loading them
 // (see plan in writer.go); what a killed ingest left there is removed when
