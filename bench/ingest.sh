@@ -6,7 +6,9 @@
 #       and again with preserve_insertion_order = false (the setting flowir's
 #       ingest uses: DuckDB at its fastest, for reference), and
 #   (b) the decompression floor: igzip -dc of all files in 2 parallel streams
-#       (Debian package isal),
+#       (Debian package isal), and next to it the floor of any Go pipeline:
+#       Go's gunzip, then gunzip + flowir's decoder, in 2 streams, storing
+#       nothing (bench/decodefloor),
 # then the top-talkers query over the resulting case.
 #
 # Usage: bench/ingest.sh [RECORDS]        (default 10000000)
@@ -23,6 +25,7 @@ command -v igzip >/dev/null || { echo "igzip missing: apt-get install isal" >&2;
 go build -o "$OUT/flowir" ./cmd/flowir
 go build -o "$OUT/duckload" ./bench/duckload
 go build -o "$OUT/gencorpus" ./bench/gencorpus
+go build -o "$OUT/decodefloor" ./bench/decodefloor
 
 CORPUS="$OUT/corpus-$N"
 if [ ! -d "$CORPUS/AWSLogs" ]; then
@@ -46,6 +49,8 @@ measure() {
 }
 
 measure igzip sh -c "find '$CORPUS' -name '*.log.gz' -print0 | xargs -0 -P2 -n 64 igzip -dc > /dev/null"
+measure go-gunzip "$OUT/decodefloor" -gunzip-only -streams 2 "$CORPUS"
+measure go-decode "$OUT/decodefloor" -streams 2 "$CORPUS"
 rm -f "$OUT/base.duckdb" "$OUT/base.duckdb.wal"
 measure duckdb-csv "$OUT/duckload" -db "$OUT/base.duckdb" "$CORPUS"
 rm -f "$OUT/base.duckdb" "$OUT/base.duckdb.wal"
@@ -58,4 +63,5 @@ echo
 echo "flowir / duckdb read_csv : wall $(echo "$flowir_secs / $duckdb_csv_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $duckdb_csv_cpu" | bc -l | cut -c1-5)   (target <= 1)"
 echo "flowir / read_csv unord. : wall $(echo "$flowir_secs / $duckdb_unord_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $duckdb_unord_cpu" | bc -l | cut -c1-5)   (reference)"
 echo "flowir / igzip floor     : wall $(echo "$flowir_secs / $igzip_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $igzip_cpu" | bc -l | cut -c1-5)   (target <= 4)"
+echo "go gunzip+decode / igzip: wall $(echo "$go_decode_secs / $igzip_secs" | bc -l | cut -c1-5)   (what no Go ingest can go below)"
 grep -E "^(files|lines):" "$OUT/flowir.out"
