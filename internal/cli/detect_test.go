@@ -68,7 +68,7 @@ func newDetectCase(t *testing.T, recs []fr) *store.Case {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO flows (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol,
+	st, err := tx.PrepareContext(ctx, `INSERT INTO flows_wide (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol,
 		packets, bytes, start, "end", action, log_status, tcp_flags, pkt_srcaddr, pkt_dstaddr, source_id, source_line)
 		VALUES (5, '111122223333', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'OK', ?, ?, ?, 1, ?)`)
 	if err != nil {

@@ -87,7 +87,7 @@ func TestFindingsExportASFF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DB().Exec(`INSERT INTO flows (account_id, region_partition, interface_id, source_id, source_line) VALUES ('444455556666', 'ap-south-1', 'eni-x', 1, 1)`); err != nil {
+	if _, err := c.DB().Exec(`INSERT INTO flows_wide (account_id, region_partition, interface_id, source_id, source_line) VALUES ('444455556666', 'ap-south-1', 'eni-x', 1, 1)`); err != nil {
 		t.Fatal(err)
 	}
 	c.Close()

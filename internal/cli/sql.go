@@ -23,9 +23,10 @@ func newSQLCmd(f *Factory, g *globalOptions, runF func(*SQLOptions) error) *cobr
 		Long: `Run one read-only SQL statement over the case and print its rows.
 
 Tables: flows (every VPC flow log field in snake_case, plus account_partition,
-region_partition, date_partition, hour_partition, source_id, source_line),
-tgwflow, sources (the chain of custody: path, size, SHA-256, counts, status),
-rejects (source_id, line, reason, detail, raw).
+region_partition, date_partition, hour_partition, source_id, source_line; a
+view over the tables flows_* that store each log format's columns), tgwflow,
+sources (the chain of custody: path, size, SHA-256, counts, status), rejects
+(source_id, line, reason, detail, raw).
 
 View vpcflow has the column names of the AWS incident-response playbook's
 Athena table (sourceaddress, destinationaddress, numbytes, starttime, ...), so

@@ -101,7 +101,7 @@ func TestInventorySnapshotRoundTrip(t *testing.T) {
 func TestInboundSources(t *testing.T) {
 	ctx := context.Background()
 	c := newInvCase(t)
-	ins := `INSERT INTO flows (interface_id, srcaddr, dstaddr, dstport, protocol, action, bytes, start, "end", source_id, source_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1)`
+	ins := `INSERT INTO flows_wide (interface_id, srcaddr, dstaddr, dstport, protocol, action, bytes, start, "end", source_id, source_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1)`
 	rows := [][]any{
 		{"eni-00000001", "198.51.100.7", "10.0.1.10", 22, 6, "ACCEPT", 100, 1000, 1060},
 		{"eni-00000001", "198.51.100.7", "10.0.1.10", 22, 6, "ACCEPT", 50, 2000, 2060},

@@ -102,7 +102,7 @@ func (s *Session) LoadAddressTable(ctx context.Context, name string, addrs, tags
 	return nil
 }
 
-// queryer is what Case and Session have in common.
+// queryer is what Case, Session, sql.DB and sql.Tx have in common.
 type queryer interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }

@@ -98,7 +98,7 @@ func insertFlow(t *testing.T, c *Case, line int, eni, src, dst string, sport, dp
 		}
 		return s
 	}
-	_, err := c.db.Exec(`INSERT INTO flows (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes,
+	_, err := c.db.Exec(`INSERT INTO flows_wide (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes,
 		start, "end", action, log_status, pkt_srcaddr, pkt_dstaddr, source_id, source_line)
 		VALUES (5, '111122223333', ?, ?, ?, ?, ?, 6, 3, ?, ?, ?, ?, 'OK', ?, ?, 1, ?)`,
 		eni, src, dst, sport, dport, bytes, 1_795_000_000+int64(line), 1_795_000_010+int64(line), action, null(psrc), null(pdst), line)

@@ -56,6 +56,9 @@ type JSONWriter struct {
 // JSONRecords opens a JSONWriter for the source.
 func (w *SourceWriter) JSONRecords() (*JSONWriter, error) {
 	j := &JSONWriter{w: w, row: make([]driver.Value, len(decode.PlaybookColumns)+3)}
+	if err := w.b.begin(); err != nil {
+		return nil, err
+	}
 	err := w.b.conn.Raw(func(dc any) error {
 		var err error
 		j.app, err = duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "jsonflows")

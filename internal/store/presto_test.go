@@ -110,12 +110,12 @@ func newPrestoCase(t *testing.T) (*sql.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "flowir.duckdb")
 	db := openPrestoDB(t, path)
-	for _, q := range append(schemaDDL(), viewDDL()...) {
+	for _, q := range append(append(schemaDDL(), flowsViewDDL(nil)), viewDDL()...) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", prestoFirstLine(q), err)
 		}
 	}
-	ins := `INSERT INTO flows (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport,
+	ins := `INSERT INTO flows_wide (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport,
 		protocol, packets, bytes, start, "end", action, log_status, tcp_flags, pkt_src_aws_service,
 		date_partition, region_partition, account_partition, source_id, source_line)
 		VALUES (5, '111122223333', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'us-east-1', '111122223333', 1, ?)`

@@ -8,8 +8,15 @@ import (
 )
 
 // SchemaVersion is the version of the case layout written by this build. A
-// case records the version that created it; see checkSchema.
-const SchemaVersion = 1
+// case records the version that created it; see checkSchema. Version 2
+// stores VPC records in narrow tables under the flows view (layout.go);
+// version 1 had them in table flows, which becomes flows_wide.
+const SchemaVersion = 2
+
+// minReadableSchema is the oldest layout this build reads without
+// upgrading it: version 1's flows table has every column of version 2's
+// flows view.
+const minReadableSchema = 1
 
 // sqlType is the DuckDB column type of a field kind.
 func sqlType(k flow.Kind) string {
@@ -26,7 +33,8 @@ func sqlType(k flow.Kind) string {
 // reserved words and hyphenated names need quotes too.
 func Quote(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + `"` }
 
-// flowsColumns returns the column definitions of the `flows` table: every
+// flowsColumns returns the column definitions of table flows_wide and of the
+// flows view (layout.go): every
 // VPC field under its snake_case name, in flowir's field order, then the
 // columns flowir adds.
 func flowsColumns() []string {
@@ -75,9 +83,10 @@ var moduleDDL []func() []string
 // an init function.
 func registerDDL(f func() []string) { moduleDDL = append(moduleDDL, f) }
 
-// allDDL is the whole schema: base tables, module tables, then views.
-func allDDL() []string {
-	stmts := schemaDDL()
+// allDDL is the whole schema: base tables, the flows view over them and the
+// narrow tables, module tables, then views.
+func allDDL(narrow []narrowTable) []string {
+	stmts := append(schemaDDL(), flowsViewDDL(narrow))
 	for _, f := range moduleDDL {
 		stmts = append(stmts, f()...)
 	}
@@ -117,7 +126,7 @@ func schemaDDL() []string {
 			detail VARCHAR NOT NULL,
 			raw VARCHAR NOT NULL            -- the line, at most 4 KiB, invalid UTF-8 escaped
 		)`,
-		fmt.Sprintf("CREATE TABLE IF NOT EXISTS flows (\n\t%s\n)", strings.Join(flowsColumns(), ",\n\t")),
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (\n\t%s\n)", wideTable, strings.Join(flowsColumns(), ",\n\t")),
 		fmt.Sprintf("CREATE TABLE IF NOT EXISTS tgwflow (\n\t%s\n)", strings.Join(tgwflowColumns(), ",\n\t")),
 	}
 }

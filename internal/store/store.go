@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -31,6 +32,11 @@ type Case struct {
 	ReadOnly bool
 	db       *sql.DB
 	lastID   atomic.Int64 // the highest source_id allocated
+
+	// narrowMu guards narrow, the narrow tables of the case (layout.go),
+	// and their creation.
+	narrowMu sync.Mutex
+	narrow   map[appKey]narrowTable
 }
 
 // Options controls how a case is opened.
@@ -216,21 +222,29 @@ func (c *Case) checkSchema(ctx context.Context) error {
 		if v > SchemaVersion {
 			return fmt.Errorf("case %s was written by a newer flowir (case schema %d, this flowir reads up to %d): upgrade flowir to open it", c.Dir, v, SchemaVersion)
 		}
-		if v < SchemaVersion {
-			if c.ReadOnly {
-				return fmt.Errorf("case %s has an older layout (schema %d, current %d): run any writing command once, such as `flowir ingest --case %s` with no paths, to upgrade it", c.Dir, v, SchemaVersion, c.Dir)
+		if v < minReadableSchema && c.ReadOnly {
+			return fmt.Errorf("case %s has an older layout (schema %d, current %d): run any writing command once, such as `flowir ingest --case %s` with no paths, to upgrade it", c.Dir, v, SchemaVersion, c.Dir)
+		}
+		if c.ReadOnly {
+			return nil
+		}
+		if v < 2 {
+			if err := c.upgradeTo2(ctx); err != nil {
+				return fmt.Errorf("case %s: upgrade the layout from schema %d to %d: %w", c.Dir, v, SchemaVersion, err)
 			}
-			// Version 1 is the first layout; later versions add migrations here.
 		}
-		if !c.ReadOnly {
-			return c.exec(ctx, allDDL()...)
+		narrow, err := narrowTables(ctx, c.db)
+		if err != nil {
+			return err
 		}
-		return nil
+		c.setNarrow(narrow)
+		return c.exec(ctx, allDDL(narrow)...)
 	case c.ReadOnly:
 		return fmt.Errorf("case %s has no flowir schema: is it a flowir case? (%v)", c.Dir, err)
 	}
 	// A new database: create everything in one transaction.
-	stmts := append(allDDL(),
+	c.setNarrow(nil)
+	stmts := append(allDDL(nil),
 		fmt.Sprintf(`INSERT INTO case_meta VALUES ('schema_version', '%d'), ('created_at', strftime(now(), '%%Y-%%m-%%dT%%H:%%M:%%SZ'))`, SchemaVersion))
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -240,6 +254,31 @@ func (c *Case) checkSchema(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("create case schema (%s): %w", firstLine(q), err)
+		}
+	}
+	return tx.Commit()
+}
+
+// upgradeTo2 turns a schema 1 case into schema 2: its flows table, which
+// has every column, becomes flows_wide under the flows view, in one
+// transaction with the new version number.
+func (c *Case) upgradeTo2(ctx context.Context) error {
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var tables int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'flows'`).Scan(&tables); err != nil {
+		return err
+	}
+	stmts := []string{`UPDATE case_meta SET value = '2' WHERE key = 'schema_version'`}
+	if tables == 1 {
+		stmts = append([]string{`ALTER TABLE flows RENAME TO ` + wideTable}, stmts...)
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(q), err)
 		}
 	}
 	return tx.Commit()

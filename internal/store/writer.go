@@ -108,6 +108,13 @@ func nullStr(s string) any {
 // commits, or not at all: an ingest that dies leaves no half-loaded source,
 // and rerunning it loads the uncommitted sources again from the start.
 //
+// Records are spooled to files while sources are read; the transaction
+// begins when the batch first needs it: at its first reject or JSON record,
+// or at commit, which for clean text logs is when the spooled records are
+// loaded. A transaction sees only the tables that existed when it began, so
+// beginning late lets a batch store a log format it was the first to meet
+// in that format's narrow table (layout.go), created just before.
+//
 // Grouping small sources in one transaction is what makes a bucket of
 // thousands of 5-minute files fast: a commit costs a WAL sync, and AWS writes
 // one object per flow log every 5 minutes. Sources stay atomic: a source is
@@ -124,6 +131,7 @@ type Batch struct {
 	intern  map[string]driver.Value
 	pending []pendingSource
 	records int64
+	narrow  map[appKey]string // the narrow tables the transaction sees, once begun
 	started time.Time
 	done    bool
 }
@@ -146,7 +154,7 @@ type appKey struct {
 // tab-separated text of already validated and typed values (empty for NULL),
 // which the batch loads at commit with DuckDB's own CSV reader:
 //
-//	INSERT INTO flows (cols...) SELECT * FROM read_csv(spool, columns = {...})
+//	INSERT INTO flows_... (cols...) SELECT * FROM read_csv(spool, columns = {...})
 //
 // This is the fastest bulk path the Go driver offers: its appender costs a
 // cgo call per text value and per NULL, several microseconds per record,
@@ -167,26 +175,43 @@ type plan struct {
 	line  []byte
 }
 
-// BeginBatch starts a transaction for loading sources.
+// BeginBatch starts a batch of sources; its transaction begins when it is
+// first needed (see Batch).
 func (c *Case) BeginBatch(ctx context.Context) (*Batch, error) {
 	if c.ReadOnly {
 		return nil, errors.New("case is open read-only")
 	}
-	conn, err := c.db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
 	dir, err := os.MkdirTemp(c.spoolDir(), "batch-")
 	if err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("create spool directory in the case: %w", err)
 	}
-	b := &Batch{ctx: ctx, c: c, conn: conn, dir: dir, ipCache: map[string]string{}, intern: map[string]driver.Value{}, apps: map[appKey]*plan{}, started: time.Now()}
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		conn.Close()
-		os.RemoveAll(dir)
-		return nil, err
+	return &Batch{ctx: ctx, c: c, dir: dir, ipCache: map[string]string{}, intern: map[string]driver.Value{}, apps: map[appKey]*plan{}, started: time.Now()}, nil
+}
+
+// begin begins the batch's transaction, once: first the narrow tables of
+// the column sets spooled so far are created, so that the transaction sees
+// them.
+func (b *Batch) begin() error {
+	if b.conn != nil {
+		return nil
 	}
+	keys := make([]appKey, 0, len(b.apps))
+	for k := range b.apps {
+		keys = append(keys, k)
+	}
+	// Without a narrow table the records go to flows_wide: slower, not
+	// wrong, so a failure to create one does not fail the batch.
+	_ = b.c.addNarrow(b.ctx, keys)
+	b.narrow = b.c.narrowTableNames()
+	conn, err := b.c.db.Conn(b.ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(b.ctx, "BEGIN TRANSACTION"); err != nil {
+		conn.Close()
+		return err
+	}
+	b.conn = conn
 	err = conn.Raw(func(dc any) error {
 		var err error
 		if b.rej, err = duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejects"); err != nil {
@@ -196,10 +221,9 @@ func (c *Case) BeginBatch(ctx context.Context) (*Batch, error) {
 		return err
 	})
 	if err != nil {
-		b.Abort()
-		return nil, fmt.Errorf("open appenders: %w", err)
+		return fmt.Errorf("open appenders: %w", err)
 	}
-	return b, nil
+	return nil
 }
 
 // Sources is the number of sources in the batch; Records their records so
@@ -241,7 +265,7 @@ func (b *Batch) planFor(key appKey) (*plan, error) {
 	if p := b.apps[key]; p != nil {
 		return p, nil
 	}
-	p := &plan{key: key, table: "flows"}
+	p := &plan{key: key}
 	all := vpcIDs
 	if key.tgw {
 		p.table, all = "tgwflow", tgwIDs
@@ -269,8 +293,15 @@ func (b *Batch) planFor(key appKey) (*plan, error) {
 }
 
 // load inserts the spooled rows into the plan's table, in the batch's
-// transaction.
-func (p *plan) load(ctx context.Context, conn *sql.Conn) error {
+// transaction: tgwflow, or for VPC records the narrow table of their column
+// set, if the transaction sees one, else flows_wide.
+func (p *plan) load(ctx context.Context, conn *sql.Conn, narrow map[appKey]string) error {
+	if !p.key.tgw {
+		p.table = narrow[p.key]
+		if p.table == "" {
+			p.table = wideTable
+		}
+	}
 	if err := p.w.Flush(); err != nil {
 		return fmt.Errorf("write spool file: %w", err)
 	}
@@ -419,6 +450,9 @@ func extraJSON(r *flow.Record) string {
 // AddReject stores a line that is not a record, with the reason and the line
 // itself as evidence.
 func (w *SourceWriter) AddReject(line int64, reason, detail string, raw []byte) error {
+	if err := w.b.begin(); err != nil {
+		return fmt.Errorf("store reject of line %d: %w", line, err)
+	}
 	if err := w.b.rej.AppendRow(w.idVal, line, reason, detail, EscapeRaw(raw)); err != nil {
 		return fmt.Errorf("store reject of line %d: %w", line, err)
 	}
@@ -467,8 +501,12 @@ func (b *Batch) Commit() error {
 	if b.done {
 		return errors.New("batch already committed or aborted")
 	}
+	if err := b.begin(); err != nil {
+		b.Abort()
+		return err
+	}
 	for _, p := range b.plans() {
-		if err := p.load(b.ctx, b.conn); err != nil {
+		if err := p.load(b.ctx, b.conn, b.narrow); err != nil {
 			b.Abort()
 			return err
 		}
@@ -531,8 +569,12 @@ func (b *Batch) supersede(ps pendingSource) error {
 			}
 			continue
 		}
-		for _, q := range []string{`DELETE FROM flows WHERE source_id = ?`, `DELETE FROM tgwflow WHERE source_id = ?`, `DELETE FROM jsonflows WHERE source_id = ?`, `DELETE FROM rejects WHERE source_id = ?`} {
-			if _, err := b.conn.ExecContext(b.ctx, q, o.ID); err != nil {
+		tables := []string{wideTable, "tgwflow", "jsonflows", "rejects"}
+		for _, t := range b.narrow {
+			tables = append(tables, t)
+		}
+		for _, t := range tables {
+			if _, err := b.conn.ExecContext(b.ctx, `DELETE FROM `+t+` WHERE source_id = ?`, o.ID); err != nil {
 				return fmt.Errorf("supersede partial source %d: %w", o.ID, err)
 			}
 		}
@@ -558,6 +600,9 @@ func (b *Batch) Abort() {
 	}
 	os.RemoveAll(b.dir)
 	// A fresh context: the caller's may be what was cancelled.
+	if b.conn == nil {
+		return // the transaction never began
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	b.conn.ExecContext(ctx, "ROLLBACK")
