@@ -599,10 +599,10 @@ func (b *Batch) Abort() {
 		p.file.Close()
 	}
 	os.RemoveAll(b.dir)
-	// A fresh context: the caller's may be what was cancelled.
 	if b.conn == nil {
 		return // the transaction never began
 	}
+	// A fresh context: the caller's may be what was cancelled.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	b.conn.ExecContext(ctx, "ROLLBACK")

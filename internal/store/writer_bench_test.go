@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,7 +14,11 @@ import (
 // default-format records in one source transaction and committing.
 func BenchmarkAddRecord(b *testing.B) {
 	ctx := context.Background()
-	c := openTestCase(b)
+	c, err := Open(ctx, filepath.Join(b.TempDir(), "case"), Options{Create: true, Load: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
 	rec := decodeLine(b, "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK")
 	mask := flow.DefaultFormat().Mask()
 	b.ReportAllocs()
