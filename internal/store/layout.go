@@ -43,22 +43,73 @@ const wideTable = "flows_wide"
 // flows view); column sets beyond it are stored in flows_wide.
 var maxNarrowTables = 32 // a variable for tests
 
-// flowColumn is a column of the flows view.
-type flowColumn struct {
+// column is a column of a flow table or view.
+type column struct {
 	name, typ string // unquoted name, DuckDB type
+	notNull   bool
 }
 
-// flowsViewColumns lists the columns of the flows view, in order: the same
-// as flows_wide's (flowsColumns).
-func flowsViewColumns() []flowColumn {
-	var cols []flowColumn
-	for _, f := range flow.All()[:flow.NumVPCFields] {
-		cols = append(cols, flowColumn{f.Column, sqlType(f.Kind)})
+// extraColumn holds the fields flowir does not know: a JSON object keyed by
+// their AWS names.
+var extraColumn = column{name: "extra_fields", typ: "VARCHAR"}
+
+// trailerColumns are the columns flowir adds after a record's fields, in
+// every flow table.
+var trailerColumns = []column{
+	{name: "account_partition", typ: "VARCHAR"}, // from the S3 key (or the file name), else NULL
+	{name: "region_partition", typ: "VARCHAR"},
+	{name: "date_partition", typ: "VARCHAR"}, // 'YYYY/MM/DD', as the playbook's partition projection
+	{name: "hour_partition", typ: "VARCHAR"}, // 'HH' for hourly layouts, else NULL
+	{name: "source_id", typ: "INTEGER", notNull: true},
+	{name: "source_line", typ: "BIGINT", notNull: true}, // 1-based line (or row) in the decompressed source
+}
+
+// setColumns returns the fields of a column set, in flowir's field order,
+// and the columns that store them: one per field, extra_fields if the set
+// has unknown fields, then trailerColumns. They are the columns of the
+// set's spool file and of its narrow table.
+func setColumns(k appKey) (ids []flow.FieldID, cols []column) {
+	all := vpcIDs
+	if k.tgw {
+		all = tgwIDs
 	}
-	for _, c := range []string{"extra_fields", "account_partition", "region_partition", "date_partition", "hour_partition"} {
-		cols = append(cols, flowColumn{c, "VARCHAR"})
+	for _, id := range all {
+		if k.present&(1<<id) != 0 {
+			f := flow.Get(id)
+			ids = append(ids, id)
+			cols = append(cols, column{name: f.Column, typ: sqlType(f.Kind)})
+		}
 	}
-	return append(cols, flowColumn{"source_id", "INTEGER"}, flowColumn{"source_line", "BIGINT"})
+	if k.extra {
+		cols = append(cols, extraColumn)
+	}
+	return ids, append(cols, trailerColumns...)
+}
+
+// allColumns returns every column of flows_wide (tgw false) or tgwflow.
+func allColumns(tgw bool) []column {
+	k := appKey{extra: true, tgw: tgw}
+	ids := vpcIDs
+	if tgw {
+		ids = tgwIDs
+	}
+	for _, id := range ids {
+		k.present |= 1 << id
+	}
+	_, cols := setColumns(k)
+	return cols
+}
+
+// columnDefs renders columns as the definitions of CREATE TABLE.
+func columnDefs(cols []column) []string {
+	defs := make([]string, len(cols))
+	for i, c := range cols {
+		defs[i] = Quote(c.name) + " " + c.typ
+		if c.notNull {
+			defs[i] += " NOT NULL"
+		}
+	}
+	return defs
 }
 
 // narrowTable is a stored narrow table: its name and its columns.
@@ -80,29 +131,17 @@ func narrowName(k appKey) string {
 // narrowPattern matches the names narrowName gives.
 var narrowPattern = regexp.MustCompile(`^flows_[0-9a-f]+(_x)?$`)
 
-// narrowDDL creates the narrow table of a column set: its known fields in
-// flowir's field order, extra_fields if it has unknown ones, then the
-// partition values and the source reference, as in flows_wide.
+// narrowDDL creates the narrow table of a column set (setColumns).
 func narrowDDL(k appKey) string {
-	var cols []string
-	for _, id := range vpcIDs {
-		if k.present&(1<<id) != 0 {
-			cols = append(cols, Quote(flow.Get(id).Column)+" "+sqlType(flow.Get(id).Kind))
-		}
-	}
-	if k.extra {
-		cols = append(cols, "extra_fields VARCHAR")
-	}
-	cols = append(cols, "account_partition VARCHAR", "region_partition VARCHAR", "date_partition VARCHAR", "hour_partition VARCHAR",
-		"source_id INTEGER NOT NULL", "source_line BIGINT NOT NULL")
-	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (\n\t%s\n)", narrowName(k), strings.Join(cols, ",\n\t"))
+	_, cols := setColumns(k)
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (\n\t%s\n)", narrowName(k), strings.Join(columnDefs(cols), ",\n\t"))
 }
 
 // flowsViewDDL (re)creates the flows view over flows_wide and the narrow
 // tables, in name order so that the definition does not depend on the order
 // in which tables were created.
 func flowsViewDDL(narrow []narrowTable) string {
-	all := flowsViewColumns()
+	all := allColumns(false)
 	branch := func(table string, has func(string) bool) string {
 		sel := make([]string, len(all))
 		for i, c := range all {
@@ -179,16 +218,9 @@ func narrowTables(ctx context.Context, q queryer) ([]narrowTable, error) {
 // narrowFor describes the narrow table of a column set.
 func narrowFor(k appKey) narrowTable {
 	t := narrowTable{name: narrowName(k), key: k, cols: map[string]bool{}}
-	for _, id := range vpcIDs {
-		if k.present&(1<<id) != 0 {
-			t.cols[flow.Get(id).Column] = true
-		}
-	}
-	if k.extra {
-		t.cols["extra_fields"] = true
-	}
-	for _, c := range []string{"account_partition", "region_partition", "date_partition", "hour_partition", "source_id", "source_line"} {
-		t.cols[c] = true
+	_, cols := setColumns(k)
+	for _, c := range cols {
+		t.cols[c.name] = true
 	}
 	return t
 }

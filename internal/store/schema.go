@@ -34,43 +34,12 @@ func sqlType(k flow.Kind) string {
 func Quote(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + `"` }
 
 // flowsColumns returns the column definitions of table flows_wide and of the
-// flows view (layout.go): every
-// VPC field under its snake_case name, in flowir's field order, then the
-// columns flowir adds.
-func flowsColumns() []string {
-	var cols []string
-	for _, f := range flow.All()[:flow.NumVPCFields] {
-		cols = append(cols, Quote(f.Column)+" "+sqlType(f.Kind))
-	}
-	return append(cols,
-		`extra_fields VARCHAR`,      // JSON object of fields flowir does not know, by AWS name
-		`account_partition VARCHAR`, // from the S3 key (or the file name), else NULL
-		`region_partition VARCHAR`,
-		`date_partition VARCHAR`, // 'YYYY/MM/DD', as the playbook's partition projection
-		`hour_partition VARCHAR`, // 'HH' for hourly layouts, else NULL
-		`source_id INTEGER NOT NULL`,
-		`source_line BIGINT NOT NULL`, // 1-based line (or row) in the decompressed source
-	)
-}
+// flows view (layout.go): every VPC field under its snake_case name, in
+// flowir's field order, then the columns flowir adds.
+func flowsColumns() []string { return columnDefs(allColumns(false)) }
 
 // tgwflowColumns returns the column definitions of the `tgwflow` table.
-func tgwflowColumns() []string {
-	var cols []string
-	for _, f := range flow.All() {
-		if f.TGW {
-			cols = append(cols, Quote(f.Column)+" "+sqlType(f.Kind))
-		}
-	}
-	return append(cols,
-		`extra_fields VARCHAR`,
-		`account_partition VARCHAR`,
-		`region_partition VARCHAR`,
-		`date_partition VARCHAR`,
-		`hour_partition VARCHAR`,
-		`source_id INTEGER NOT NULL`,
-		`source_line BIGINT NOT NULL`,
-	)
-}
+func tgwflowColumns() []string { return columnDefs(allColumns(true)) }
 
 // moduleDDL holds the statements with which other files of this package add
 // their tables and views (IOC lists, findings, inventory snapshots, ...).

@@ -266,23 +266,15 @@ func (b *Batch) planFor(key appKey) (*plan, error) {
 		return p, nil
 	}
 	p := &plan{key: key}
-	all := vpcIDs
 	if key.tgw {
-		p.table, all = "tgwflow", tgwIDs
+		p.table = "tgwflow"
 	}
-	for _, id := range all {
-		if key.present&(1<<id) != 0 {
-			p.ids = append(p.ids, id)
-			p.cols = append(p.cols, Quote(flow.Get(id).Column))
-			p.types = append(p.types, sqlType(flow.Get(id).Kind))
-		}
+	var cols []column
+	p.ids, cols = setColumns(key)
+	for _, c := range cols {
+		p.cols = append(p.cols, Quote(c.name))
+		p.types = append(p.types, c.typ)
 	}
-	if key.extra {
-		p.cols = append(p.cols, "extra_fields")
-		p.types = append(p.types, "VARCHAR")
-	}
-	p.cols = append(p.cols, "account_partition", "region_partition", "date_partition", "hour_partition", "source_id", "source_line")
-	p.types = append(p.types, "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "INTEGER", "BIGINT")
 	f, err := os.CreateTemp(b.dir, p.table+"-*.tsv")
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
