@@ -135,7 +135,8 @@ func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 // connInitSQL is run on every new connection: UTC session time, the Presto
 // compatibility macros, and for read-only cases no access to anything outside
 // the case (no read_csv('/etc/passwd'), no ATTACH, no COPY TO), locked so a
-// query cannot switch it back. Writing commands get the bulk-load settings.
+// query cannot switch it back. Commands that load records get the bulk-load
+// settings, other writing commands the buffer-pool cap.
 func connInitSQL(opt Options) []string {
 	q := []string{"SET TimeZone = 'UTC'"}
 	q = append(q, prestoCompatSQL()...)
@@ -148,7 +149,7 @@ func connInitSQL(opt Options) []string {
 		q = append(q, disabledCompression)
 	case opt.Load:
 		q = append(q, bulkLoadSQL...)
-	default:
+	default: // export, inventory: insertion order kept
 		q = append(q, memoryLimit, disabledCompression)
 	}
 	return q
@@ -167,7 +168,8 @@ const disabledCompression = "SET disabled_compression_methods = 'fsst,dict_fsst'
 //   - a buffer-pool cap: DuckDB's default (80% of the machine) lets ingest
 //     keep every block it wrote cached; the records of a batch are spooled to
 //     files (writer.go), not held here, and 450 MB loads as fast as more
-//     (bench/ingest.sh: peak RSS 0.72 GiB at 10 M records; 300 MB spills);
+//     (bench/ingest.sh: peak RSS 0.65 to 0.78 GiB at 10 M records, 0.67 GiB at
+//     30 M; 300 MB spills);
 //   - no insertion order: a batch's rows may be stored in any order (each
 //     row carries its source and line), which lets DuckDB insert them with
 //     all its threads instead of one: a third less CPU per record;
