@@ -164,15 +164,13 @@ type appKey struct {
 // lines on white space), so no quoting is needed, and no value is empty, so
 // an empty field is NULL.
 type plan struct {
-	key   appKey
-	ids   []flow.FieldID
-	table string
-	cols  []string // quoted column names, in spool order
-	types []string // their DuckDB types
-	path  string
-	file  *os.File
-	w     *bufio.Writer
-	line  []byte
+	key  appKey
+	ids  []flow.FieldID // the fields spooled, in order
+	cols []column       // the spool's columns (setColumns)
+	path string
+	file *os.File
+	w    *bufio.Writer
+	line []byte
 }
 
 // BeginBatch starts a batch of sources; its transaction begins when it is
@@ -266,16 +264,8 @@ func (b *Batch) planFor(key appKey) (*plan, error) {
 		return p, nil
 	}
 	p := &plan{key: key}
-	if key.tgw {
-		p.table = "tgwflow"
-	}
-	var cols []column
-	p.ids, cols = setColumns(key)
-	for _, c := range cols {
-		p.cols = append(p.cols, Quote(c.name))
-		p.types = append(p.types, c.typ)
-	}
-	f, err := os.CreateTemp(b.dir, p.table+"-*.tsv")
+	p.ids, p.cols = setColumns(key)
+	f, err := os.CreateTemp(b.dir, "records-*.tsv")
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
@@ -288,10 +278,10 @@ func (b *Batch) planFor(key appKey) (*plan, error) {
 // transaction: tgwflow, or for VPC records the narrow table of their column
 // set, if the transaction sees one, else flows_wide.
 func (p *plan) load(ctx context.Context, conn *sql.Conn, narrow map[appKey]string) error {
+	table := "tgwflow"
 	if !p.key.tgw {
-		p.table = narrow[p.key]
-		if p.table == "" {
-			p.table = wideTable
+		if table = narrow[p.key]; table == "" {
+			table = wideTable
 		}
 	}
 	if err := p.w.Flush(); err != nil {
@@ -300,15 +290,17 @@ func (p *plan) load(ctx context.Context, conn *sql.Conn, narrow map[appKey]strin
 	if err := p.file.Close(); err != nil {
 		return fmt.Errorf("write spool file: %w", err)
 	}
-	cols := make([]string, len(p.cols))
-	for i := range p.cols {
-		cols[i] = fmt.Sprintf("'c%d': '%s'", i, p.types[i])
+	names := make([]string, len(p.cols))
+	types := make([]string, len(p.cols))
+	for i, c := range p.cols {
+		names[i] = Quote(c.name)
+		types[i] = fmt.Sprintf("'c%d': '%s'", i, c.typ)
 	}
 	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT * FROM read_csv(%s, delim = '\t', header = false, quote = '', escape = '',
 		nullstr = '', auto_detect = false, strict_mode = true, columns = {%s})`,
-		p.table, strings.Join(p.cols, ", "), sqlString(p.path), strings.Join(cols, ", "))
+		table, strings.Join(names, ", "), sqlString(p.path), strings.Join(types, ", "))
 	if _, err := conn.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("load records into %s: %w", p.table, err)
+		return fmt.Errorf("load records into %s: %w", table, err)
 	}
 	return nil
 }
@@ -539,14 +531,23 @@ func (b *Batch) Commit() error {
 	return b.conn.Close()
 }
 
-// plans returns the batch's plans in a stable order (tables, then column
-// sets), so that loads happen in the same order on every run.
+// plans returns the batch's plans in the same order on every run (VPC
+// before Transit Gateway, then by column set), so that loads do too.
 func (b *Batch) plans() []*plan {
 	ps := make([]*plan, 0, len(b.apps))
 	for _, p := range b.apps {
 		ps = append(ps, p)
 	}
-	sort.Slice(ps, func(i, j int) bool { return ps[i].path < ps[j].path })
+	sort.Slice(ps, func(i, j int) bool {
+		a, b := ps[i].key, ps[j].key
+		if a.tgw != b.tgw {
+			return b.tgw
+		}
+		if a.present != b.present {
+			return a.present < b.present
+		}
+		return !a.extra && b.extra
+	})
 	return ps
 }
 
