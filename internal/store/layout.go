@@ -172,8 +172,8 @@ var vpcColumnIDs = func() map[string]flow.FieldID {
 }()
 
 // narrowTables reads the narrow tables of the case from the catalog (q is
-// the database or a transaction), with
-// the column set of each derived from its columns (not from its name).
+// the database or a transaction), with the column set of each derived from
+// its columns, not from its name.
 func narrowTables(ctx context.Context, q queryer) ([]narrowTable, error) {
 	rows, err := q.QueryContext(ctx, `SELECT table_name, column_name FROM duckdb_columns()
 		WHERE schema_name = 'main' AND table_name LIKE 'flows\_%' ESCAPE '\' AND table_name <> 'flows_wide'

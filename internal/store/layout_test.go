@@ -291,3 +291,44 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		t.Fatalf("vpcflow after the upgrade shows %d records, want 1", n)
 	}
 }
+
+// TestFlowsViewColumns checks that the flows view has exactly the columns
+// of flows_wide, in order and with their types, with narrow tables under it:
+// queries written against the schema 1 table (SELECT *, positional CSV
+// exports) see the same columns.
+func TestFlowsViewColumns(t *testing.T) {
+	ctx := context.Background()
+	c := openTestCase(t)
+	b, err := c.BeginBatch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addSource(t, b, "a.log", 0, 1, false)
+	addSource(t, b, "c.log", 2, 1, false)
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	describe := func(table string) string {
+		t.Helper()
+		rows, err := c.DB().Query(`SELECT column_name, column_type FROM (DESCRIBE ` + table + `)`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var n, typ string
+			if err := rows.Scan(&n, &typ); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, n+" "+typ)
+		}
+		return strings.Join(out, ", ")
+	}
+	if n := len(tableRows(t, c)); n != 3 {
+		t.Fatalf("%d flow tables, want flows_wide and two narrow ones", n)
+	}
+	if v, w := describe("flows"), describe("flows_wide"); v != w {
+		t.Fatalf("flows view columns:\n%s\nflows_wide columns:\n%s", v, w)
+	}
+}

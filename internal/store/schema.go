@@ -10,13 +10,10 @@ import (
 // SchemaVersion is the version of the case layout written by this build. A
 // case records the version that created it; see checkSchema. Version 2
 // stores VPC records in narrow tables under the flows view (layout.go);
-// version 1 had them in table flows, which becomes flows_wide.
+// version 1 had them in table flows, which becomes flows_wide. Read-only
+// commands read a version 1 case as it is: its flows table has every column
+// of version 2's flows view; writing commands upgrade it (upgradeTo2).
 const SchemaVersion = 2
-
-// minReadableSchema is the oldest layout this build reads without
-// upgrading it: version 1's flows table has every column of version 2's
-// flows view.
-const minReadableSchema = 1
 
 // sqlType is the DuckDB column type of a field kind.
 func sqlType(k flow.Kind) string {

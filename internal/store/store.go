@@ -224,11 +224,8 @@ func (c *Case) checkSchema(ctx context.Context) error {
 		if v > SchemaVersion {
 			return fmt.Errorf("case %s was written by a newer flowir (case schema %d, this flowir reads up to %d): upgrade flowir to open it", c.Dir, v, SchemaVersion)
 		}
-		if v < minReadableSchema && c.ReadOnly {
-			return fmt.Errorf("case %s has an older layout (schema %d, current %d): run any writing command once, such as `flowir ingest --case %s` with no paths, to upgrade it", c.Dir, v, SchemaVersion, c.Dir)
-		}
 		if c.ReadOnly {
-			return nil
+			return nil // every older layout reads as it is (see SchemaVersion)
 		}
 		if v < 2 {
 			if err := c.upgradeTo2(ctx); err != nil {
