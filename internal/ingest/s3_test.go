@@ -367,10 +367,24 @@ func TestS3Resume(t *testing.T) {
 	if inFlows != sum {
 		t.Fatalf("after the kill, flows holds %d records, the sources say %d", inFlows, sum)
 	}
-	_ = s
+	// The summary of the interrupted run tells exactly what is in the case.
+	if int64(s.Ingested+s.Partial) != committed {
+		t.Fatalf("the interrupted run reported %d sources stored, the case holds %d", s.Ingested+s.Partial, committed)
+	}
 	srv.SetFault(nil)
 	srv.Requests()
 	s = mustRun(t, c, opts)
+	bad := 0
+	for _, r := range s.Results {
+		if r.Outcome != Ingested && r.Outcome != Skipped {
+			if bad++; bad <= 3 {
+				t.Errorf("resume: %s %s: %s", r.Path, r.Outcome, r.Error)
+			}
+		}
+	}
+	if bad > 0 || len(s.Results) != len(cp.keys) {
+		t.Errorf("resume: %d of %d sources neither ingested nor skipped, %d with no outcome", bad, len(cp.keys), len(cp.keys)-len(s.Results))
+	}
 	if int64(s.Skipped) != committed || s.Ingested != len(cp.keys)-int(committed) {
 		t.Errorf("resume: skipped %d ingested %d, %d were committed", s.Skipped, s.Ingested, committed)
 	}

@@ -90,7 +90,7 @@ func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingR
 	if err != nil {
 		return 0, err
 	}
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := c.beginTx(ctx)
 	if err != nil {
 		return 0, err
 	}

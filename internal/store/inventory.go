@@ -122,7 +122,7 @@ func (c *Case) SaveInventory(ctx context.Context, inv *inventory.Inventory, meta
 	if meta.Warnings == nil {
 		meta.Warnings = inv.Warnings
 	}
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := c.beginTx(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -184,7 +184,7 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 	if c.ReadOnly {
 		return st, fmt.Errorf("case %s is open read-only", c.Dir)
 	}
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := c.beginTx(ctx)
 	if err != nil {
 		return st, err
 	}
@@ -277,7 +277,7 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 
 // insertRows inserts rows with many rows per statement (one statement per
 // row costs a round trip each, which ten thousand indicators notice).
-func insertRows(ctx context.Context, tx *sql.Tx, head, tuple string, rows [][]any) error {
+func insertRows(ctx context.Context, t *tx, head, tuple string, rows [][]any) error {
 	const per = 200
 	for i := 0; i < len(rows); i += per {
 		chunk := rows[i:min(i+per, len(rows))]
@@ -291,7 +291,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, head, tuple string, rows [][]an
 			q.WriteString(tuple)
 			args = append(args, r...)
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		if _, err := t.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
 		}
 	}
@@ -300,7 +300,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, head, tuple string, rows [][]an
 
 // ClearIOCs removes every indicator, file record and match.
 func (c *Case) ClearIOCs(ctx context.Context) error {
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := c.beginTx(ctx)
 	if err != nil {
 		return err
 	}
@@ -363,7 +363,7 @@ func (c *Case) ReplaceIOCMatches(ctx context.Context, addrs, iocs []string, addr
 	if len(addrs) != len(iocs) {
 		return fmt.Errorf("store: %d addresses but %d indicators", len(addrs), len(iocs))
 	}
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := c.beginTx(ctx)
 	if err != nil {
 		return err
 	}

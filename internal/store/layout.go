@@ -269,7 +269,7 @@ func (c *Case) addNarrow(ctx context.Context, keys []appKey) error {
 		all = append(all, t)
 	}
 	all = append(all, add...)
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := c.beginTx(ctx)
 	if err != nil {
 		return err
 	}

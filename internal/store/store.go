@@ -245,7 +245,7 @@ func (c *Case) checkSchema(ctx context.Context) error {
 	c.setNarrow(nil)
 	stmts := append(allDDL(nil),
 		fmt.Sprintf(`INSERT INTO case_meta VALUES ('schema_version', '%d'), ('created_at', strftime(now(), '%%Y-%%m-%%dT%%H:%%M:%%SZ'))`, SchemaVersion))
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := c.beginTx(ctx)
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func (c *Case) checkSchema(ctx context.Context) error {
 // has every column, becomes flows_wide under the flows view, in one
 // transaction with the new version number.
 func (c *Case) upgradeTo2(ctx context.Context) error {
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := c.beginTx(ctx)
 	if err != nil {
 		return err
 	}

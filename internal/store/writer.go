@@ -122,7 +122,7 @@ func nullStr(s string) any {
 type Batch struct {
 	ctx     context.Context
 	c       *Case
-	conn    *sql.Conn
+	conn    *tx
 	dir     string // spool directory of this batch, inside the case
 	apps    map[appKey]*plan
 	rej     *duckdb.Appender
@@ -201,12 +201,8 @@ func (b *Batch) begin() error {
 	// wrong, so a failure to create one does not fail the batch.
 	_ = b.c.addNarrow(b.ctx, keys)
 	b.narrow = b.c.narrowTableNames()
-	conn, err := b.c.db.Conn(b.ctx)
+	conn, err := b.c.beginTx(b.ctx)
 	if err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(b.ctx, "BEGIN TRANSACTION"); err != nil {
-		conn.Close()
 		return err
 	}
 	b.conn = conn
@@ -490,7 +486,7 @@ func (b *Batch) Commit() error {
 		return err
 	}
 	for _, p := range b.plans() {
-		if err := p.load(b.ctx, b.conn, b.narrow); err != nil {
+		if err := p.load(b.ctx, b.conn.Conn, b.narrow); err != nil {
 			b.Abort()
 			return err
 		}
@@ -500,7 +496,6 @@ func (b *Batch) Commit() error {
 		return fmt.Errorf("store rejects: %w", err)
 	}
 	b.rej = nil
-	ctx := b.ctx
 	now := time.Now().UTC()
 	for _, ps := range b.pending {
 		if err := b.supersede(ps); err != nil {
@@ -522,13 +517,13 @@ func (b *Batch) Commit() error {
 		return fmt.Errorf("record sources: %w", err)
 	}
 	b.srcApp = nil
-	if _, err := b.conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if err := b.conn.Commit(); err != nil {
 		b.Abort()
 		return fmt.Errorf("commit: %w", err)
 	}
 	b.done = true
 	os.RemoveAll(b.dir)
-	return b.conn.Close()
+	return nil
 }
 
 // plans returns the batch's plans in the same order on every run (VPC
@@ -595,11 +590,7 @@ func (b *Batch) Abort() {
 	if b.conn == nil {
 		return // the transaction never began
 	}
-	// A fresh context: the caller's may be what was cancelled.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	b.conn.ExecContext(ctx, "ROLLBACK")
-	b.conn.Close()
+	b.conn.Rollback()
 }
 
 func (b *Batch) appenders() []*duckdb.Appender {
