@@ -172,7 +172,8 @@ func TestAthenaCFNCommand(t *testing.T) {
 
 // flowsView makes the Athena table name resolve on a DuckDB case:
 // "flowir"."vpc_flow_logs" is catalog flowir (the database file's name),
-// table vpc_flow_logs.
+// table vpc_flow_logs (in place of the case's own view of that name, which
+// shows the playbook's JSON records).
 const flowsView = `CREATE OR REPLACE VIEW vpc_flow_logs AS SELECT * FROM flows`
 
 // duckdbShim is the one rewrite Athena SQL needs to run on DuckDB with
@@ -200,18 +201,20 @@ func demoCase(t *testing.T) string {
 		code, _, stderr := run(t, "ingest", "--case", caseDir, "-q", corpusPath)
 		if code != 0 {
 			caseErr = fmt.Errorf("ingest: exit %d: %s", code, stderr)
-			return
 		}
-		c, err := store.Open(context.Background(), caseDir, store.Options{})
-		if err != nil {
-			caseErr = err
-			return
-		}
-		defer c.Close()
-		_, caseErr = c.DB().Exec(flowsView)
 	})
 	if caseErr != nil {
 		t.Fatal(caseErr)
+	}
+	// Every time: a writing open of the case (export does one) replaces
+	// vpc_flow_logs with the view of the playbook's JSON records.
+	c, err := store.Open(context.Background(), caseDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.DB().Exec(flowsView); err != nil {
+		t.Fatal(err)
 	}
 	return caseDir
 }
