@@ -51,7 +51,10 @@ func (t *tx) Commit() error {
 		return err
 	}
 	t.done = true
-	return t.Close()
+	// Committed: giving the connection back cannot undo that, so its error
+	// (there is none for an open connection) is not the commit's.
+	t.Close()
+	return nil
 }
 
 // Rollback rolls the transaction back and gives the connection back, or
