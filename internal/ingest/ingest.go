@@ -486,6 +486,12 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 		}
 		if err := b.Commit(); err != nil {
 			for _, res := range inBatch {
+				if ctx.Err() != nil {
+					// Interrupted while committing: not stored, and not
+					// failed either; the summary counts it as not started.
+					*res = FileResult{Path: res.Path}
+					continue
+				}
 				*res = FileResult{Path: res.Path, Origin: res.Origin, ETag: res.ETag, Outcome: Failed, Bytes: res.Bytes,
 					Error: "not stored: the transaction holding it failed (" + err.Error() + "); run the ingest again"}
 			}

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -227,5 +229,39 @@ func TestHeaderlessWithFormat(t *testing.T) {
 	}
 	if n := scalar(t, c, "SELECT sum(bytes) + 1000000 * sum(packets) FROM flows"); n != 1570+4000000 {
 		t.Fatalf("bytes/packets mixed up: %d", n)
+	}
+}
+
+// TestInterruptedCommit interrupts ingests just as their last batches
+// commit (every file read, as Ctrl-C at the end of a run would): the summary
+// must say exactly what is in the case, and the sources cut off are not
+// started, not failed (they are not in the case, nothing was wrong with
+// them, and the next run ingests them).
+func TestInterruptedCommit(t *testing.T) {
+	cp := getCorpus(t)
+	for round := range 3 {
+		c := newCase(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		var once sync.Once
+		opts := Options{Paths: []string{cp.dir}, Workers: 2, Tick: time.Millisecond, Progress: func(p Progress) {
+			if p.FilesDone == len(cp.keys) {
+				once.Do(cancel)
+			}
+		}}
+		s, err := Run(ctx, c, opts)
+		cancel()
+		stored := scalar(t, c, `SELECT count(*) FROM sources`)
+		if s == nil || s.Failed != 0 || int64(s.Ingested+s.Partial) != stored {
+			t.Fatalf("round %d: summary %+v (error %v), the case holds %d sources", round, s, err, stored)
+		}
+		if err == nil && stored != int64(len(cp.keys)) {
+			t.Fatalf("round %d: no error, but %d of %d sources stored", round, stored, len(cp.keys))
+		}
+		s = mustRun(t, c, Options{Paths: []string{cp.dir}, Workers: 2})
+		if s.Failed != 0 || int64(s.Skipped) != stored || s.Ingested != len(cp.keys)-int(stored) {
+			t.Fatalf("round %d: the next run: %+v, after %d stored", round, s, stored)
+		}
+		checkTruth(t, c, cp.truth)
+		t.Logf("round %d: interrupted with %d of %d sources stored", round, stored, len(cp.keys))
 	}
 }

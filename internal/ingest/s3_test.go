@@ -367,9 +367,10 @@ func TestS3Resume(t *testing.T) {
 	if inFlows != sum {
 		t.Fatalf("after the kill, flows holds %d records, the sources say %d", inFlows, sum)
 	}
-	// The summary of the interrupted run tells exactly what is in the case.
-	if int64(s.Ingested+s.Partial) != committed {
-		t.Fatalf("the interrupted run reported %d sources stored, the case holds %d", s.Ingested+s.Partial, committed)
+	// The summary of the interrupted run tells exactly what is in the case;
+	// a source cut off by the interruption is not started, not failed.
+	if int64(s.Ingested+s.Partial) != committed || s.Failed != 0 {
+		t.Fatalf("the interrupted run reported %d sources stored and %d failed, the case holds %d", s.Ingested+s.Partial, s.Failed, committed)
 	}
 	srv.SetFault(nil)
 	srv.Requests()
