@@ -100,3 +100,36 @@ func cancelledSource(ctx context.Context, c *Case, path string, r *flow.Record, 
 	}
 	return int64(n), true
 }
+
+// TestDiscard checks that a discarded connection, here one left inside a
+// transaction, leaves the pool, so that later transactions get clean ones.
+func TestDiscard(t *testing.T) {
+	ctx := context.Background()
+	c, err := Open(ctx, filepath.Join(t.TempDir(), "case"), Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	conn, err := c.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		t.Fatal(err)
+	}
+	open := c.db.Stats().OpenConnections
+	discard(conn)
+	if got := c.db.Stats().OpenConnections; got != open-1 {
+		t.Fatalf("%d connections open after discarding one of %d", got, open)
+	}
+	// Every connection the pool gives out now can begin a transaction.
+	for range 4 {
+		tx, err := c.beginTx(ctx)
+		if err != nil {
+			t.Fatalf("a connection from the pool: %v", err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
