@@ -485,16 +485,7 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 			return
 		}
 		if err := b.Commit(); err != nil {
-			for _, res := range inBatch {
-				if ctx.Err() != nil {
-					// Interrupted while committing: not stored, and not
-					// failed either; the summary counts it as not started.
-					*res = FileResult{Path: res.Path}
-					continue
-				}
-				*res = FileResult{Path: res.Path, Origin: res.Origin, ETag: res.ETag, Outcome: Failed, Bytes: res.Bytes,
-					Error: "not stored: the transaction holding it failed (" + err.Error() + "); run the ingest again"}
-			}
+			notStored(ctx, inBatch, nil, "the transaction holding it failed ("+err.Error()+")")
 		}
 		b, inBatch = nil, inBatch[:0]
 	}
@@ -548,21 +539,7 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 		if res.Outcome == Failed && used {
 			// A store error: the batch's transaction is gone.
 			b.Abort()
-			if ctx.Err() != nil {
-				// The error is the cancellation: nothing of the batch
-				// was started, as far as the case is concerned.
-				for _, o := range inBatch {
-					*o = FileResult{Path: o.Path}
-				}
-				b, inBatch = nil, inBatch[:0]
-				continue
-			}
-			for _, o := range inBatch {
-				if o != res {
-					*o = FileResult{Path: o.Path, Origin: o.Origin, ETag: o.ETag, Outcome: Failed, Bytes: o.Bytes,
-						Error: "not stored: the transaction holding it was aborted by an error on " + res.Path + "; run the ingest again"}
-				}
-			}
+			notStored(ctx, inBatch, res, "the transaction holding it was aborted by an error on "+res.Path)
 			b, inBatch = nil, inBatch[:0]
 			continue
 		}
@@ -572,12 +549,27 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 	}
 	if ctx.Err() != nil && b != nil {
 		b.Abort()
-		for _, res := range inBatch {
-			*res = FileResult{Path: res.Path}
-		}
+		notStored(ctx, inBatch, nil, "")
 		return
 	}
 	commit()
+}
+
+// notStored sets the results of a batch's sources that did not reach the
+// case. When the run was interrupted they were not started, as far as the
+// case is concerned: nothing was wrong with them, and the next run ingests
+// them. Otherwise they failed because of why, except cause, the source
+// whose error aborted the batch, which keeps its own result.
+func notStored(ctx context.Context, rs []*FileResult, cause *FileResult, why string) {
+	for _, o := range rs {
+		switch {
+		case ctx.Err() != nil:
+			*o = FileResult{Path: o.Path}
+		case o != cause:
+			*o = FileResult{Path: o.Path, Origin: o.Origin, ETag: o.ETag, Outcome: Failed, Bytes: o.Bytes,
+				Error: "not stored: " + why + "; run the ingest again"}
+		}
+	}
 }
 
 // source loads one prepared source into batch b and sets its result. used
