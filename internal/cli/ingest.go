@@ -85,7 +85,9 @@ group.
 Every line becomes a record or a rejected line (kept with its reason in the
 rejects table); for every source, lines = records + rejects + headers + out
 of window. Each source is loaded in one transaction: an interrupted ingest
-leaves no half source, and running the same command again finishes the job.
+(Ctrl-C, a killed process) leaves no half source, its summary counts only
+the sources it committed, and running the same command again finishes the
+job.
 A source whose content (SHA-256) is already in the case is skipped, whatever
 its name; an S3 object already ingested (same key and ETag) is skipped
 without being downloaded; a CloudWatch Logs stream already read for the
