@@ -11,7 +11,7 @@ import (
 
 func TestReplaceFindings(t *testing.T) {
 	ctx := context.Background()
-	c := newIOCTestCase(t)
+	c := openTestCase(t)
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	port := 22
 	mk := func(rule, src string, n int) []FindingRow {

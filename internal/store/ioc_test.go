@@ -3,20 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func newIOCTestCase(t *testing.T) *Case {
-	t.Helper()
-	c, err := Open(context.Background(), filepath.Join(t.TempDir(), "case"), Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 func entry(key, text, comment, file string, line int) IOCEntry {
 	kind, bits, fam := "address", 32, 4
@@ -36,7 +25,7 @@ func entry(key, text, comment, file string, line int) IOCEntry {
 
 func TestLoadIOCsIdempotent(t *testing.T) {
 	ctx := context.Background()
-	c := newIOCTestCase(t)
+	c := openTestCase(t)
 	a := []IOCEntry{
 		entry("203.0.113.66", "203.0.113.66", "C2", "a.csv", 2),
 		entry("198.51.100.128/25", "198.51.100.128/25", "range", "a.csv", 3),
@@ -113,7 +102,7 @@ func insertFlow(t *testing.T, c *Case, line int, eni, src, dst string, sport, dp
 // summary's counts.
 func TestIOCView(t *testing.T) {
 	ctx := context.Background()
-	c := newIOCTestCase(t)
+	c := openTestCase(t)
 	if _, err := c.LoadIOCs(ctx, IOCFileInfo{Path: "i.csv", SHA256: "i", Format: "csv"}, []IOCEntry{
 		entry("203.0.113.66", "203.0.113.66", "C2", "i.csv", 1),
 		entry("198.51.100.0/24", "198.51.100.0/24", "range", "i.csv", 2),
