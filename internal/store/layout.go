@@ -112,11 +112,11 @@ func columnDefs(cols []column) []string {
 	return defs
 }
 
-// narrowTable is a stored narrow table: its name and its columns.
+// narrowTable is a stored narrow table: its name and its column set, whose
+// columns it has (setColumns).
 type narrowTable struct {
 	name string
 	key  appKey
-	cols map[string]bool
 }
 
 // narrowName names the narrow table of a VPC column set.
@@ -157,7 +157,12 @@ func flowsViewDDL(narrow []narrowTable) string {
 	sorted := append([]narrowTable(nil), narrow...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	for _, t := range sorted {
-		parts = append(parts, branch(t.name, func(c string) bool { return t.cols[c] }))
+		_, cols := setColumns(t.key)
+		has := make(map[string]bool, len(cols))
+		for _, c := range cols {
+			has[c.name] = true
+		}
+		parts = append(parts, branch(t.name, func(c string) bool { return has[c] }))
 	}
 	return "CREATE OR REPLACE VIEW flows AS\n" + strings.Join(parts, "\nUNION ALL\n")
 }
@@ -194,11 +199,10 @@ func narrowTables(ctx context.Context, q queryer) ([]narrowTable, error) {
 		}
 		t := byName[table]
 		if t == nil {
-			t = &narrowTable{name: table, cols: map[string]bool{}}
+			t = &narrowTable{name: table}
 			byName[table] = t
 			order = append(order, table)
 		}
-		t.cols[col] = true
 		if col == "extra_fields" {
 			t.key.extra = true
 		} else if id, ok := vpcColumnIDs[col]; ok {
@@ -213,16 +217,6 @@ func narrowTables(ctx context.Context, q queryer) ([]narrowTable, error) {
 		out = append(out, *byName[n])
 	}
 	return out, nil
-}
-
-// narrowFor describes the narrow table of a column set.
-func narrowFor(k appKey) narrowTable {
-	t := narrowTable{name: narrowName(k), key: k, cols: map[string]bool{}}
-	_, cols := setColumns(k)
-	for _, c := range cols {
-		t.cols[c.name] = true
-	}
-	return t
 }
 
 // setNarrow records the narrow tables found in the catalog.
@@ -259,7 +253,7 @@ func (c *Case) addNarrow(ctx context.Context, keys []appKey) error {
 		if _, ok := c.narrow[k]; ok || k.tgw || len(c.narrow)+len(add) >= maxNarrowTables {
 			continue
 		}
-		add = append(add, narrowFor(k))
+		add = append(add, narrowTable{name: narrowName(k), key: k})
 	}
 	if len(add) == 0 {
 		return nil
