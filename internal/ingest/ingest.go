@@ -243,7 +243,6 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 				// Local files go straight to the loaders, in the order
 				// they were found (nothing to fetch); remote sources to
 				// the downloaders.
-				next, item := inputs, in
 				if in.fetch == nil {
 					select {
 					case ready <- &prepared{in: in}:
@@ -253,7 +252,7 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 					}
 				}
 				select {
-				case next <- item:
+				case inputs <- in:
 					return true
 				case <-ctx.Done():
 					return false
