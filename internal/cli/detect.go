@@ -112,7 +112,7 @@ Rules:
 	fl.StringSliceVar(&opts.Rules, "rules", nil, "run only these rules (comma-separated)")
 	fl.StringSliceVar(&opts.Disable, "disable", nil, "do not run these rules")
 	fl.StringArrayVar(&opts.Internal, "internal", nil, "CIDR (or address) of the monitored network, in addition to the private ranges (repeatable)")
-	fl.StringArrayVar(&opts.NAT, "nat", nil, "address of a NAT gateway (repeatable); needed for the nat-egress rule when the logs have no pkt-dstaddr")
+	fl.StringArrayVar(&opts.NAT, "nat", nil, "address of a NAT gateway (repeatable), for records that do not reveal it: no pkt-dstaddr, and no host connection logged both to the internet and to the NAT")
 	fl.BoolVar(&opts.NoInfer, "no-infer-interfaces", false, "do not add the case's own interface addresses to the internal set")
 	fl.StringVar(&opts.Since, "since", "", "only records ending at or after this time")
 	fl.StringVar(&opts.Until, "until", "", "only records starting before this time")
@@ -310,7 +310,7 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 		fmt.Fprintln(w, "ioc-contact: no IOC list loaded (flowir ioc FILE), so it found nothing")
 	}
 	if cfg.Enabled(analysis.RuleNATEgress) && len(res.NAT) == 0 {
-		fmt.Fprintln(w, "nat-egress: no NAT gateway address known (no pkt-dstaddr in the logs; give --nat), so it found nothing")
+		fmt.Fprintln(w, "nat-egress: no NAT gateway found in the records (no pkt-dstaddr, no host connection logged both to the internet and to the NAT); name it with --nat, so it found nothing")
 	}
 	if asff {
 		return writeFindingsASFF(ctx, c, f, g, rows)
@@ -349,27 +349,12 @@ func findingsResult(rows []store.FindingRow) *output.Result {
 		}
 		var details any
 		if r.Details != nil {
-			details = plainJSON(r.Details)
+			details = r.Details
 		}
 		res.Rows = append(res.Rows, []any{r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
 			r.FirstSeen, r.LastSeen, r.Records, r.Bytes, r.Summary, r.EvidenceSQL, details})
 	}
 	return res
-}
-
-// plainJSON turns a finding's details into the shapes a JSON decoder gives
-// (map[string]any, []any, float64, string, bool), which the output package
-// prints as JSON in every format; a fresh run and --stored print the same.
-func plainJSON(m map[string]any) any {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Sprint(m)
-	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return string(b)
-	}
-	return v
 }
 
 func listRules(f *Factory, g *globalOptions) error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -118,13 +119,27 @@ func appendJSON(b []byte, v any, c *colInfo, depth int) ([]byte, error) {
 		}
 		return appendJSONString(b, fmt.Sprint(x)), nil
 	case json.Marshaler:
-		return appendMarshaler(b, x)
+		return appendEncoded(b, x)
 	case fmt.Stringer:
 		if s, ok := callString(x); ok {
 			return appendJSONString(b, s), nil
 		}
 	}
+	if encodable(v) {
+		return appendEncoded(b, v)
+	}
 	return appendJSONString(b, fmt.Sprint(v)), nil
+}
+
+// encodable reports whether v is a map, slice, array or struct of a type
+// this package does not list (a command's own, such as a finding's
+// details): it is printed as encoding/json encodes it, not as Go's %v text.
+func encodable(v any) bool {
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct:
+		return true
+	}
+	return false
 }
 
 // appendJSONFloat appends a float, or null for NaN and the infinities, which
@@ -213,18 +228,17 @@ func appendJSONMap(b []byte, m map[any]any, depth int) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendMarshaler appends the output of a value's own MarshalJSON, compacted
-// so that an NDJSON line stays one line.
-func appendMarshaler(b []byte, m json.Marshaler) ([]byte, error) {
-	raw, err := m.MarshalJSON()
-	if err != nil {
-		return b, fmt.Errorf("marshal %T: %w", m, err)
-	}
+// appendEncoded appends v as encoding/json encodes it (through its own
+// MarshalJSON if it has one), compacted so that an NDJSON line stays one
+// line, and with '<', '>' and '&' left alone as in appendJSONString.
+func appendEncoded(b []byte, v any) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return b, fmt.Errorf("marshal %T: invalid JSON: %w", m, err)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return b, fmt.Errorf("encode %T as JSON: %w", v, err)
 	}
-	return append(b, buf.Bytes()...), nil
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
 }
 
 // appendJSONString appends s as a JSON string. Quotes, backslashes and

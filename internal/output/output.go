@@ -114,7 +114,9 @@ type Column struct {
 // time.Time, *big.Int (HUGEINT, UHUGEINT), a decimal (any value implementing
 // Numeric), []any (LIST, ARRAY), map[string]any (STRUCT) and map[any]any
 // (MAP). Values implementing json.Marshaler or fmt.Stringer are printed
-// through those methods; anything else is printed with fmt.Sprint.
+// through those methods; other maps, slices and structs as encoding/json
+// encodes them (as JSON text in csv, tsv and table); anything else with
+// fmt.Sprint.
 type Result struct {
 	Columns []Column
 	Rows    [][]any

@@ -143,6 +143,9 @@ func appendText(b []byte, v any, c *colInfo) ([]byte, error) {
 		}
 		return fmt.Append(b, x), nil
 	}
+	if encodable(v) {
+		return appendJSON(b, v, &colInfo{}, 0)
+	}
 	return fmt.Append(b, v), nil
 }
 
