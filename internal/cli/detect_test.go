@@ -643,7 +643,7 @@ func TestDetectCommandFlags(t *testing.T) {
 	// effective configuration prints in the file's layout and reads back.
 	cfgFile := filepath.Join(t.TempDir(), "detect.json")
 	os.WriteFile(cfgFile, []byte(`{"rules": {"port-scan-vertical": {"min_ports": 30, "max_gap": "5m"}, "beaconing": {"enabled": false}}}`), 0o644)
-	code, out, errOut := runFlowir("detect", "--config", cfgFile, "--port-scan-vertical-min-ports", "40", "--internal", "198.18.0.0/15", "--show-config")
+	code, out, errOut := run(t, "detect", "--config", cfgFile, "--port-scan-vertical-min-ports", "40", "--internal", "198.18.0.0/15", "--show-config")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -663,15 +663,15 @@ func TestDetectCommandFlags(t *testing.T) {
 		{"--since", "yesterday-ish"},
 		{"--config", cfgFile + ".missing"},
 	} {
-		if code, _, _ := runFlowir(append([]string{"detect", "--show-config"}, bad...)...); code == 0 {
+		if code, _, _ := run(t, append([]string{"detect", "--show-config"}, bad...)...); code == 0 {
 			t.Errorf("%v accepted", bad)
 		}
 	}
-	code, out, _ = runFlowir("detect", "--list-rules", "--format", "csv")
+	code, out, _ = run(t, "detect", "--list-rules", "--format", "csv")
 	if code != 0 || strings.Count(out, "\n") != 9 || !strings.Contains(out, "nat-egress,T1048,medium") {
 		t.Errorf("--list-rules:\n%s", out)
 	}
-	_, help, _ := runFlowir("detect", "--help")
+	_, help, _ := run(t, "detect", "--help")
 	for _, r := range analysis.Rules() {
 		for _, p := range r.Thresholds {
 			if !strings.Contains(help, "--"+analysis.FlagName(r.Name, p.Name)) {
@@ -685,21 +685,23 @@ func TestDetectCommandStores(t *testing.T) {
 	c := newDetectCase(t, probes("198.51.100.23", "10.0.0.5", 1, 25, t0, 2))
 	dir := c.Dir
 	c.Close()
-	code, out, errOut := runFlowir("detect", "--case", dir, "--format", "csv")
+	code, out, errOut := run(t, "detect", "--case", dir, "--format", "csv")
 	if code != 0 || !strings.HasPrefix(out, "rule,severity,technique,src,dst,dst_port,direction,first_seen,last_seen,records,bytes,summary,evidence_sql,details\n") ||
 		!strings.Contains(out, "port-scan-vertical,low,T1046,198.51.100.23,10.0.0.5,,inbound,") || !strings.Contains(errOut, "1 findings") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	code, stored, _ := runFlowir("detect", "--case", dir, "--stored", "--format", "csv")
+	code, stored, _ := run(t, "detect", "--case", dir, "--stored", "--format", "csv")
 	if code != 0 || stored != out {
 		t.Errorf("--stored differs from the run:\n%s\n%s", stored, out)
 	}
 	// Disabling the rule and rerunning the others keeps its finding.
-	runFlowir("detect", "--case", dir, "--disable", analysis.RulePortScanVertical)
-	if _, stored, _ := runFlowir("detect", "--case", dir, "--stored", "--format", "csv"); stored != out {
+	if code, _, errOut := run(t, "detect", "--case", dir, "--disable", analysis.RulePortScanVertical); code != 0 || !strings.Contains(errOut, "0 findings") {
+		t.Fatalf("run without the rule: exit %d\n%s", code, errOut)
+	}
+	if _, stored, _ := run(t, "detect", "--case", dir, "--stored", "--format", "csv"); stored != out {
 		t.Errorf("a run without the rule removed its finding:\n%s", stored)
 	}
-	if code, _, _ := runFlowir("detect", "--case", dir, "--rules", analysis.RuleBeaconing, "--disable", analysis.RuleBeaconing); code != 2 {
+	if code, _, _ := run(t, "detect", "--case", dir, "--rules", analysis.RuleBeaconing, "--disable", analysis.RuleBeaconing); code != 2 {
 		t.Errorf("no rule left: exit %d", code)
 	}
 }

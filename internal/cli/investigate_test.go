@@ -32,10 +32,10 @@ func TestInvestigateAddress(t *testing.T) {
 	caseDir := investigateCase(t)
 	list := filepath.Join(t.TempDir(), "iocs.txt")
 	os.WriteFile(list, []byte("203.0.113.0/24 # C2 range\n"), 0o644)
-	if code, _, errOut := runFlowir("ioc", "--case", caseDir, list); code != 0 {
+	if code, _, errOut := run(t, "ioc", "--case", caseDir, list); code != 0 {
 		t.Fatalf("ioc: %s", errOut)
 	}
-	code, out, errOut := runFlowir("investigate", "10.0.1.5", "--case", caseDir, "--format", "json")
+	code, out, errOut := run(t, "investigate", "10.0.1.5", "--case", caseDir, "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -68,22 +68,22 @@ func TestInvestigateAddress(t *testing.T) {
 		t.Errorf("timeline %d hours, %d interfaces, %d accounts", len(inv.Timeline), len(inv.Interfaces), len(inv.Accounts))
 	}
 	// The table shows every section.
-	code, out, _ = runFlowir("investigate", "10.0.1.5", "--case", caseDir)
+	code, out, _ = run(t, "investigate", "10.0.1.5", "--case", caseDir)
 	for _, want := range []string{"== Overview: 10.0.1.5", "== Data ratio", "== Top peers", "== Hourly timeline", "== IOC matches", "== Packet-level only"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("table output lacks %q:\n%s", want, out)
 		}
 	}
 	// csv needs a section.
-	if code, _, errOut := runFlowir("investigate", "10.0.1.5", "--case", caseDir, "--format", "csv"); code != 2 || !strings.Contains(errOut, "--section") {
+	if code, _, errOut := run(t, "investigate", "10.0.1.5", "--case", caseDir, "--format", "csv"); code != 2 || !strings.Contains(errOut, "--section") {
 		t.Errorf("csv without --section: exit %d %s", code, errOut)
 	}
-	code, out, _ = runFlowir("investigate", "10.0.1.5", "--case", caseDir, "--format", "csv", "--section", "data_ratio")
+	code, out, _ = run(t, "investigate", "10.0.1.5", "--case", caseDir, "--format", "csv", "--section", "data_ratio")
 	if code != 0 || !strings.HasPrefix(out, "sourceaddress,destinationaddress,record_count,total_bytes,data_ratio,first_seen,last_seen\n") {
 		t.Errorf("csv data_ratio:\n%s", out)
 	}
 	for _, bad := range [][]string{{"investigate"}, {"investigate", "10.0.1.5/24"}, {"investigate", "host"}, {"investigate", "10.0.1.5", "--section", "x"}} {
-		if code, _, _ := runFlowir(append(bad, "--case", caseDir)...); code != 2 {
+		if code, _, _ := run(t, append(bad, "--case", caseDir)...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, code)
 		}
 	}
@@ -91,7 +91,7 @@ func TestInvestigateAddress(t *testing.T) {
 
 func TestInvestigateNetwork(t *testing.T) {
 	caseDir := investigateCase(t)
-	code, out, errOut := runFlowir("investigate", "10.0.1.0/24", "--case", caseDir, "--format", "json")
+	code, out, errOut := run(t, "investigate", "10.0.1.0/24", "--case", caseDir, "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -104,7 +104,7 @@ func TestInvestigateNetwork(t *testing.T) {
 		t.Errorf("network: %+v", inv)
 	}
 	// An address outside every record.
-	code, out, _ = runFlowir("investigate", "192.0.2.1", "--case", caseDir, "--format", "json")
+	code, out, _ = run(t, "investigate", "192.0.2.1", "--case", caseDir, "--format", "json")
 	if err := json.Unmarshal([]byte(out), &inv); code != 0 || err != nil || inv.Overview.Records != 0 || inv.Overview.FirstSeen != nil {
 		t.Errorf("unknown address: exit %d, %v, %+v", code, err, inv.Overview)
 	}

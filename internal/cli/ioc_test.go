@@ -1,22 +1,12 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/flowir/flowir/internal/output"
 )
-
-// runFlowir runs flowir in-process and returns the exit status and streams.
-func runFlowir(args ...string) (int, string, string) {
-	ios, _, out, errOut := output.Test()
-	code := Run(context.Background(), args, ios)
-	return code, out.String(), errOut.String()
-}
 
 // iocTestCase is a case with a few records for the IOC commands.
 func iocTestCase(t *testing.T) string {
@@ -38,7 +28,7 @@ func TestIOCCommand(t *testing.T) {
 	list := filepath.Join(dir, "iocs.csv")
 	os.WriteFile(list, []byte("threat_ip,threat_comment\n203.0.113.66,\"C2, partner CERT\"\n198.51.100.128/25,range\nnot-an-ip,oops\n192.0.2.4,trap\n"), 0o644)
 
-	code, out, errOut := runFlowir("ioc", "--case", caseDir, "--format", "json", list)
+	code, out, errOut := run(t, "ioc", "--case", caseDir, "--format", "json", list)
 	if code != 1 || !strings.Contains(errOut, list+":4: invalid entry") || !strings.Contains(errOut, "1 invalid IOC entries were not loaded") {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}
@@ -68,7 +58,7 @@ func TestIOCCommand(t *testing.T) {
 	check(2, "records", float64(0))
 
 	// Loading it again adds nothing; --detail prints the view's rows.
-	code, out, errOut = runFlowir("ioc", "--case", caseDir, "--detail", "--format", "csv", list)
+	code, out, errOut = run(t, "ioc", "--case", caseDir, "--detail", "--format", "csv", list)
 	if code != 1 || !strings.Contains(errOut, "0 new, 3 already loaded") || !strings.Contains(errOut, "loaded before") {
 		t.Fatalf("reload: exit %d\n%s", code, errOut)
 	}
@@ -81,19 +71,19 @@ func TestIOCCommand(t *testing.T) {
 		t.Errorf("detail rows lack the expected directions:\n%s", out)
 	}
 	// With no file it reports what the case holds; --clear empties it.
-	if code, _, errOut := runFlowir("ioc", "--case", caseDir); code != 0 {
+	if code, _, errOut := run(t, "ioc", "--case", caseDir); code != 0 {
 		t.Errorf("no files: exit %d\n%s", code, errOut)
 	}
-	if code, _, errOut := runFlowir("ioc", "--case", caseDir, "--clear"); code != 2 || !strings.Contains(errOut, "no IOCs loaded") {
+	if code, _, errOut := run(t, "ioc", "--case", caseDir, "--clear"); code != 2 || !strings.Contains(errOut, "no IOCs loaded") {
 		t.Errorf("--clear with no files: exit %d\n%s", code, errOut)
 	}
-	if code, _, _ := runFlowir("ioc", "--case", caseDir, "--ioc-format", "yaml", list); code != 2 {
+	if code, _, _ := run(t, "ioc", "--case", caseDir, "--ioc-format", "yaml", list); code != 2 {
 		t.Errorf("bad --ioc-format: exit %d", code)
 	}
 }
 
 func TestIOCHelpSaysDirection(t *testing.T) {
-	_, out, _ := runFlowir("ioc", "--help")
+	_, out, _ := run(t, "ioc", "--help")
 	for _, want := range []string{"OUTBOUND", "INBOUND", "OPPOSITE of the labels in the playbook", "connecting_ip"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("flowir ioc --help does not say %q", want)
