@@ -136,14 +136,13 @@ func NewS3(ctx context.Context, opts Options, bucket string) (*S3, error) {
 			switch st := httpStatus(err); {
 			case ctx.Err() != nil:
 				return nil, ctx.Err()
-			case st == 0 || st == http.StatusNotFound || st == http.StatusForbidden || st == http.StatusUnauthorized:
-				// No answer at all (a wrong endpoint), or a clear one.
-				return nil, c.bucketError(err, opts)
+			case opts.EndpointURL != "" && (st == http.StatusMethodNotAllowed || st == http.StatusNotImplemented):
+				// Some S3-compatible servers do not implement
+				// HeadBucket; the listing will say whether the bucket
+				// can be read.
+				return c, nil
 			}
-			// Some S3-compatible servers do not implement HeadBucket
-			// (405, 501, ...); the listing will say whether the bucket
-			// can be read.
-			return c, nil
+			return nil, c.bucketError(err, opts)
 		}
 	}
 	if out.BucketRegion != nil && *out.BucketRegion != "" && *out.BucketRegion != c.Region && opts.EndpointURL == "" {
@@ -252,8 +251,6 @@ func (c *S3) Get(ctx context.Context, key, etag string, offset int64) (io.ReadCl
 			return nil, ctx.Err()
 		case isCode(err, "NoSuchKey") || httpStatus(err) == http.StatusNotFound:
 			return nil, fmt.Errorf("%s: %w: it was listed but is gone now (deleted or moved between listing and reading)", what, ErrNoSuchKey)
-		case isCode(err, "PreconditionFailed") || httpStatus(err) == http.StatusPreconditionFailed:
-			return nil, fmt.Errorf("%s: %w (listed with ETag %s): it was overwritten while the ingest ran; run the ingest again to read the new version", what, ErrObjectChanged, etag)
 		case isCode(err, "AccessDenied") || httpStatus(err) == http.StatusForbidden:
 			return nil, fmt.Errorf("%s: %w: the credentials need s3:GetObject on it (and kms:Decrypt if the bucket uses a KMS key)", what, ErrAccessDenied)
 		case isCode(err, "InvalidObjectState"):

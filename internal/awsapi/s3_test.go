@@ -97,6 +97,31 @@ func TestS3Errors(t *testing.T) {
 	if !errors.Is(err, awsapi.ErrAccessDenied) || !strings.Contains(err.Error(), "s3:GetObject") {
 		t.Errorf("denied object: %v", err)
 	}
+	// A server without HeadBucket (405 or 501) at --endpoint-url is read
+	// all the same; any other failure of HeadBucket stops there.
+	for _, tt := range []struct {
+		status int
+		ok     bool
+	}{{http.StatusMethodNotAllowed, true}, {http.StatusNotImplemented, true}, {http.StatusBadRequest, false}} {
+		srv.SetFault(func(r awstest.Request, _ int) (int, string, int) {
+			if r.Method == http.MethodHead && r.Key == "" {
+				return tt.status, "NotImplemented", 0
+			}
+			return 0, "", 0
+		})
+		hc, err := awsapi.NewS3(ctx, awsapi.Options{EndpointURL: srv.URL}, "logs")
+		if tt.ok {
+			n := 0
+			if err == nil {
+				err = hc.List(ctx, "", "", func(p awsapi.S3Page) error { n += len(p.Objects); return nil })
+			}
+			if err != nil || n != 1 {
+				t.Errorf("HeadBucket answered %d: %v, %d objects listed", tt.status, err, n)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), "s3://logs at ") {
+			t.Errorf("HeadBucket answered %d: %v, want an error naming the bucket", tt.status, err)
+		}
+	}
 	srv.SetFault(nil)
 
 	_, err = c.Get(ctx, "gone.log", "", 0)
