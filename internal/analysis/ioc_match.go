@@ -150,11 +150,11 @@ FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2`, d.baseSelect(), tmpIOC, condRe
 		group := rows[i:j]
 		i = j
 		if len(group) > maxHosts {
-			out = append(out, d.iocContactMany(group, byAddr, refs))
+			out = append(out, d.iocFinding(mergeIOCRows(group), byAddr, refs))
 			continue
 		}
 		for _, row := range group {
-			out = append(out, d.iocContactOne(row, byAddr, refs))
+			out = append(out, d.iocFinding(parseIOCRow(row), byAddr, refs))
 		}
 	}
 	return out, nil
@@ -174,9 +174,12 @@ func iocEntriesText(entries []string, refs map[string]IOCRef) string {
 	return strings.Join(desc, ", ")
 }
 
-// iocRow is one (IOC address, host) row of the ioc-contact query.
+// iocRow is one (IOC address, host) row of the ioc-contact query, or the
+// rows of one IOC address merged (mergeIOCRows): then h is empty and hosts
+// lists them.
 type iocRow struct {
 	x, h                    string
+	hosts                   []string
 	n, b, s0, e1            int64
 	nOut, nIn, acc, rej     int64
 	outPorts, inPorts, prot []int64
@@ -201,8 +204,28 @@ func iocSeverity(r iocRow) string {
 	return SeverityLow
 }
 
-func (d *detector) iocContactOne(row []any, byAddr map[string][]string, refs map[string]IOCRef) Finding {
-	r := parseIOCRow(row)
+// mergeIOCRows sums the rows of one IOC address, for the single finding of
+// an address that exchanged traffic with more hosts than max_hosts.
+func mergeIOCRows(group [][]any) iocRow {
+	m := parseIOCRow(group[0])
+	m.hosts, m.h = []string{m.h}, ""
+	for _, row := range group[1:] {
+		r := parseIOCRow(row)
+		m.hosts = append(m.hosts, r.h)
+		m.n, m.b, m.s0, m.e1 = m.n+r.n, m.b+r.b, min(m.s0, r.s0), max(m.e1, r.e1)
+		m.nOut, m.nIn, m.acc, m.rej, m.accOut, m.accIn = m.nOut+r.nOut, m.nIn+r.nIn, m.acc+r.acc, m.rej+r.rej, m.accOut+r.accOut, m.accIn+r.accIn
+		m.outPorts, m.inPorts, m.prot = append(m.outPorts, r.outPorts...), append(m.inPorts, r.inPorts...), append(m.prot, r.prot...)
+	}
+	for _, l := range []*[]int64{&m.outPorts, &m.inPorts, &m.prot} {
+		slices.Sort(*l)
+		*l = slices.Compact(*l)
+	}
+	return m
+}
+
+// iocFinding is the finding of one row: an IOC address and a host, or
+// (r.hosts set) an IOC address and many hosts, with dst empty.
+func (d *detector) iocFinding(r iocRow, byAddr map[string][]string, refs map[string]IOCRef) Finding {
 	dir, ports := DirInbound, r.inPorts
 	if len(r.outPorts) > 0 || len(r.inPorts) == 0 && r.nOut > 0 {
 		dir, ports = DirOutbound, r.outPorts
@@ -216,6 +239,9 @@ func (d *detector) iocContactOne(row []any, byAddr map[string][]string, refs map
 		proto = int(r.prot[0])
 	}
 	initiated := "the host initiated"
+	if r.hosts != nil {
+		initiated = "the hosts initiated"
+	}
 	if dir == DirInbound {
 		initiated = "the IOC address initiated"
 	}
@@ -223,71 +249,25 @@ func (d *detector) iocContactOne(row []any, byAddr map[string][]string, refs map
 		initiated += " (to port " + portsText(slices.Clone(ports), 5) + ")"
 	}
 	entries := byAddr[r.x]
+	details := map[string]any{"ioc_entries": entries, "records_to_ioc": r.nOut, "records_from_ioc": r.nIn,
+		"accepted": r.acc, "rejected": r.rej, "ports_host_initiated": r.outPorts, "ports_ioc_initiated": r.inPorts}
+	var who, evidence string
+	if r.hosts == nil {
+		who = r.h
+		evidence = d.evidence(fmt.Sprintf("((%s AND %s) OR (%s AND %s))",
+			addrEq(exprActor, r.x), addrEq(exprTarget, r.h), addrEq(exprActor, r.h), addrEq(exprTarget, r.x)))
+	} else {
+		who = fmt.Sprintf("%d hosts", len(r.hosts))
+		evidence = d.evidence(fmt.Sprintf("(%s OR %s)", addrEq(exprActor, r.x), addrEq(exprTarget, r.x)),
+			fmt.Sprintf("NOT (%s AND %s)", addrEq(exprActor, r.x), addrEq(exprTarget, r.x)))
+		details["hosts"] = r.hosts
+	}
 	return Finding{
 		Rule: RuleIOCContact, Severity: iocSeverity(r), Technique: "T1071", Src: r.x, Dst: r.h, DstPort: port, Protocol: proto, Direction: dir,
 		FirstSeen: unix(r.s0), LastSeen: unix(r.e1), Records: r.n, Bytes: r.b,
 		Summary: fmt.Sprintf("%s exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected; %s",
-			r.h, r.n, humanBytes(r.b), r.x, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated),
-		EvidenceSQL: d.evidence(fmt.Sprintf("((%s AND %s) OR (%s AND %s))",
-			addrEq(exprActor, r.x), addrEq(exprTarget, r.h), addrEq(exprActor, r.h), addrEq(exprTarget, r.x))),
-		Details: map[string]any{"ioc_entries": entries, "records_to_ioc": r.nOut, "records_from_ioc": r.nIn,
-			"accepted": r.acc, "rejected": r.rej, "ports_host_initiated": r.outPorts, "ports_ioc_initiated": r.inPorts},
+			who, r.n, humanBytes(r.b), r.x, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated),
+		EvidenceSQL: evidence,
+		Details:     details,
 	}
-}
-
-// iocContactMany is one finding for an IOC address that exchanged traffic
-// with more hosts than max_hosts: dst is empty and the hosts are listed.
-func (d *detector) iocContactMany(group [][]any, byAddr map[string][]string, refs map[string]IOCRef) Finding {
-	rank := map[string]int{SeverityLow: 0, SeverityMedium: 1, SeverityHigh: 2}
-	f := Finding{Rule: RuleIOCContact, Severity: SeverityLow, Technique: "T1071", Direction: DirInbound}
-	var hosts []string
-	var nOut, nIn, acc, rej int64
-	ports := map[int64]bool{}
-	protos := map[int64]bool{}
-	for i, row := range group {
-		r := parseIOCRow(row)
-		f.Src = r.x
-		hosts = append(hosts, r.h)
-		f.Records += r.n
-		f.Bytes += r.b
-		if i == 0 || r.s0 < f.FirstSeen.Unix() {
-			f.FirstSeen = unix(r.s0)
-		}
-		if r.e1 > f.LastSeen.Unix() {
-			f.LastSeen = unix(r.e1)
-		}
-		nOut, nIn, acc, rej = nOut+r.nOut, nIn+r.nIn, acc+r.acc, rej+r.rej
-		if sev := iocSeverity(r); rank[sev] > rank[f.Severity] {
-			f.Severity = sev
-		}
-		if len(r.outPorts) > 0 {
-			f.Direction = DirOutbound
-		}
-		for _, p := range r.outPorts {
-			ports[p] = true
-		}
-		for _, p := range r.inPorts {
-			ports[p] = true
-		}
-		for _, p := range r.prot {
-			protos[p] = true
-		}
-	}
-	if len(ports) == 1 {
-		for p := range ports {
-			f.DstPort = intPtr(int(p))
-		}
-	}
-	if len(protos) == 1 {
-		for p := range protos {
-			f.Protocol = int(p)
-		}
-	}
-	entries := byAddr[f.Src]
-	f.Summary = fmt.Sprintf("%d hosts exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected",
-		len(hosts), f.Records, humanBytes(f.Bytes), f.Src, iocEntriesText(entries, refs), nOut, nIn, acc, rej)
-	f.EvidenceSQL = d.evidence(fmt.Sprintf("(%s OR %s)", addrEq(exprActor, f.Src), addrEq(exprTarget, f.Src)),
-		fmt.Sprintf("NOT (%s AND %s)", addrEq(exprActor, f.Src), addrEq(exprTarget, f.Src)))
-	f.Details = map[string]any{"ioc_entries": entries, "hosts": hosts, "records_to_ioc": nOut, "records_from_ioc": nIn, "accepted": acc, "rejected": rej}
-	return f
 }

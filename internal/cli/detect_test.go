@@ -575,8 +575,19 @@ func TestRuleIOCContact(t *testing.T) {
 		sweep = append(sweep, q)
 	}
 	f := one(t, detect(t, newDetectCase(t, sweep), cfg, r), "203.0.113.66", "")
-	if f.Records != 11 || f.Severity != analysis.SeverityLow || len(f.Details["hosts"].([]string)) != 11 || *f.DstPort != 22 {
+	if f.Records != 11 || f.Severity != analysis.SeverityLow || len(f.Details["hosts"].([]string)) != 11 || *f.DstPort != 22 || f.Direction != analysis.DirInbound {
 		t.Errorf("collapsed finding %+v", f)
+	}
+	// The other way: eleven hosts call the C2, which answers.
+	var callers []fr
+	for i := range 11 {
+		q := tcp(fmt.Sprintf("10.0.5.%d", i+1), 50000+i, "203.0.113.66", 443, t0+int64(i), t0+int64(i)+5, 3, 300)
+		callers = append(callers, q, q.reply(3, 900))
+	}
+	f = one(t, detect(t, newDetectCase(t, callers), cfg, r), "203.0.113.66", "")
+	if f.Records != 22 || f.Severity != analysis.SeverityHigh || f.Direction != analysis.DirOutbound || f.DstPort == nil || *f.DstPort != 443 ||
+		!strings.Contains(f.Summary, "11 hosts exchanged 22 records") || !strings.Contains(f.Summary, "the hosts initiated (to port 443)") {
+		t.Errorf("collapsed outbound finding %+v", f)
 	}
 	if fs := detect(t, newDetectCase(t, sweep[:10]), cfg, r); len(fs) != 10 {
 		t.Errorf("%d findings for 10 hosts, want one each", len(fs))
