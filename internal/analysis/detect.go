@@ -165,6 +165,21 @@ const (
 const DistinctAddressesSQL = `SELECT a FROM (SELECT srcaddr AS a FROM flows UNION SELECT dstaddr FROM flows
 UNION SELECT pkt_srcaddr FROM flows UNION SELECT pkt_dstaddr FROM flows) WHERE a IS NOT NULL ORDER BY a`
 
+// CaseAddresses returns every distinct address of the case's flows, sorted:
+// far fewer than the records, which is what makes classifying and matching
+// them in Go cheap.
+func CaseAddresses(ctx context.Context, eng Engine) ([]string, error) {
+	rows, err := eng.QueryRows(ctx, DistinctAddressesSQL)
+	if err != nil {
+		return nil, fmt.Errorf("list the case's addresses: %w", err)
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = asString(r[0])
+	}
+	return out, nil
+}
+
 // InferInterfaceSQL finds the addresses of the case's own network
 // interfaces among addresses that the CIDR ranges call external (a VPC's
 // IPv6 addresses, or a VPC built on public IPv4 space). AWS writes the
@@ -290,15 +305,13 @@ func Detect(ctx context.Context, eng Engine, cfg *DetectConfig) (*DetectResult, 
 
 	// Classify every address of the case once, in Go, and hand the internal
 	// ones to the engine as a table: CIDR logic stays exact and out of SQL.
-	rows, err := eng.QueryRows(ctx, DistinctAddressesSQL)
-	if err != nil {
-		return nil, fmt.Errorf("list the case's addresses: %w", err)
+	var err error
+	if d.addrs, err = CaseAddresses(ctx, eng); err != nil {
+		return nil, err
 	}
 	d.internal = map[string]bool{}
 	var internal []string
-	for _, r := range rows {
-		s := asString(r[0])
-		d.addrs = append(d.addrs, s)
+	for _, s := range d.addrs {
 		if d.class.InternalText(s) {
 			d.internal[s] = true
 			internal = append(internal, s)

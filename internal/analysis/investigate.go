@@ -197,15 +197,14 @@ func Investigate(ctx context.Context, eng Engine, target netip.Prefix, opt Inves
 	}
 
 	// The case's addresses inside the target, matched in Go.
-	rows, err := eng.QueryRows(ctx, DistinctAddressesSQL)
+	addrs, err := CaseAddresses(ctx, eng)
 	if err != nil {
 		return nil, err
 	}
 	set := NewPrefixSet()
 	set.Add(target, 0)
 	var members []string
-	for _, r := range rows {
-		s := asString(r[0])
+	for _, s := range addrs {
 		if a, err := netip.ParseAddr(s); err == nil && set.Contains(a) {
 			members = append(members, s)
 		}
@@ -230,7 +229,7 @@ SELECT *, %s AS o, %s AS i FROM flows WHERE %s AND (%s OR %s)`,
 	lim := opt.Limit
 
 	// Overview.
-	rows, err = eng.QueryRows(ctx, `SELECT min(start), max("end"), count(*),
+	rows, err := eng.QueryRows(ctx, `SELECT min(start), max("end"), count(*),
   count(*) FILTER (WHERE o), count(*) FILTER (WHERE i), count(*) FILTER (WHERE o AND i),
   coalesce(sum(bytes) FILTER (WHERE o), 0)::BIGINT, coalesce(sum(bytes) FILTER (WHERE i), 0)::BIGINT,
   coalesce(sum(packets) FILTER (WHERE o), 0)::BIGINT, coalesce(sum(packets) FILTER (WHERE i), 0)::BIGINT,

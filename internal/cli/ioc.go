@@ -276,9 +276,14 @@ func refreshIOCMatches(cmd *cobra.Command, c *store.Case, loaded []store.IOCEntr
 	if err != nil {
 		return err
 	}
-	addrs, err := c.FlowAddresses(ctx)
+	s, err := c.NewSession(ctx)
 	if err != nil {
-		return fmt.Errorf("list the case's addresses: %w", err)
+		return err
+	}
+	addrs, err := analysis.CaseAddresses(ctx, s)
+	s.Close()
+	if err != nil {
+		return err
 	}
 	ma, mk := m.MatchAll(addrs)
 	return c.ReplaceIOCMatches(ctx, ma, mk, len(addrs))

@@ -333,30 +333,6 @@ func (c *Case) IOCs(ctx context.Context) ([]IOCEntry, error) {
 	return out, rows.Err()
 }
 
-// flowAddressesSQL lists every address in any of the four address columns.
-const flowAddressesSQL = `SELECT a FROM (SELECT srcaddr AS a FROM flows UNION SELECT dstaddr FROM flows
-UNION SELECT pkt_srcaddr FROM flows UNION SELECT pkt_dstaddr FROM flows) WHERE a IS NOT NULL ORDER BY a`
-
-// FlowAddresses returns every distinct address of the flows table (any of
-// srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr): far fewer than the records,
-// which is what makes matching them in Go cheap.
-func (c *Case) FlowAddresses(ctx context.Context) ([]string, error) {
-	rows, err := c.db.QueryContext(ctx, flowAddressesSQL)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
 // ReplaceIOCMatches stores the (address, indicator) pairs that the view
 // joins on, replacing the previous ones, and records the run.
 func (c *Case) ReplaceIOCMatches(ctx context.Context, addrs, iocs []string, addresses int) error {
