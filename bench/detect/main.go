@@ -351,28 +351,39 @@ func ipv4Int(s string) int64 {
 	return int64(b[0])<<24 | int64(b[1])<<16 | int64(b[2])<<8 | int64(b[3])
 }
 
-// baselineDetect runs one plain GROUP BY per rule, with the headline
-// threshold and nothing else, and returns the rows they produce.
+// baselineDetect runs one plain GROUP BY per rule, with the rule's headline
+// thresholds at their defaults (analysis.NewDetectConfig) and nothing else,
+// and returns the rows they produce.
 func baselineDetect(ctx context.Context, c *store.Case) (int, error) {
+	def := analysis.NewDetectConfig()
+	// v renders a default threshold for SQL: a number, or a list of ports
+	// as the inside of IN (...).
+	v := func(rule, param string) string {
+		return strings.Join(strings.Fields(strings.Trim(fmt.Sprint(def.Value(rule, param)), "[]")), ", ")
+	}
 	private := `(srcaddr LIKE '10.%' OR srcaddr LIKE '192.168.%')` // the simplest (and wrong for 172.16/12) test
 	qs := []string{
 		// vertical scan
-		`SELECT srcaddr, dstaddr FROM flows WHERE action = 'REJECT' GROUP BY 1, 2 HAVING count(DISTINCT dstport) >= 20`,
+		`SELECT srcaddr, dstaddr FROM flows WHERE action = 'REJECT' GROUP BY 1, 2 HAVING count(DISTINCT dstport) >= ` + v(analysis.RulePortScanVertical, "min_ports"),
 		// horizontal scan
-		`SELECT srcaddr, dstport FROM flows WHERE action = 'REJECT' GROUP BY 1, 2 HAVING count(DISTINCT dstaddr) >= 20`,
+		`SELECT srcaddr, dstport FROM flows WHERE action = 'REJECT' GROUP BY 1, 2 HAVING count(DISTINCT dstaddr) >= ` + v(analysis.RulePortScanHorizontal, "min_hosts"),
 		// brute force
-		`SELECT srcaddr, dstaddr, dstport FROM flows WHERE dstport IN (22, 3389) AND "end" - start <= 20 GROUP BY 1, 2, 3 HAVING count(*) >= 20`,
-		// exfiltration: bytes per pair and hour
-		`SELECT srcaddr, dstaddr, start // 3600 FROM flows WHERE ` + private + ` AND NOT (dstaddr LIKE '10.%' OR dstaddr LIKE '192.168.%') GROUP BY 1, 2, 3 HAVING sum(bytes) >= 20000000`,
-		// NAT alarm: bytes per pair and 15 minutes
-		`SELECT srcaddr, dstaddr, start // 900 FROM flows GROUP BY 1, 2, 3 HAVING sum(bytes) >= 5000000`,
+		`SELECT srcaddr, dstaddr, dstport FROM flows WHERE dstport IN (` + v(analysis.RuleBruteForce, "ports") + `) AND "end" - start <= ` +
+			v(analysis.RuleBruteForce, "max_duration") + ` GROUP BY 1, 2, 3 HAVING count(*) >= ` + v(analysis.RuleBruteForce, "min_attempts"),
+		// exfiltration: bytes per pair and window
+		`SELECT srcaddr, dstaddr, start // ` + v(analysis.RuleExfiltration, "window") + ` FROM flows WHERE ` + private +
+			` AND NOT (dstaddr LIKE '10.%' OR dstaddr LIKE '192.168.%') GROUP BY 1, 2, 3 HAVING sum(bytes) >= ` + v(analysis.RuleExfiltration, "min_bytes"),
+		// NAT alarm: bytes per pair and window
+		`SELECT srcaddr, dstaddr, start // ` + v(analysis.RuleNATEgress, "window") + ` FROM flows GROUP BY 1, 2, 3 HAVING sum(bytes) >= ` + v(analysis.RuleNATEgress, "min_bytes"),
 		// beaconing: regular gaps between record starts
 		`WITH g AS (SELECT srcaddr, dstaddr, dstport, start - lag(start) OVER (PARTITION BY srcaddr, dstaddr, dstport ORDER BY start) AS d FROM flows WHERE ` + private + `)
-		 SELECT srcaddr, dstaddr, dstport FROM g GROUP BY 1, 2, 3 HAVING count(d) >= 10 AND stddev_pop(d) < 0.1 * avg(d)`,
+		 SELECT srcaddr, dstaddr, dstport FROM g GROUP BY 1, 2, 3 HAVING count(d) >= ` + v(analysis.RuleBeaconing, "min_contacts") +
+			` AND stddev_pop(d) < ` + v(analysis.RuleBeaconing, "max_jitter") + ` * avg(d)`,
 		// IOC contact: exact addresses of the loaded list
 		`SELECT srcaddr, dstaddr FROM flows WHERE srcaddr IN (SELECT threat_ip FROM incident_iocs) OR dstaddr IN (SELECT threat_ip FROM incident_iocs) GROUP BY 1, 2`,
 		// exposed admin ports
-		`SELECT srcaddr, dstport FROM flows WHERE action = 'ACCEPT' AND dstport IN (22, 3389, 3306, 5432, 6379, 9200, 27017) AND NOT ` + private + ` GROUP BY 1, 2`,
+		`SELECT srcaddr, dstport FROM flows WHERE action = 'ACCEPT' AND dstport IN (` + v(analysis.RuleExposedPort, "admin_ports") + `, ` +
+			v(analysis.RuleExposedPort, "database_ports") + `) AND NOT ` + private + ` GROUP BY 1, 2`,
 	}
 	total := 0
 	for _, q := range qs {
