@@ -224,27 +224,26 @@ ORDER BY 1`
 // an internal address X is a NAT when internal hosts' connections to X are
 // also logged, from the same host and source port, to the same destination
 // port of external addresses within a minute (the instance's own interface
-// logs host:port -> internet, the NAT's inside leg host:port -> X). It
-// returns, per candidate, the connections that match and how many external
-// destinations they went to; natTotalsSQL gives each candidate's
-// connections from internal hosts, and a NAT is a candidate whose matches
-// are at least half of them (an internal load balancer on port 443 matches
-// only when a client happens to reuse a source port).
+// logs host:port -> internet, the NAT's inside leg host:port -> X). A
+// candidate needs 10 matching connections towards at least 2 external
+// destinations, and is a NAT when they are at least half of its
+// connections from internal hosts (an internal load balancer on port 443
+// matches only when a client happens to reuse a source port).
 const natPortSQL = `WITH a AS (
   SELECT srcaddr, srcport, dstport, protocol, start, dstaddr FROM flows
   WHERE log_status = 'OK' AND protocol IN (6, 17) AND srcaddr IN (SELECT addr FROM ir_internal) AND dstaddr IN (SELECT addr FROM ir_internal)
 ), b AS (
   SELECT srcaddr, srcport, dstport, protocol, start, dstaddr FROM flows
   WHERE log_status = 'OK' AND protocol IN (6, 17) AND srcaddr IN (SELECT addr FROM ir_internal) AND dstaddr NOT IN (SELECT addr FROM ir_internal)
+), m AS (
+  SELECT a.dstaddr, count(DISTINCT (a.srcaddr, a.srcport)) AS matched
+  FROM a JOIN b ON a.srcaddr = b.srcaddr AND a.srcport = b.srcport AND a.dstport = b.dstport AND a.protocol = b.protocol
+  WHERE a.dstaddr <> b.dstaddr AND abs(a.start - b.start) <= 60
+  GROUP BY 1 HAVING count(DISTINCT (a.srcaddr, a.srcport)) >= 10 AND count(DISTINCT b.dstaddr) >= 2
+), t AS (
+  SELECT dstaddr, count(DISTINCT (srcaddr, srcport)) AS total FROM a WHERE dstaddr IN (SELECT dstaddr FROM m) GROUP BY 1
 )
-SELECT a.dstaddr, count(DISTINCT (a.srcaddr, a.srcport)), count(DISTINCT b.dstaddr)
-FROM a JOIN b ON a.srcaddr = b.srcaddr AND a.srcport = b.srcport AND a.dstport = b.dstport AND a.protocol = b.protocol
-WHERE a.dstaddr <> b.dstaddr AND abs(a.start - b.start) <= 60
-GROUP BY 1 HAVING count(DISTINCT (a.srcaddr, a.srcport)) >= 10 AND count(DISTINCT b.dstaddr) >= 2 ORDER BY 1`
-
-const natTotalsSQL = `SELECT dstaddr, count(DISTINCT (srcaddr, srcport)) FROM flows
-WHERE log_status = 'OK' AND protocol IN (6, 17) AND dstaddr IN (SELECT unnest(?::VARCHAR[])) AND srcaddr IN (SELECT addr FROM ir_internal)
-GROUP BY 1`
+SELECT dstaddr FROM m JOIN t USING (dstaddr) WHERE 2 * matched >= total ORDER BY 1`
 
 // findNATs returns the NAT addresses of the case: from packet-level
 // fields, from the port matching of natPortSQL, and from the configuration.
@@ -261,26 +260,8 @@ func (d *detector) findNATs(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	matched := map[string]int64{}
-	var cands []string
 	for _, r := range rows {
-		a := asString(r[0])
-		if !set[a] {
-			matched[a] = asInt(r[1])
-			cands = append(cands, a)
-		}
-	}
-	if len(cands) > 0 {
-		rows, err = d.eng.QueryRows(ctx, natTotalsSQL, cands)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			a, total := asString(r[0]), asInt(r[1])
-			if total > 0 && 2*matched[a] >= total {
-				set[a] = true
-			}
-		}
+		set[asString(r[0])] = true
 	}
 	for _, a := range d.cfg.NAT {
 		set[a.String()] = true

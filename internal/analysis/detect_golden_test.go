@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +57,7 @@ func TestDetectQueriesGolden(t *testing.T) {
 	cfg := NewDetectConfig()
 	cfg.Since, cfg.Until = 1795000000, 1795086400
 	cfg.IOCs = []IOCRef{{Key: "203.0.113.0/24", ThreatIP: "203.0.113.0/24", Comment: "C2"}}
+	cfg.NAT = []netip.Addr{netip.MustParseAddr("10.0.0.220")}
 	var r recorder
 	if _, err := Detect(context.Background(), &r, cfg); err != nil {
 		t.Fatal(err)

@@ -737,13 +737,15 @@ func TestNATWithoutPacketFields(t *testing.T) {
 		out := tcp(nat, 61000+i, dst, 443, ts, ts+30, bytes/1400+2, bytes).on("eni-nat")
 		recs = append(recs, own, own.reply(10, 500), in, out)
 	}
-	// 30 connections to an internal load balancer on 443; two reuse a
-	// source port the host also used towards the internet.
-	for i := range 30 {
-		ts := t0 + int64(i)*20
+	// 40 connections to an internal load balancer on 443; 12 reuse, at the
+	// same time, a source port the host used towards the internet: enough
+	// matches to be a candidate, but under half of its connections, so not
+	// a NAT.
+	for i := range 40 {
+		ts := t0 + 1000 + int64(i)*20
 		sport := 50000 + i
-		if i < 2 {
-			sport = 40000 + i
+		if i < 12 {
+			ts, sport = t0+int64(i)*70+5, 40000+i
 		}
 		recs = append(recs, tcp(host, sport, alb, 443, ts, ts+1, 5, 900).on("eni-host"))
 	}

@@ -42,15 +42,19 @@ WITH a AS (
 ), b AS (
   SELECT srcaddr, srcport, dstport, protocol, start, dstaddr FROM flows
   WHERE log_status = 'OK' AND protocol IN (6, 17) AND srcaddr IN (SELECT addr FROM ir_internal) AND dstaddr NOT IN (SELECT addr FROM ir_internal)
+), m AS (
+  SELECT a.dstaddr, count(DISTINCT (a.srcaddr, a.srcport)) AS matched
+  FROM a JOIN b ON a.srcaddr = b.srcaddr AND a.srcport = b.srcport AND a.dstport = b.dstport AND a.protocol = b.protocol
+  WHERE a.dstaddr <> b.dstaddr AND abs(a.start - b.start) <= 60
+  GROUP BY 1 HAVING count(DISTINCT (a.srcaddr, a.srcport)) >= 10 AND count(DISTINCT b.dstaddr) >= 2
+), t AS (
+  SELECT dstaddr, count(DISTINCT (srcaddr, srcport)) AS total FROM a WHERE dstaddr IN (SELECT dstaddr FROM m) GROUP BY 1
 )
-SELECT a.dstaddr, count(DISTINCT (a.srcaddr, a.srcport)), count(DISTINCT b.dstaddr)
-FROM a JOIN b ON a.srcaddr = b.srcaddr AND a.srcport = b.srcport AND a.dstport = b.dstport AND a.protocol = b.protocol
-WHERE a.dstaddr <> b.dstaddr AND abs(a.start - b.start) <= 60
-GROUP BY 1 HAVING count(DISTINCT (a.srcaddr, a.srcport)) >= 10 AND count(DISTINCT b.dstaddr) >= 2 ORDER BY 1;
+SELECT dstaddr FROM m JOIN t USING (dstaddr) WHERE 2 * matched >= total ORDER BY 1;
 
 -- query (0 bound arguments)
 WITH p AS (
-  SELECT a, t, protocol, dstport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  SELECT a, t, protocol, dstport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
   WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (action = 'REJECT' OR (packets <= 3 AND bytes <= 100 * packets AND (protocol <> 6 OR tcp_flags IS NULL OR (tcp_flags & 3) = 2)))
 ), k AS (
   SELECT a, t, protocol FROM p GROUP BY ALL HAVING count(DISTINCT dstport) >= 20
@@ -65,7 +69,7 @@ FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= 20 ORDER BY
 
 -- query (0 bound arguments)
 WITH p AS (
-  SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
   WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (action = 'REJECT' OR (packets <= 3 AND bytes <= 100 * packets AND (protocol <> 6 OR tcp_flags IS NULL OR (tcp_flags & 3) = 2)))
 ), k AS (
   SELECT a, dstport, protocol FROM p GROUP BY ALL HAVING count(DISTINCT t) >= 20
@@ -84,7 +88,7 @@ GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= 20 ORDER BY 1, 2, 
 
 -- query (0 bound arguments)
 WITH r AS (
-  SELECT a, t, dstport, srcport, start, "end", bytes, action, interface_id FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  SELECT a, t, dstport, srcport, start, "end", bytes, action, interface_id FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
   WHERE protocol = 6 AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (dstport IN (21, 22, 23, 3389, 5900, 5985, 5986) OR (dstport IN (1433, 1521, 3306, 5432, 6379, 27017) AND NOT a IN (SELECT addr FROM ir_internal)))
 ), c0 AS (
   SELECT r.*, max("end") OVER (PARTITION BY a, t, dstport, srcport ORDER BY start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pend FROM r
@@ -122,7 +126,7 @@ ORDER BY 1, 2, 3, 4;
 
 -- query (0 bound arguments)
 WITH x AS (
-  SELECT a, t, start // 3600 AS bucket, (srcaddr = a AND dstaddr = t) AS direct, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND (dstport < srcport)) b
+  SELECT a, t, start // 3600 AS bucket, (srcaddr = a AND dstaddr = t) AS direct, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220') AND (dstport < srcport)) b
   WHERE a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal) AND bytes IS NOT NULL
 )
 SELECT a, t, bucket, direct, sum(bytes)::BIGINT, grouping(t) FROM x
@@ -130,8 +134,14 @@ GROUP BY GROUPING SETS ((a, t), (a, bucket, direct))
 HAVING grouping(t) = 1 OR sum(bytes) >= 20000000 ORDER BY 1, 2, 3;
 
 -- query (0 bound arguments)
+WITH o AS (SELECT srcaddr, dstaddr, start, bytes, dstport, protocol FROM flows
+  WHERE log_status = 'OK' AND srcaddr IN ('10.0.0.220') AND coalesce(pkt_srcaddr, srcaddr) = srcaddr AND bytes IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND dstaddr NOT IN (SELECT addr FROM ir_internal)),
+k AS (SELECT srcaddr, dstaddr FROM o GROUP BY ALL HAVING sum(bytes) >= 5000000)
+SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr, start;
+
+-- query (0 bound arguments)
 WITH r AS (
-  SELECT a, t, dstport, protocol, srcport, start, "end", bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  SELECT a, t, dstport, protocol, srcport, start, "end", bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
   WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal)
 ), k AS (
   SELECT a, t, dstport, protocol, count(*) AS n, sum(bytes)::BIGINT AS bytes, min(start) AS s0, max(start) AS s1, max("end") AS e1
@@ -150,7 +160,7 @@ FROM s JOIN k USING (a, t, dstport, protocol) ORDER BY 1, 2, 3, 4;
 -- load ir_ioc: 1 addresses
 
 -- query (0 bound arguments)
-WITH r AS (SELECT * FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b WHERE a IN (SELECT addr FROM ir_ioc) OR t IN (SELECT addr FROM ir_ioc)), o AS (
+WITH r AS (SELECT * FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b WHERE a IN (SELECT addr FROM ir_ioc) OR t IN (SELECT addr FROM ir_ioc)), o AS (
   SELECT m.addr AS x, r.a AS h, 'out' AS dir, r.* FROM r JOIN ir_ioc m ON r.t = m.addr
   UNION ALL
   SELECT m.addr AS x, r.t AS h, 'in' AS dir, r.* FROM r JOIN ir_ioc m ON r.a = m.addr
@@ -168,11 +178,11 @@ FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2;
 -- query (0 bound arguments)
 WITH c AS (
   SELECT a, t, dstport, srcport, count(*) AS n, sum(bytes) AS b, min(start) AS s, max("end") AS e
-  FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
   WHERE protocol = 6 AND action = 'ACCEPT' AND dstport IN (21, 22, 23, 135, 139, 445, 3389, 5900, 5985, 5986, 1433, 1521, 2375, 2379, 3306, 5432, 5601, 6379, 9200, 9300, 11211, 27017) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND NOT a IN (SELECT addr FROM ir_internal) AND t IN (SELECT addr FROM ir_internal)
   GROUP BY ALL
 ), rp AS (
-  SELECT DISTINCT a, t, srcport, dstport FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400) b
+  SELECT DISTINCT a, t, srcport, dstport FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
   WHERE protocol = 6 AND action = 'ACCEPT' AND srcport IN (21, 22, 23, 135, 139, 445, 3389, 5900, 5985, 5986, 1433, 1521, 2375, 2379, 3306, 5432, 5601, 6379, 9200, 9300, 11211, 27017) AND a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal)
 ), ans AS (
   SELECT DISTINCT c.a, c.t, c.dstport FROM c LEFT JOIN rp ON rp.a = c.t AND rp.t = c.a AND rp.srcport = c.dstport AND rp.dstport = c.srcport
