@@ -351,13 +351,14 @@ const (
 	// recordSpan: how far a record's start can precede its end: the longest
 	// aggregation interval (600 s) plus the capture delay (60 s).
 	recordSpan = 600*time.Second + 60*time.Second
-	// slack widens every window on both sides. Delivery is best effort, the
-	// stamp semantics have changed before without notice, and the folder a
-	// file lands in is derived by AWS in a way the docs do not pin down.
-	// Reading a few more files costs little; missing evidence is the failure
-	// that matters, so the margin is generous. It cannot cover everything: a
-	// record delivered more than an hour late into a later file would be
-	// pruned, so a search that must be exhaustive should not prune at all.
+	// slack widens, on both sides, the windows of day and hour folders and
+	// of the folder listing (ListingWindow); file stamps use stampSlack.
+	// Delivery is best effort, and the folder a file lands in is derived by
+	// AWS in a way the docs do not pin down. Reading a few more files costs
+	// little; missing evidence is the failure that matters, so the margin is
+	// generous. It cannot cover everything: a record delivered more than an
+	// hour late into a later file would be pruned, so a search that must be
+	// exhaustive should not prune at all.
 	slack = time.Hour
 	// stampSlack is the margin for objects whose file name carries AWS's
 	// time stamp. Its meaning is documented (fileSpan covers all three
@@ -379,10 +380,10 @@ const (
 // only be >= from if from < b+fileSpan; a start precedes its end by at most
 // recordSpan, so a start can only be < to if a-fileSpan-recordSpan < to. In
 // particular records in a day folder may start in the previous day. Both
-// bounds are then widened by slack (one hour) for folders, by stampSlack (five
-// minutes) for file stamps, whose meaning is documented. When Conflict says the folders
-// and the stamp disagree, either may be the true one, so the object is kept if
-// either window could match.
+// bounds are then widened by slack (one hour) for folders, and by stampSlack
+// (five minutes) for file stamps, whose meaning is documented. When Conflict
+// says the folders and the stamp disagree, either may be the true one, so the
+// object is kept if either window could match.
 func ObjectOverlaps(p Partition, from, to time.Time) bool {
 	type window struct {
 		a, b   time.Time
