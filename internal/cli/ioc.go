@@ -35,7 +35,7 @@ func newIOCCmd(f *Factory, g *globalOptions, runF func(*IOCOptions) error) *cobr
 	cmd := &cobra.Command{
 		Use:   "ioc [FILE...]",
 		Short: "Load IOC lists and report every flow that touches them",
-		Long: `Load indicator-of-compromise lists into the case (table incident_iocs) and
+		Long: fmt.Sprintf(`Load indicator-of-compromise lists into the case (table incident_iocs) and
 report the traffic of every loaded indicator. With no FILE, report the
 indicators loaded earlier against the flows the case holds now.
 
@@ -52,7 +52,7 @@ Entries are IPv4 or IPv6 addresses or networks of any prefix length. An entry
 that cannot be used is reported with its file and line (and the command
 exits with status 1 after loading the rest); an entry loaded with a remark
 (host bits set, IPv4-mapped, defanged) is a warning, also with file and line
-(the first 20 per file unless --all-warnings). Loading a file twice, or two
+(the first %d per file unless --all-warnings). Loading a file twice, or two
 files listing the same network, adds no duplicate.
 
 Matching is CIDR-correct on srcaddr/dstaddr and on the packet-level
@@ -80,7 +80,7 @@ inventory import'), hosts_owner names each host's interface and owner
 --detail prints the view's rows instead.
 --since/--until keep records overlapping the window. The view stays queryable
 with 'flowir sql'; run 'flowir ioc' again after ingesting more logs to
-refresh the matches.`,
+refresh the matches.`, maxWarnings),
 		Example: `  flowir ioc iocs.csv
   flowir ioc feed.stix.json blocklist.txt --format json
   flowir ioc --detail --since 2024-05-01 --format csv > ioc-rows.csv
@@ -98,7 +98,7 @@ refresh the matches.`,
 	cmd.Flags().BoolVar(&opts.Clear, "clear", false, "remove every indicator loaded before, then load FILE...")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only records ending at or after this time")
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only records starting before this time")
-	cmd.Flags().BoolVar(&opts.AllWarnings, "all-warnings", false, "print every warning (entries loaded with a remark), not only the first 20 per file")
+	cmd.Flags().BoolVar(&opts.AllWarnings, "all-warnings", false, fmt.Sprintf("print every warning (entries loaded with a remark), not only the first %d per file", maxWarnings))
 	return cmd
 }
 

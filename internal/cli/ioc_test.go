@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,28 @@ func TestIOCHelpSaysDirection(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("flowir ioc --help does not say %q", want)
 		}
+	}
+}
+
+// TestIOCWarningsCap: warnings (entries loaded with a remark) are printed up
+// to maxWarnings per file, then counted; --all-warnings prints them all.
+func TestIOCWarningsCap(t *testing.T) {
+	caseDir := iocTestCase(t)
+	list := filepath.Join(t.TempDir(), "hostbits.txt")
+	var b strings.Builder
+	const n = maxWarnings + 5
+	for i := range n {
+		fmt.Fprintf(&b, "10.9.%d.1/24\n", i) // host bits set: loaded as 10.9.i.0/24, with a warning
+	}
+	os.WriteFile(list, []byte(b.String()), 0o644)
+	warnings := func(errOut string) int { return strings.Count(errOut, list+":") - strings.Count(errOut, "more warnings not shown") }
+
+	code, _, errOut := run(t, "ioc", "--case", caseDir, list)
+	if code != 0 || warnings(errOut) != maxWarnings || !strings.Contains(errOut, list+": 5 more warnings not shown (--all-warnings shows them)") {
+		t.Fatalf("exit %d, %d warnings printed; stderr:\n%s", code, warnings(errOut), errOut)
+	}
+	code, _, errOut = run(t, "ioc", "--case", caseDir, "--all-warnings", list)
+	if code != 0 || warnings(errOut) != n || strings.Contains(errOut, "not shown") {
+		t.Fatalf("--all-warnings: exit %d, %d warnings printed; stderr:\n%s", code, warnings(errOut), errOut)
 	}
 }
