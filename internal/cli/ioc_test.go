@@ -103,7 +103,9 @@ func TestIOCWarningsCap(t *testing.T) {
 		fmt.Fprintf(&b, "10.9.%d.1/24\n", i) // host bits set: loaded as 10.9.i.0/24, with a warning
 	}
 	os.WriteFile(list, []byte(b.String()), 0o644)
-	warnings := func(errOut string) int { return strings.Count(errOut, list+":") - strings.Count(errOut, "more warnings not shown") }
+	warnings := func(errOut string) int {
+		return strings.Count(errOut, list+":") - strings.Count(errOut, "more warnings not shown")
+	}
 
 	code, _, errOut := run(t, "ioc", "--case", caseDir, list)
 	if code != 0 || warnings(errOut) != maxWarnings || !strings.Contains(errOut, list+": 5 more warnings not shown (--all-warnings shows them)") {
