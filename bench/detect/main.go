@@ -179,12 +179,8 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile string)
 		var es []store.IOCEntry
 		for _, e := range pf.Entries {
 			first, last := analysis.PrefixBounds(e.Prefix)
-			fam := 4
-			if e.Prefix.Addr().Is6() {
-				fam = 6
-			}
-			es = append(es, store.IOCEntry{ThreatIP: e.ThreatIP, Comment: e.Comment, IOC: e.Key(), Kind: e.Kind(), Family: fam, PrefixLen: e.Prefix.Bits(),
-				FirstAddress: first.String(), LastAddress: last.String(), File: e.File, Line: e.Line, Format: e.Format})
+			es = append(es, store.IOCEntry{ThreatIP: e.ThreatIP, Comment: e.Comment, IOC: e.Key(), Kind: e.Kind(), Family: e.Family(), PrefixLen: e.Prefix.Bits(),
+				FirstAddress: first.String(), LastAddress: last.String(), File: e.File, Line: e.Line, Format: e.Format, STIXID: e.STIXID})
 		}
 		if _, err := c.LoadIOCs(ctx, store.IOCFileInfo{Path: iocFile, SHA256: "bench-" + iocFile, Format: pf.Format, Entries: len(es)}, es); err != nil {
 			return err
@@ -308,17 +304,10 @@ func makeIOCs(addrs []string, n int) ([]store.IOCEntry, []analysis.IOCRef) {
 			continue
 		}
 		seen[p] = true
-		key := analysis.PrefixKey(p)
+		e := analysis.IOC{Prefix: p}
+		key := e.Key()
 		first, last := analysis.PrefixBounds(p)
-		fam := 4
-		if p.Addr().Is6() {
-			fam = 6
-		}
-		kind := "network"
-		if p.IsSingleIP() {
-			kind = "address"
-		}
-		entries = append(entries, store.IOCEntry{ThreatIP: p.String(), IOC: key, Kind: kind, Family: fam, PrefixLen: bits,
+		entries = append(entries, store.IOCEntry{ThreatIP: p.String(), IOC: key, Kind: e.Kind(), Family: e.Family(), PrefixLen: bits,
 			FirstAddress: first.String(), LastAddress: last.String(), File: "bench", Line: len(entries) + 1, Format: "plain"})
 		refs = append(refs, analysis.IOCRef{Key: key, ThreatIP: p.String()})
 	}

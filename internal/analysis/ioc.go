@@ -58,6 +58,14 @@ func (i IOC) Kind() string {
 	return "network"
 }
 
+// Family is 4 or 6.
+func (i IOC) Family() int {
+	if i.Prefix.Addr().Is6() {
+		return 6
+	}
+	return 4
+}
+
 // IOCProblem is an entry that could not be loaded (Warning false) or was
 // loaded with a remark (Warning true), with the file and line it came from.
 type IOCProblem struct {

@@ -191,11 +191,7 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		entries := make([]store.IOCEntry, len(p.file.Entries))
 		for i, e := range p.file.Entries {
 			first, last := analysis.PrefixBounds(e.Prefix)
-			fam := 4
-			if e.Prefix.Addr().Is6() {
-				fam = 6
-			}
-			entries[i] = store.IOCEntry{ThreatIP: e.ThreatIP, Comment: e.Comment, IOC: e.Key(), Kind: e.Kind(), Family: fam,
+			entries[i] = store.IOCEntry{ThreatIP: e.ThreatIP, Comment: e.Comment, IOC: e.Key(), Kind: e.Kind(), Family: e.Family(),
 				PrefixLen: e.Prefix.Bits(), FirstAddress: first.String(), LastAddress: last.String(),
 				File: e.File, Line: e.Line, Format: e.Format, STIXID: e.STIXID}
 		}
