@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -102,37 +101,25 @@ func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingR
 	if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE rule IN (SELECT unnest(?::VARCHAR[]))`, run.Rules); err != nil {
 		return 0, err
 	}
-	// Many rows per INSERT: one statement per finding costs a round trip
-	// each, which a run with thousands of findings notices.
-	const perInsert = 200
-	for i := 0; i < len(fs); i += perInsert {
-		chunk := fs[i:min(i+perInsert, len(fs))]
-		var q strings.Builder
-		q.WriteString("INSERT INTO findings VALUES ")
-		args := make([]any, 0, len(chunk)*16)
-		for j, f := range chunk {
-			if j > 0 {
-				q.WriteString(", ")
+	rows := make([][]any, len(fs))
+	for i, f := range fs {
+		var details any
+		if f.Details != nil {
+			b, err := json.Marshal(f.Details)
+			if err != nil {
+				return 0, fmt.Errorf("finding %s: %w", f.Rule, err)
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			var details any
-			if f.Details != nil {
-				b, err := json.Marshal(f.Details)
-				if err != nil {
-					return 0, fmt.Errorf("finding %s: %w", f.Rule, err)
-				}
-				details = string(b)
-			}
-			var port any
-			if f.DstPort != nil {
-				port = *f.DstPort
-			}
-			args = append(args, id, f.Rule, f.Severity, f.Technique, nullStr(f.Src), nullStr(f.Dst), port, f.Protocol, nullStr(f.Direction),
-				naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, f.Bytes, f.Summary, f.EvidenceSQL, details)
+			details = string(b)
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return 0, err
+		var port any
+		if f.DstPort != nil {
+			port = *f.DstPort
 		}
+		rows[i] = []any{id, f.Rule, f.Severity, f.Technique, nullStr(f.Src), nullStr(f.Dst), port, f.Protocol, nullStr(f.Direction),
+			naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, f.Bytes, f.Summary, f.EvidenceSQL, details}
+	}
+	if err := insertRows(ctx, tx, "INSERT INTO findings VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows); err != nil {
+		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO detect_runs VALUES (?, ?, now(), ?, ?, ?, (SELECT count(*) FROM flows), ?)`,
 		id, run.StartedAt.UTC(), string(rules), string(run.Config), len(fs), Version); err != nil {
