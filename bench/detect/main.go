@@ -16,6 +16,11 @@
 //     handling, no evidence), e.g. count(DISTINCT dstport) >= 20 per
 //     (srcaddr, dstaddr) for the vertical scan.
 //
+// With -truth (the truth.json of an internal/netsim corpus, see
+// bench/gencorpus -generator netsim) it also scores the findings of the last
+// detect run: the planted incidents found with the right rule, actor and
+// target, and the findings about none of them, per 1M records.
+//
 // Usage (the case is modified: its IOC tables are replaced):
 //
 //	go run ./cmd/flowir demo --records 10000000 --out /tmp/d10m
@@ -27,6 +32,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +44,7 @@ import (
 	"time"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/netsim"
 	"github.com/flowir/flowir/internal/store"
 )
 
@@ -47,12 +54,13 @@ func main() {
 	runs := flag.Int("runs", 3, "runs of each step; the fastest is reported")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up a baseline after this long (all its runs together)")
 	iocFile := flag.String("ioc-file", "", "IOC list loaded for the detections (e.g. the demo's iocs.csv); default none")
+	truthFile := flag.String("truth", "", "internal/netsim's truth.json of the case's corpus: score the findings (recall, unrelated findings per 1M records)")
 	flag.Parse()
 	if *caseDir == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*caseDir, *nIOCs, *runs, *timeout, *iocFile); err != nil {
+	if err := run(*caseDir, *nIOCs, *runs, *timeout, *iocFile, *truthFile); err != nil {
 		fmt.Fprintln(os.Stderr, "detect bench:", err)
 		os.Exit(1)
 	}
@@ -78,7 +86,18 @@ func best(runs int, f func() error) (time.Duration, error) {
 	return b, nil
 }
 
-func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile string) error {
+func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile, truthFile string) error {
+	var truth *netsim.Truth
+	if truthFile != "" {
+		b, err := os.ReadFile(truthFile)
+		if err != nil {
+			return err
+		}
+		truth = &netsim.Truth{}
+		if err := json.Unmarshal(b, truth); err != nil {
+			return fmt.Errorf("%s: %w", truthFile, err)
+		}
+	}
 	ctx := context.Background()
 	c, err := store.Open(ctx, caseDir, store.Options{Analysis: true})
 	if err != nil {
@@ -198,6 +217,7 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile string)
 		return cfg
 	}
 	var nFindings int
+	var findings []analysis.Finding
 	var timings map[string]time.Duration
 	dDetect, err := best(runs, func() error {
 		s, err := c.NewSession(ctx)
@@ -209,7 +229,7 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile string)
 		if err != nil {
 			return err
 		}
-		nFindings, timings = len(res.Findings), res.Timings
+		nFindings, timings, findings = len(res.Findings), res.Timings, res.Findings
 		return nil
 	})
 	if err != nil {
@@ -242,6 +262,9 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile string)
 			base = "timeout"
 		}
 		fmt.Printf("%-30s %10s %10s %7s  %s\n", r.task, r.flowir.Round(time.Millisecond), base, ratio, r.note)
+	}
+	if truth != nil {
+		printScore(truth, findings, records)
 	}
 	fmt.Println("\ndetect, per rule (last run):")
 	names := make([]string, 0, len(timings))
@@ -390,4 +413,30 @@ func baselineDetect(ctx context.Context, c *store.Case) (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// printScore compares the findings with the truth of an internal/netsim
+// corpus: the planted incidents found with the right actor and target, and
+// the findings about none of them, per 1M records.
+func printScore(truth *netsim.Truth, fs []analysis.Finding, records int64) {
+	strs := func(v any) []string {
+		switch x := v.(type) {
+		case []string:
+			return x
+		case []any:
+			out := make([]string, len(x))
+			for i, e := range x {
+				out[i] = fmt.Sprint(e)
+			}
+			return out
+		}
+		return nil
+	}
+	sfs := make([]netsim.Finding, len(fs))
+	for i, f := range fs {
+		sfs[i] = netsim.Finding{Rule: f.Rule, Severity: f.Severity, Actor: f.Src, Target: f.Dst,
+			Targets: append(strs(f.Details["targets"]), strs(f.Details["hosts"])...), Actors: strs(f.Details["actors"]),
+			First: f.FirstSeen, Last: f.LastSeen}
+	}
+	fmt.Printf("\nagainst the netsim truth: %s", truth.Score(sfs).Report(records))
 }
