@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"slices"
@@ -31,6 +32,7 @@ type DetectOptions struct {
 	ShowConfig bool
 	ListRules  bool
 	Stored     bool
+	NoStore    bool
 	Timings    bool
 	// Thresholds set on the command line: "rule\x00param" -> text.
 	Thresholds map[string]string
@@ -40,7 +42,17 @@ func newDetectCmd(f *Factory, g *globalOptions, runF func(*DetectOptions) error)
 	opts := &DetectOptions{Thresholds: map[string]string{}}
 	var long strings.Builder
 	long.WriteString(`Run the detections over the case, store the findings (table findings) and
-print them. A rerun replaces the stored findings of the rules it runs.
+print them.
+
+A rerun replaces only the stored findings it examined again: those of the
+rules it runs (--rules, --disable) whose evidence lies wholly inside the
+window it reads (--since, --until). Findings of other rules, outside the
+window, or straddling its edge (part of their evidence was not read again)
+are kept; a finding of the rerun that such a kept finding covers (same
+rule, src, dst, port and protocol, within its time range) is not stored
+twice. Standard error says, per rule, how many findings were stored,
+replaced and kept. --no-store runs the rules and prints the findings
+without touching the stored ones (the case is opened read-only).
 
 Every finding has: rule, severity, MITRE ATT&CK technique, src (the actor's
 address), dst (the target's, empty when there are many), dst_port,
@@ -93,7 +105,8 @@ Rules:
   flowir detect --rules port-scan-vertical,brute-force --format json
   flowir detect --internal 198.18.0.0/15 --exfiltration-min-bytes 50MB --since 2024-05-01
   flowir detect --show-config > detect.json; flowir detect --config detect.json
-  flowir detect --stored --format csv`,
+  flowir detect --stored --format csv
+  flowir detect --since 2026-11-21 --rules brute-force --no-store`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cmd.Flags().Visit(func(fl *pflag.Flag) {
@@ -119,6 +132,7 @@ Rules:
 	fl.BoolVar(&opts.ShowConfig, "show-config", false, "print the effective configuration as JSON and exit")
 	fl.BoolVar(&opts.ListRules, "list-rules", false, "list the rules with their techniques and thresholds and exit")
 	fl.BoolVar(&opts.Stored, "stored", false, "print the findings stored by the last runs instead of running the rules")
+	fl.BoolVar(&opts.NoStore, "no-store", false, "run the rules and print the findings without storing them (exploration)")
 	fl.BoolVar(&opts.Timings, "timings", false, "print how long each rule took to standard error")
 	for _, r := range analysis.Rules() {
 		for _, p := range r.Thresholds {
@@ -222,6 +236,9 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 	if err != nil {
 		return err
 	}
+	if opts.Stored && opts.NoStore {
+		return usagef("--stored prints the stored findings; --no-store runs the rules without storing: give one of them")
+	}
 	if opts.Stored {
 		c, err := openCase(ctx, f, g, store.Options{ReadOnly: true})
 		if err != nil {
@@ -244,7 +261,7 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 	if len(cfg.EnabledRules()) == 0 {
 		return usagef("no rule to run: --rules and --disable left none")
 	}
-	c, err := openCase(ctx, f, g, store.Options{Analysis: true})
+	c, err := openCase(ctx, f, g, store.Options{Analysis: true, ReadOnly: opts.NoStore})
 	if err != nil {
 		return err
 	}
@@ -273,26 +290,35 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 	if err != nil {
 		return err
 	}
-	rows := make([]store.FindingRow, len(res.Findings))
-	for i, fd := range res.Findings {
-		rows[i] = store.FindingRow{Rule: fd.Rule, Severity: fd.Severity, Technique: fd.Technique, Src: fd.Src, Dst: fd.Dst,
-			DstPort: fd.DstPort, Protocol: fd.Protocol, Direction: fd.Direction, FirstSeen: fd.FirstSeen, LastSeen: fd.LastSeen,
-			Records: fd.Records, Bytes: fd.Bytes, Summary: fd.Summary, EvidenceSQL: fd.EvidenceSQL, Details: fd.Details}
-	}
-	runID, err := c.ReplaceFindings(ctx, store.DetectRun{StartedAt: started, Rules: res.Rules, Config: conf}, rows)
-	if err != nil {
-		return fmt.Errorf("store findings: %w", err)
-	}
-	for i := range rows {
-		rows[i].RunID = runID
-	}
+	rows := findingRows(res.Findings)
 	bySev := map[string]int{}
 	for _, fd := range res.Findings {
 		bySev[fd.Severity]++
 	}
-	fmt.Fprintf(w, "detect run %d: %d rules in %s: %d findings (%d high, %d medium, %d low)\n",
-		runID, len(res.Rules), time.Since(started).Round(time.Millisecond), len(res.Findings),
-		bySev[analysis.SeverityHigh], bySev[analysis.SeverityMedium], bySev[analysis.SeverityLow])
+	took := time.Since(started).Round(time.Millisecond)
+	var replaced *store.ReplaceResult
+	if opts.NoStore {
+		fmt.Fprintf(w, "detect (not stored: --no-store): %d rules in %s: %d findings (%d high, %d medium, %d low)\n",
+			len(res.Rules), took, len(res.Findings), bySev[analysis.SeverityHigh], bySev[analysis.SeverityMedium], bySev[analysis.SeverityLow])
+	} else {
+		run := store.DetectRun{StartedAt: started, Rules: res.Rules, Config: conf}
+		if cfg.Since != 0 {
+			run.Since = time.Unix(cfg.Since, 0).UTC()
+		}
+		if cfg.Until != 0 {
+			run.Until = time.Unix(cfg.Until, 0).UTC()
+		}
+		if replaced, err = c.ReplaceFindings(ctx, run, rows); err != nil {
+			return fmt.Errorf("store findings: %w", err)
+		}
+		for i := range rows {
+			rows[i].RunID = replaced.RunID
+		}
+		fmt.Fprintf(w, "detect run %d: %d rules in %s: %d findings (%d high, %d medium, %d low)\n",
+			replaced.RunID, len(res.Rules), took, len(res.Findings),
+			bySev[analysis.SeverityHigh], bySev[analysis.SeverityMedium], bySev[analysis.SeverityLow])
+		writeReplacements(w, run, replaced)
+	}
 	if opts.Timings {
 		fmt.Fprintf(w, "  %-22s %s\n", "prepare", res.Timings["prepare"].Round(time.Millisecond))
 		for _, r := range res.Rules {
@@ -320,6 +346,51 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 		return err
 	}
 	return output.Write(f.IO.Out, format, out, f.IO.OutputOptions())
+}
+
+// findingRows converts a run's findings to the rows the case stores.
+func findingRows(fs []analysis.Finding) []store.FindingRow {
+	rows := make([]store.FindingRow, len(fs))
+	for i, fd := range fs {
+		rows[i] = store.FindingRow{Rule: fd.Rule, Severity: fd.Severity, Technique: fd.Technique, Src: fd.Src, Dst: fd.Dst,
+			DstPort: fd.DstPort, Protocol: fd.Protocol, Direction: fd.Direction, FirstSeen: fd.FirstSeen, LastSeen: fd.LastSeen,
+			Records: fd.Records, Bytes: fd.Bytes, Summary: fd.Summary, EvidenceSQL: fd.EvidenceSQL, Details: fd.Details}
+	}
+	return rows
+}
+
+// writeReplacements says, per rule, what storing a run did to the case's
+// findings.
+func writeReplacements(w io.Writer, run store.DetectRun, res *store.ReplaceResult) {
+	var window string
+	switch {
+	case !run.Since.IsZero() && !run.Until.IsZero():
+		window = "from " + run.Since.Format(time.RFC3339) + " to " + run.Until.Format(time.RFC3339)
+	case !run.Since.IsZero():
+		window = "from " + run.Since.Format(time.RFC3339)
+	case !run.Until.IsZero():
+		window = "until " + run.Until.Format(time.RFC3339)
+	}
+	if window == "" {
+		fmt.Fprintln(w, "stored findings, per rule (no --since/--until: every stored finding of these rules is replaced):")
+	} else {
+		fmt.Fprintf(w, "stored findings, per rule (replaced: those wholly inside the window %s):\n", window)
+	}
+	covered := 0
+	for _, r := range res.Rules {
+		fmt.Fprintf(w, "  %-22s %d stored, %d replaced, %d kept", r.Rule, r.Stored, r.Replaced, r.Kept)
+		if r.Kept > 0 {
+			fmt.Fprint(w, " (outside the window or across its edge)")
+		}
+		if r.Covered > 0 {
+			fmt.Fprintf(w, ", %d not stored (covered by a kept finding across the window's edge)", r.Covered)
+			covered += r.Covered
+		}
+		fmt.Fprintln(w)
+	}
+	if covered > 0 {
+		fmt.Fprintln(w, "a kept finding across the window's edge rests partly on records this run did not read; rerun with a window that contains it to re-examine it")
+	}
 }
 
 func extraRanges(cfg *analysis.DetectConfig) string {

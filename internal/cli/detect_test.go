@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/store"
@@ -773,5 +774,68 @@ func TestNATWithoutPacketFields(t *testing.T) {
 		if f.Src != host || f.Dst != "203.0.113.200" || f.Bytes != 32_000_000 {
 			t.Errorf("%s: %s -> %s, %d bytes", f.Rule, f.Src, f.Dst, f.Bytes)
 		}
+	}
+}
+
+// TestDetectRerunWindow reproduces issue 12.1: a full run, then a rerun of
+// one rule over a later window, must keep the findings the rerun did not
+// examine (an earlier brute force), replace the ones it did, and say so per
+// rule; a finding across the window's edge is kept, and the rerun's partial
+// view of it is not stored beside it; --no-store changes nothing.
+func TestDetectRerunWindow(t *testing.T) {
+	const day = int64(86400)
+	recs := sessions("192.0.2.45", "10.0.0.7", 22, 30, t0, 60, 3, 3000)                         // day 1, 30 minutes
+	recs = append(recs, sessions("203.0.113.10", "10.0.0.8", 3389, 25, t0+day, 10, 3, 3000)...) // day 2
+	recs = append(recs, probes("198.51.100.23", "10.0.0.5", 1, 25, t0+day, 2)...)               // day 2, another rule
+	c := newDetectCase(t, recs)
+	dir := c.Dir
+	c.Close()
+	// The stored findings, without evidence_sql (a rerun's names its window).
+	stored := func() string {
+		t.Helper()
+		return mustRun(t, "sql", "--case", dir, "--format", "csv",
+			"SELECT rule, src, dst, dst_port, first_seen, last_seen, records, bytes FROM findings ORDER BY ALL")
+	}
+	mustRun(t, "detect", "--case", dir)
+	full := stored()
+	if strings.Count(full, "\nbrute-force,") != 2 || strings.Count(full, "\nport-scan-vertical,") != 1 {
+		t.Fatalf("the full run stored:\n%s", full)
+	}
+	since := time.Unix(t0+day, 0).UTC().Format(time.RFC3339)
+	code, _, errOut := run(t, "detect", "--case", dir, "--since", since, "--rules", analysis.RuleBruteForce)
+	if code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", code, errOut)
+	}
+	if after := stored(); after != full {
+		t.Errorf("the rerun over day 2 changed the stored findings:\nbefore\n%s\nafter\n%s", full, after)
+	}
+	if !strings.Contains(errOut, "brute-force            1 stored, 1 replaced, 1 kept") ||
+		!strings.Contains(errOut, "wholly inside the window from "+since) {
+		t.Errorf("the rerun does not say what it replaced:\n%s", errOut)
+	}
+	// A window starting in the middle of the first burst: that finding is
+	// across its edge, kept whole; the rerun's part of it is not stored.
+	mid := time.Unix(t0+300, 0).UTC().Format(time.RFC3339)
+	code, _, errOut = run(t, "detect", "--case", dir, "--since", mid, "--rules", analysis.RuleBruteForce)
+	if code != 0 || !strings.Contains(errOut, "1 stored, 1 replaced, 1 kept (outside the window or across its edge), 1 not stored") {
+		t.Errorf("rerun from mid-burst: exit %d\n%s", code, errOut)
+	}
+	if after := stored(); after != full {
+		t.Errorf("the rerun from mid-burst changed the stored findings:\nbefore\n%s\nafter\n%s", full, after)
+	}
+	// --no-store prints the findings and stores nothing, not even a run.
+	code, out, errOut := run(t, "detect", "--case", dir, "--no-store", "--rules", analysis.RuleBruteForce, "--until", since, "--format", "csv")
+	if code != 0 || strings.Count(out, "\nbrute-force,") != 1 || !strings.Contains(errOut, "not stored") {
+		t.Errorf("--no-store: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if after := stored(); after != full {
+		t.Errorf("--no-store changed the stored findings:\n%s", after)
+	}
+	runs := mustRun(t, "sql", "--case", dir, "--format", "csv", "SELECT count(*) AS n FROM detect_runs")
+	if runs != "n\n3\n" {
+		t.Errorf("detect runs recorded: %q, want 3 (--no-store records none)", runs)
+	}
+	if code, _, _ := run(t, "detect", "--case", dir, "--no-store", "--stored"); code != 2 {
+		t.Errorf("--no-store with --stored: exit %d, want 2", code)
 	}
 }

@@ -5,18 +5,23 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
 // Findings of flowir detect.
 //
 // Table findings holds the current findings; each row names the run that
-// produced it. A run replaces the findings of the rules it ran (and only
-// those), in one transaction, so rerunning detect never piles findings up
-// and an interrupted run leaves the previous ones in place. Table
-// detect_runs keeps every run: when, which rules, the effective
-// configuration (thresholds, internal ranges, NAT addresses) and how many
-// findings, so a finding can always be traced to the settings behind it.
+// produced it. A run replaces, in one transaction, the stored findings it
+// examined again: those of the rules it ran whose evidence lies wholly
+// inside the time window it read. Findings of other rules, and findings
+// outside the window or straddling its edge (part of their evidence was not
+// read again), are kept, so a narrower rerun never loses what a wider one
+// found, rerunning never piles findings up, and an interrupted run leaves
+// the previous ones in place. Table detect_runs keeps every run: when,
+// which rules, the window, the effective configuration (thresholds,
+// internal ranges, NAT addresses) and how many findings, so a finding can
+// always be traced to the settings behind it.
 func init() {
 	registerDDL(func() []string {
 		return []string{
@@ -30,6 +35,9 @@ func init() {
 				flow_records BIGINT NOT NULL, -- records in the case at the time
 				flowir_version VARCHAR
 			)`,
+			// The window the run read (NULL: open); added after the table.
+			`ALTER TABLE detect_runs ADD COLUMN IF NOT EXISTS since TIMESTAMP`,
+			`ALTER TABLE detect_runs ADD COLUMN IF NOT EXISTS "until" TIMESTAMP`,
 			`CREATE TABLE IF NOT EXISTS findings (
 				run_id BIGINT NOT NULL,
 				rule VARCHAR NOT NULL,
@@ -77,37 +85,143 @@ type DetectRun struct {
 	StartedAt time.Time
 	Rules     []string
 	Config    []byte // JSON
+	// Since and Until are the window the run read, records overlapping
+	// [Since, Until); a zero time leaves that side open.
+	Since, Until time.Time
 }
 
-// ReplaceFindings stores the findings of a run, replacing the stored
-// findings of the rules it ran, and returns the run's id.
-func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingRow) (int64, error) {
+// RuleReplacement is what storing a run did to one rule's findings.
+type RuleReplacement struct {
+	Rule     string
+	Replaced int // stored findings removed: their evidence lies wholly inside the run's window
+	Kept     int // stored findings kept: outside the window, or straddling its edge
+	Stored   int // the run's findings stored
+	// Covered counts the run's findings not stored because a kept finding
+	// straddling the window's edge covers them: the same rule, actor,
+	// target, port and protocol over a time range that contains theirs. The
+	// earlier run read all of that finding's evidence; the rerun only the
+	// part inside its window.
+	Covered int
+}
+
+// ReplaceResult is the outcome of ReplaceFindings.
+type ReplaceResult struct {
+	RunID int64
+	Rules []RuleReplacement // in the order of DetectRun.Rules
+}
+
+// ReplaceFindings stores the findings of a run. It removes the stored
+// findings the run examined again, those of its rules whose evidence lies
+// wholly inside its window (first_seen at or after Since and last_seen
+// before Until), and keeps the others; see RuleReplacement.
+//
+// Why whole evidence: a finding straddling the window's edge rests partly on
+// records the run did not read, so the run cannot confirm or refute it; a
+// finding's first_seen is its first record's start and last_seen its last
+// record's end, so a finding that passes the test had every record read
+// (each record the run reads ends at or after Since and starts before
+// Until). The test is conservative: a finding whose last record started
+// before Until but ended after it is kept, and the run's own version of it
+// is then Covered.
+func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingRow) (*ReplaceResult, error) {
 	if c.ReadOnly {
-		return 0, fmt.Errorf("case %s is open read-only", c.Dir)
+		return nil, fmt.Errorf("case %s is open read-only", c.Dir)
 	}
 	rules, err := json.Marshal(run.Rules)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	tx, err := c.beginTx(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer tx.Rollback()
-	var id int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(run_id), 0) + 1 FROM detect_runs`).Scan(&id); err != nil {
-		return 0, err
+	res := &ReplaceResult{}
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(run_id), 0) + 1 FROM detect_runs`).Scan(&res.RunID); err != nil {
+		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE rule IN (SELECT unnest(?::VARCHAR[]))`, run.Rules); err != nil {
-		return 0, err
+	// inside: the finding's evidence lies wholly inside the window.
+	inside, args := "true", []any{}
+	if !run.Since.IsZero() {
+		inside += " AND coalesce(first_seen >= ?, false)"
+		args = append(args, run.Since.UTC())
 	}
-	rows := make([][]any, len(fs))
-	for i, f := range fs {
+	if !run.Until.IsZero() {
+		inside += " AND coalesce(last_seen < ?, false)"
+		args = append(args, run.Until.UTC())
+	}
+	for _, r := range run.Rules {
+		if !slices.ContainsFunc(res.Rules, func(x RuleReplacement) bool { return x.Rule == r }) {
+			res.Rules = append(res.Rules, RuleReplacement{Rule: r})
+		}
+	}
+	byRule := map[string]*RuleReplacement{}
+	for i := range res.Rules {
+		byRule[res.Rules[i].Rule] = &res.Rules[i]
+	}
+	// The kept findings of the run's rules, to count them and to find the
+	// run's findings they cover.
+	type key struct {
+		rule, src, dst string
+		port           sql.NullInt64
+		proto          int64
+	}
+	type span struct{ first, last time.Time }
+	kept := map[key][]span{}
+	rows, err := tx.QueryContext(ctx, `SELECT rule, coalesce(src, ''), coalesce(dst, ''), dst_port, coalesce(protocol, 0), first_seen, last_seen, `+inside+`
+		FROM findings WHERE rule IN (SELECT unnest(?::VARCHAR[]))`, append(args, run.Rules)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k key
+		var first, last sql.NullTime
+		var in bool
+		if err := rows.Scan(&k.rule, &k.src, &k.dst, &k.port, &k.proto, &first, &last, &in); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if in {
+			byRule[k.rule].Replaced++
+			continue
+		}
+		byRule[k.rule].Kept++
+		if first.Valid && last.Valid {
+			kept[k] = append(kept[k], span{first.Time.UTC(), last.Time.UTC()})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE rule IN (SELECT unnest(?::VARCHAR[])) AND `+inside,
+		append([]any{run.Rules}, args...)...); err != nil {
+		return nil, err
+	}
+	ins := make([][]any, 0, len(fs))
+	for _, f := range fs {
+		rr := byRule[f.Rule]
+		if rr == nil {
+			return nil, fmt.Errorf("finding of rule %s, which the run does not list", f.Rule)
+		}
+		k := key{rule: f.Rule, src: f.Src, dst: f.Dst, proto: int64(f.Protocol)}
+		if f.DstPort != nil {
+			k.port = sql.NullInt64{Int64: int64(*f.DstPort), Valid: true}
+		}
+		covered := false
+		for _, sp := range kept[k] {
+			covered = covered || !f.FirstSeen.Before(sp.first) && !f.LastSeen.After(sp.last)
+		}
+		if covered {
+			rr.Covered++
+			continue
+		}
+		rr.Stored++
 		var details any
 		if f.Details != nil {
 			b, err := json.Marshal(f.Details)
 			if err != nil {
-				return 0, fmt.Errorf("finding %s: %w", f.Rule, err)
+				return nil, fmt.Errorf("finding %s: %w", f.Rule, err)
 			}
 			details = string(b)
 		}
@@ -115,17 +229,18 @@ func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingR
 		if f.DstPort != nil {
 			port = *f.DstPort
 		}
-		rows[i] = []any{id, f.Rule, f.Severity, f.Technique, nullStr(f.Src), nullStr(f.Dst), port, f.Protocol, nullStr(f.Direction),
-			naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, f.Bytes, f.Summary, f.EvidenceSQL, details}
+		ins = append(ins, []any{res.RunID, f.Rule, f.Severity, f.Technique, nullStr(f.Src), nullStr(f.Dst), port, f.Protocol, nullStr(f.Direction),
+			naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, f.Bytes, f.Summary, f.EvidenceSQL, details})
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO findings VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows); err != nil {
-		return 0, err
+	if err := insertRows(ctx, tx, "INSERT INTO findings VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ins); err != nil {
+		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO detect_runs VALUES (?, ?, now(), ?, ?, ?, (SELECT count(*) FROM flows), ?)`,
-		id, run.StartedAt.UTC(), string(rules), string(run.Config), len(fs), Version); err != nil {
-		return 0, err
+	if _, err := tx.ExecContext(ctx, `INSERT INTO detect_runs (run_id, started_at, finished_at, rules, config, findings, flow_records, flowir_version, since, "until")
+		VALUES (?, ?, now(), ?, ?, ?, (SELECT count(*) FROM flows), ?, ?, ?)`,
+		res.RunID, run.StartedAt.UTC(), string(rules), string(run.Config), len(ins), Version, naiveUTC(run.Since), naiveUTC(run.Until)); err != nil {
+		return nil, err
 	}
-	return id, tx.Commit()
+	return res, tx.Commit()
 }
 
 // naiveUTC returns t as a UTC wall-clock time for a TIMESTAMP column.
@@ -177,3 +292,4 @@ func (c *Case) Findings(ctx context.Context, rules []string) ([]FindingRow, erro
 	}
 	return out, rows.Err()
 }
+

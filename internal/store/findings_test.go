@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,15 +25,19 @@ func TestReplaceFindings(t *testing.T) {
 		return out
 	}
 	// 450 findings: more than one INSERT statement's worth.
-	id1, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: at, Rules: []string{"a", "b"}, Config: []byte(`{}`)},
+	r1, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: at, Rules: []string{"a", "b"}, Config: []byte(`{}`)},
 		append(mk("a", "198.51.100.1", 400), mk("b", "198.51.100.2", 50)...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Rerunning rule a replaces its findings only.
-	id2, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: at, Rules: []string{"a"}, Config: []byte(`{}`)}, mk("a", "198.51.100.3", 2))
+	r2, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: at, Rules: []string{"a"}, Config: []byte(`{}`)}, mk("a", "198.51.100.3", 2))
 	if err != nil {
 		t.Fatal(err)
+	}
+	id1, id2 := r1.RunID, r2.RunID
+	if want := []RuleReplacement{{Rule: "a", Replaced: 400, Stored: 2}}; !slices.Equal(r2.Rules, want) {
+		t.Errorf("replacement %+v, want %+v", r2.Rules, want)
 	}
 	if id2 != id1+1 {
 		t.Errorf("run ids %d, %d", id1, id2)
@@ -69,6 +74,74 @@ func TestReplaceFindings(t *testing.T) {
 	defer ro.Close()
 	if _, err := ro.ReplaceFindings(ctx, DetectRun{}, nil); err == nil {
 		t.Error("a read-only case accepted findings")
+	}
+}
+
+// TestReplaceFindingsWindow: a rerun over a window replaces only the
+// findings of its rules whose evidence lies wholly inside the window; those
+// outside it or across its edges are kept, and a finding of the rerun that a
+// kept one covers is not stored twice.
+func TestReplaceFindingsWindow(t *testing.T) {
+	ctx := context.Background()
+	c := openTestCase(t)
+	day := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	h := func(x float64) time.Time { return day.Add(time.Duration(x * float64(time.Hour))) }
+	port := 22
+	f := func(rule, src string, first, last time.Time) FindingRow {
+		return FindingRow{Rule: rule, Severity: "high", Technique: "T1110.001", Src: src, Dst: "10.0.0.1", DstPort: &port, Protocol: 6,
+			FirstSeen: first, LastSeen: last, Records: 1, Bytes: 1, Summary: src, EvidenceSQL: "SELECT * FROM flows"}
+	}
+	first := []FindingRow{
+		f("a", "198.51.100.1", h(-14), h(-13)),    // before the window: kept
+		f("a", "198.51.100.2", h(10), h(11)),      // inside: replaced
+		f("a", "198.51.100.3", h(-1), h(1)),       // across Since: kept
+		f("a", "198.51.100.4", h(23.5), h(24.1)),  // across Until: kept
+		f("a", "198.51.100.5", h(24), h(25)),      // at Until: kept
+		f("a", "198.51.100.6", h(0), h(23.9)),     // from Since, inside: replaced
+		f("a", "198.51.100.7", time.Time{}, h(1)), // no first_seen: kept
+		f("b", "198.51.100.8", h(10), h(11)),      // another rule: untouched
+	}
+	if _, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: day, Rules: []string{"a", "b"}, Config: []byte(`{}`)}, first); err != nil {
+		t.Fatal(err)
+	}
+	rerun := []FindingRow{
+		f("a", "198.51.100.2", h(10), h(12)),   // the replaced one, found again
+		f("a", "198.51.100.3", h(0), h(1)),     // the part of a kept one inside the window: covered
+		f("a", "198.51.100.4", h(23.5), h(24)), // covered too
+		f("a", "198.51.100.9", h(0), h(2)),     // new
+	}
+	res, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: day, Rules: []string{"a"}, Config: []byte(`{}`), Since: h(0), Until: h(24)}, rerun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []RuleReplacement{{Rule: "a", Replaced: 2, Kept: 5, Stored: 2, Covered: 2}}; !slices.Equal(res.Rules, want) {
+		t.Errorf("replacement %+v, want %+v", res.Rules, want)
+	}
+	fs, err := c.Findings(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range fs {
+		got = append(got, fmt.Sprintf("%s %s %s", x.Rule, x.Src, x.FirstSeen.Format("02T15:04")))
+	}
+	slices.Sort(got)
+	want := []string{
+		"a 198.51.100.1 20T10:00", "a 198.51.100.2 21T10:00", "a 198.51.100.3 20T23:00", "a 198.51.100.4 21T23:30",
+		"a 198.51.100.5 22T00:00", "a 198.51.100.7 01T00:00", "a 198.51.100.9 21T00:00", "b 198.51.100.8 21T10:00",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("stored after the rerun:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var since, until time.Time
+	if err := c.db.QueryRow(`SELECT since, "until" FROM detect_runs WHERE run_id = ?`, res.RunID).Scan(&since, &until); err != nil ||
+		!since.Equal(h(0)) || !until.Equal(h(24)) {
+		t.Errorf("the run's window is recorded as %v to %v (%v)", since, until, err)
+	}
+	// A run without a window replaces every finding of its rules.
+	res, err = c.ReplaceFindings(ctx, DetectRun{StartedAt: day, Rules: []string{"a"}, Config: []byte(`{}`)}, nil)
+	if err != nil || res.Rules[0].Replaced != 7 || res.Rules[0].Kept != 0 {
+		t.Errorf("full rerun: %+v, %v", res, err)
 	}
 }
 
