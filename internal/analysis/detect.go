@@ -72,7 +72,9 @@ const (
 	SeverityHigh   = "high"
 )
 
-// Directions of a finding, from the monitored network's side.
+// Directions of a finding: the direction of its connections (from the
+// actor, their client, to the target, their server), seen from the
+// monitored network's side.
 const (
 	DirInbound  = "inbound"  // external actor, internal target
 	DirOutbound = "outbound" // internal actor, external target
@@ -80,16 +82,33 @@ const (
 	DirExternal = "external" // neither side internal
 )
 
-// Finding is one detection result.
+// Convention is how every rule names the two sides of a finding; detect
+// --help and the README print it. A rule must follow it: TestRuleConvention
+// (internal/cli) checks every rule on hand-built records.
+const Convention = `src is the actor, the side that opened the finding's connections (their
+client: the scanner, the brute-forcing client, the host sending data out or
+beaconing, whichever of a monitored host and an IOC address connected to the
+other); dst is the target, the side the connections were opened to (their
+server), and dst_port its port. So src -> dst:dst_port is the direction of
+the connections, and direction says how they cross the monitored network:
+inbound (from an external actor to an internal target), outbound (internal
+to external), internal, or external. An empty src or dst means many
+addresses, listed in details (targets, hosts). The same holds in the AWS
+Security Finding Format: Network.SourceIpV4/V6 is the actor, SourcePort its
+port when the evidence shows one, DestinationIpV4/V6 and DestinationPort the
+target, and Direction IN (inbound) or OUT (outbound).`
+
+// Finding is one detection result. Src, Dst, DstPort and Direction follow
+// Convention.
 type Finding struct {
 	Rule      string
 	Severity  string
 	Technique string // MITRE ATT&CK technique ID
-	Src       string // the actor's address
-	Dst       string // the target's address; "" when there are many
-	DstPort   *int   // nil when there are many or none
+	Src       string // the actor: the client of the connections; "" when there are many
+	Dst       string // the target: their server; "" when there are many
+	DstPort   *int   // the target's port; nil when there are many or none
 	Protocol  int
-	Direction string
+	Direction string // of the connections, from the monitored network: DirInbound, ...
 	FirstSeen time.Time
 	LastSeen  time.Time
 	Records   int64 // evidence records

@@ -166,9 +166,13 @@ about 0.1, reported from about 23 contacts; a nearly exact one from about
 		Name: RuleIOCContact, Title: "Contact with an IOC", Technique: "T1071", Severity: SeverityHigh,
 		Doc: `Traffic between a monitored host and an address of a loaded IOC list (flowir
 ioc FILE), matched CIDR-correctly on the real endpoints. One finding per
-(IOC address, host): src is the IOC address (the threat), dst the monitored
-host; an IOC address that talked to more than max_hosts hosts gets one
-finding, with dst empty and the hosts listed. Severity: high when traffic was
+(IOC address, host). As in every rule, src is the side that opened the
+connections: the host, with dst the IOC address, when the host connected to
+it (outbound); the IOC address, with dst the host, when it connected in
+(inbound). When both happened, the host's connections decide; with no
+request logged, the replies tell who opened. An IOC address that talked to
+more than max_hosts hosts gets one finding, with the hosts' side (src or
+dst) empty and the hosts listed in details. Severity: high when traffic was
 accepted and the host initiated it, medium when accepted and the IOC
 initiated it, low when everything was rejected.`,
 		Thresholds: []Threshold{

@@ -134,7 +134,8 @@ SELECT x, h, count(*), sum(bytes)::BIGINT, min(start), max("end"),
   list(DISTINCT dstport ORDER BY dstport) FILTER (WHERE dir = 'in' AND NOT %[3]s),
   list(DISTINCT protocol ORDER BY protocol),
   count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'out' AND NOT %[3]s),
-  count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'in' AND NOT %[3]s)
+  count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'in' AND NOT %[3]s),
+  count(*) FILTER (WHERE dir = 'in' AND %[3]s), count(*) FILTER (WHERE dir = 'out' AND %[3]s)
 FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2`, d.baseSelect(), tmpIOC, condReply)
 	rows, err := d.eng.QueryRows(ctx, q)
 	if err != nil {
@@ -184,12 +185,16 @@ type iocRow struct {
 	nOut, nIn, acc, rej     int64
 	outPorts, inPorts, prot []int64
 	accOut, accIn           int64
+	// Replies (server to client) from the IOC address and to it: they show
+	// who initiated when the requests themselves are not in the logs.
+	repIn, repOut int64
 }
 
 func parseIOCRow(row []any) iocRow {
 	return iocRow{x: asString(row[0]), h: asString(row[1]), n: asInt(row[2]), b: asInt(row[3]), s0: asInt(row[4]), e1: asInt(row[5]),
 		nOut: asInt(row[6]), nIn: asInt(row[7]), acc: asInt(row[8]), rej: asInt(row[9]),
-		outPorts: asInts(row[10]), inPorts: asInts(row[11]), prot: asInts(row[12]), accOut: asInt(row[13]), accIn: asInt(row[14])}
+		outPorts: asInts(row[10]), inPorts: asInts(row[11]), prot: asInts(row[12]), accOut: asInt(row[13]), accIn: asInt(row[14]),
+		repIn: asInt(row[15]), repOut: asInt(row[16])}
 }
 
 // iocSeverity: high when the host initiated accepted traffic to the IOC,
@@ -214,6 +219,7 @@ func mergeIOCRows(group [][]any) iocRow {
 		m.hosts = append(m.hosts, r.h)
 		m.n, m.b, m.s0, m.e1 = m.n+r.n, m.b+r.b, min(m.s0, r.s0), max(m.e1, r.e1)
 		m.nOut, m.nIn, m.acc, m.rej, m.accOut, m.accIn = m.nOut+r.nOut, m.nIn+r.nIn, m.acc+r.acc, m.rej+r.rej, m.accOut+r.accOut, m.accIn+r.accIn
+		m.repIn, m.repOut = m.repIn+r.repIn, m.repOut+r.repOut
 		m.outPorts, m.inPorts, m.prot = append(m.outPorts, r.outPorts...), append(m.inPorts, r.inPorts...), append(m.prot, r.prot...)
 	}
 	for _, l := range []*[]int64{&m.outPorts, &m.inPorts, &m.prot} {
@@ -223,12 +229,36 @@ func mergeIOCRows(group [][]any) iocRow {
 	return m
 }
 
+// hostInitiated reports whether the monitored side opened the connections
+// of a row: its requests to the IOC address, or, when no request is logged
+// either way, the IOC address's replies to it. When both sides opened some,
+// the host's own connections decide (they are the more serious).
+func (r iocRow) hostInitiated() bool {
+	switch {
+	case len(r.outPorts) > 0:
+		return true
+	case len(r.inPorts) > 0:
+		return false
+	case r.repIn > 0 || r.repOut > 0:
+		return r.repIn >= r.repOut
+	}
+	return r.nOut >= r.nIn
+}
+
 // iocFinding is the finding of one row: an IOC address and a host, or
-// (r.hosts set) an IOC address and many hosts, with dst empty.
+// (r.hosts set) an IOC address and many hosts.
+//
+// Like every rule's, its src is the actor, the side that opened the
+// connections, and dst the target: the host and the IOC address when the
+// host connected to it (outbound), the IOC address and the host when the
+// IOC address connected in (inbound). Where many hosts are merged, their
+// side is empty and the hosts are listed in details.
 func (d *detector) iocFinding(r iocRow, byAddr map[string][]string, refs map[string]IOCRef) Finding {
 	dir, ports := DirInbound, r.inPorts
-	if len(r.outPorts) > 0 || len(r.inPorts) == 0 && r.nOut > 0 {
+	src, dst := r.x, r.h
+	if r.hostInitiated() {
 		dir, ports = DirOutbound, r.outPorts
+		src, dst = r.h, r.x
 	}
 	var port *int
 	proto := 0
@@ -249,7 +279,7 @@ func (d *detector) iocFinding(r iocRow, byAddr map[string][]string, refs map[str
 		initiated += " (to port " + portsText(slices.Clone(ports), 5) + ")"
 	}
 	entries := byAddr[r.x]
-	details := map[string]any{"ioc_entries": entries, "records_to_ioc": r.nOut, "records_from_ioc": r.nIn,
+	details := map[string]any{"ioc": r.x, "ioc_entries": entries, "records_to_ioc": r.nOut, "records_from_ioc": r.nIn,
 		"accepted": r.acc, "rejected": r.rej, "ports_host_initiated": r.outPorts, "ports_ioc_initiated": r.inPorts}
 	var who, evidence string
 	if r.hosts == nil {
@@ -263,7 +293,7 @@ func (d *detector) iocFinding(r iocRow, byAddr map[string][]string, refs map[str
 		details["hosts"] = r.hosts
 	}
 	return Finding{
-		Rule: RuleIOCContact, Severity: iocSeverity(r), Technique: "T1071", Src: r.x, Dst: r.h, DstPort: port, Protocol: proto, Direction: dir,
+		Rule: RuleIOCContact, Severity: iocSeverity(r), Technique: "T1071", Src: src, Dst: dst, DstPort: port, Protocol: proto, Direction: dir,
 		FirstSeen: unix(r.s0), LastSeen: unix(r.e1), Records: r.n, Bytes: r.b,
 		Summary: fmt.Sprintf("%s exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected; %s",
 			who, r.n, humanBytes(r.b), r.x, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated),

@@ -54,12 +54,13 @@ twice. Standard error says, per rule, how many findings were stored,
 replaced and kept. --no-store runs the rules and prints the findings
 without touching the stored ones (the case is opened read-only).
 
-Every finding has: rule, severity, MITRE ATT&CK technique, src (the actor's
-address), dst (the target's, empty when there are many), dst_port,
-direction (inbound, outbound, internal, external: seen from the monitored
-network), first_seen, last_seen, records and bytes (of its evidence
-records), a one-line summary, and evidence_sql: a query that returns exactly
-its evidence records from table flows (paste it into 'flowir sql').
+Every finding has: rule, severity, MITRE ATT&CK technique, src, dst,
+dst_port, direction, first_seen, last_seen, records and bytes (of its
+evidence records), a one-line summary, and evidence_sql: a query that
+returns exactly its evidence records from table flows (paste it into
+'flowir sql').
+
+Actor, target and direction mean the same in every rule: ` + "\n" + analysis.Convention + `
 
 Internal (monitored) addresses: 10/8, 172.16/12, 192.168/16, 100.64/10,
 169.254/16, 127/8, fc00::/7, fe80::/10, ::1, plus --internal CIDRs, plus the

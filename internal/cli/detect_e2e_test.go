@@ -100,8 +100,9 @@ func findingTargets(f jsonFinding) []string {
 }
 
 // related reports whether a finding is about incident m: its actor is one of
-// m's actors and its targets are m's targets, or the reverse (a beacon to a
-// C2 names the host first; the ioc-contact incident names the C2 first).
+// m's actors and its targets are m's targets, or the reverse (the
+// ioc-contact incident names the IOC address first, its findings the side
+// that opened the connections).
 func related(f jsonFinding, m demo.Incident) bool {
 	ts := findingTargets(f)
 	if len(ts) == 0 {
@@ -153,10 +154,14 @@ func TestDetectEndToEnd(t *testing.T) {
 			for _, m := range truth.Incidents {
 				rule := incidentRule[m.ID]
 				if m.ID == "ioc-contact" {
+					// The truth names the IOC address first; a finding names
+					// first the side that opened the connections: the IOC
+					// address connecting in, or the host connecting out.
 					for i, a := range m.Actors {
 						found := false
 						for _, f := range fs {
-							found = found || f.Rule == rule && f.Src == a && f.Dst == m.Targets[i]
+							found = found || f.Rule == rule && (f.Src == a && f.Dst == m.Targets[i] && f.Direction == analysis.DirInbound ||
+								f.Src == m.Targets[i] && f.Dst == a && f.Direction == analysis.DirOutbound)
 						}
 						if !found {
 							t.Errorf("ioc-contact %s -> %s not reported", a, m.Targets[i])

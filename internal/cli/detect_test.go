@@ -2,17 +2,20 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"math/rand/v2"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/inventory"
 	"github.com/flowir/flowir/internal/store"
 )
 
@@ -33,6 +36,7 @@ type fr struct {
 	action       string // default ACCEPT
 	flags        int    // tcp-flags; -1 for none (a format without the field)
 	psrc, pdst   string // pkt-srcaddr / pkt-dstaddr; "" for none
+	acct, region string // account-id (default 111122223333) and region ("" for none)
 }
 
 // tcp returns a TCP record without flags.
@@ -40,7 +44,11 @@ func tcp(src string, sport int, dst string, dport int, start, end, packets, byte
 	return fr{eni: "eni-1", src: src, dst: dst, sport: sport, dport: dport, proto: 6, packets: packets, bytes: bytes, start: start, end: end, flags: -1}
 }
 
-func (r fr) reject() fr         { r.action = "REJECT"; return r }
+func (r fr) reject() fr { r.action = "REJECT"; return r }
+func (r fr) in(acct, region string) fr {
+	r.acct, r.region = acct, region
+	return r
+}
 func (r fr) on(eni string) fr   { r.eni = eni; return r }
 func (r fr) withFlags(f int) fr { r.flags = f; return r }
 func (r fr) pkt(src, dst string) fr {
@@ -51,7 +59,7 @@ func (r fr) pkt(src, dst string) fr {
 // reply is the reverse record of r.
 func (r fr) reply(packets, bytes int64) fr {
 	return fr{eni: r.eni, src: r.dst, dst: r.src, sport: r.dport, dport: r.sport, proto: r.proto, packets: packets, bytes: bytes,
-		start: r.start, end: r.end, flags: -1, psrc: r.pdst, pdst: r.psrc}
+		start: r.start, end: r.end, flags: -1, psrc: r.pdst, pdst: r.psrc, acct: r.acct, region: r.region}
 }
 
 const t0 = int64(1_795_000_000) // 2026-11-17, a multiple of 3600
@@ -70,8 +78,8 @@ func newDetectCase(t *testing.T, recs []fr) *store.Case {
 		t.Fatal(err)
 	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO flows_wide (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol,
-		packets, bytes, start, "end", action, log_status, tcp_flags, pkt_srcaddr, pkt_dstaddr, source_id, source_line)
-		VALUES (5, '111122223333', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'OK', ?, ?, ?, 1, ?)`)
+		packets, bytes, start, "end", action, log_status, tcp_flags, pkt_srcaddr, pkt_dstaddr, region, source_id, source_line)
+		VALUES (5, coalesce(?, '111122223333'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'OK', ?, ?, ?, ?, 1, ?)`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +98,8 @@ func newDetectCase(t *testing.T, recs []fr) *store.Case {
 		if r.flags >= 0 {
 			flags = r.flags
 		}
-		if _, err := st.ExecContext(ctx, r.eni, r.src, r.dst, r.sport, r.dport, r.proto, r.packets, r.bytes, r.start, r.end, action, flags,
-			null(r.psrc), null(r.pdst), i+1); err != nil {
+		if _, err := st.ExecContext(ctx, null(r.acct), r.eni, r.src, r.dst, r.sport, r.dport, r.proto, r.packets, r.bytes, r.start, r.end, action, flags,
+			null(r.psrc), null(r.pdst), null(r.region), i+1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -551,8 +559,8 @@ func TestRuleIOCContact(t *testing.T) {
 	}{
 		"198.51.100.128 10.0.0.5":          {2, analysis.DirInbound},
 		"198.51.100.255 10.0.0.5":          {2, analysis.DirInbound},
-		"203.0.113.66 10.0.1.7":            {4, analysis.DirOutbound},
-		"2001:db8:bad:1::66 2600:1f18::10": {2, analysis.DirOutbound},
+		"10.0.1.7 203.0.113.66":            {4, analysis.DirOutbound},
+		"2600:1f18::10 2001:db8:bad:1::66": {2, analysis.DirOutbound},
 	} {
 		f, ok := got[key]
 		if !ok {
@@ -563,7 +571,7 @@ func TestRuleIOCContact(t *testing.T) {
 			t.Errorf("%s: %d records, direction %s; want %d, %s", key, f.Records, f.Direction, want.records, want.dir)
 		}
 	}
-	if f := got["203.0.113.66 10.0.1.7"]; f.DstPort == nil || *f.DstPort != 8443 || f.Severity != analysis.SeverityHigh {
+	if f := got["10.0.1.7 203.0.113.66"]; f.DstPort == nil || *f.DstPort != 8443 || f.Severity != analysis.SeverityHigh {
 		t.Errorf("C2 finding: %+v", f)
 	}
 	// Without IOC lists the rule finds nothing.
@@ -585,7 +593,7 @@ func TestRuleIOCContact(t *testing.T) {
 		q := tcp(fmt.Sprintf("10.0.5.%d", i+1), 50000+i, "203.0.113.66", 443, t0+int64(i), t0+int64(i)+5, 3, 300)
 		callers = append(callers, q, q.reply(3, 900))
 	}
-	f = one(t, detect(t, newDetectCase(t, callers), cfg, r), "203.0.113.66", "")
+	f = one(t, detect(t, newDetectCase(t, callers), cfg, r), "", "203.0.113.66")
 	if f.Records != 22 || f.Severity != analysis.SeverityHigh || f.Direction != analysis.DirOutbound || f.DstPort == nil || *f.DstPort != 443 ||
 		!strings.Contains(f.Summary, "11 hosts exchanged 22 records") || !strings.Contains(f.Summary, "the hosts initiated (to port 443)") {
 		t.Errorf("collapsed outbound finding %+v", f)
@@ -837,5 +845,191 @@ func TestDetectRerunWindow(t *testing.T) {
 	}
 	if code, _, _ := run(t, "detect", "--case", dir, "--no-store", "--stored"); code != 2 {
 		t.Errorf("--no-store with --stored: exit %d, want 2", code)
+	}
+}
+
+// TestRuleConvention checks issue 12.3's convention on every rule: src is
+// the actor that opened the connections, dst the target they were opened
+// to, dst_port its port, direction the connections' direction from the
+// monitored network; and the ASFF export's Network fields follow the
+// connection (Source = the actor, Destination = the target, Direction IN or
+// OUT), including ioc-contact both ways, where the export used to swap them.
+func TestRuleConvention(t *testing.T) {
+	const nat = "10.0.0.220"
+	iocs := []analysis.IOCRef{{Key: "203.0.113.66", ThreatIP: "203.0.113.66", Comment: "C2"},
+		{Key: "198.51.100.128/25", ThreatIP: "198.51.100.128/25", Comment: "range"}}
+	var sweep, beacon, c2, c2replies, range443, natLeg, exposed, lateral []fr
+	for i := range 25 {
+		ts := t0 + int64(i)*3
+		sweep = append(sweep, tcp("198.51.100.77", 1024+i, fmt.Sprintf("10.0.1.%d", 10+i), 445, ts, ts, 1, 44).reject())
+	}
+	for i := range 40 {
+		ts := t0 + int64(i)*300
+		q := tcp("10.0.2.63", 40000+i, "203.0.113.50", 443, ts, ts+1, 5, 900)
+		beacon = append(beacon, q, q.reply(5, 3000))
+	}
+	// 10.0.1.7 connects out to the C2 through a NAT gateway (the issue's
+	// case); another host's records hold only the C2's replies.
+	q := tcp("10.0.1.7", 40000, "203.0.113.66", 8443, t0+100, t0+130, 20, 4000).pkt("10.0.1.7", "203.0.113.66")
+	in := tcp("10.0.1.7", 40000, nat, 8443, t0+100, t0+130, 20, 4000).pkt("10.0.1.7", "203.0.113.66").on("eni-nat")
+	c2 = append(c2, q, q.reply(20, 50000), in, in.reply(20, 50000))
+	c2replies = append(c2replies, tcp("10.0.1.8", 41000, "203.0.113.66", 443, t0, t0+5, 4, 300).reply(6, 9000))
+	// An address of the IOC range connects in to a web server.
+	w := tcp("198.51.100.140", 50000, "10.0.0.5", 443, t0, t0+2, 10, 1500)
+	range443 = append(range443, w, w.reply(10, 9000))
+	for _, x := range []fr{
+		tcp("10.0.1.5", 40000, nat, 443, t0, t0+30, 5000, 6_000_000).pkt("10.0.1.5", "203.0.113.5").on("eni-nat"),
+		tcp(nat, 61000, "203.0.113.5", 443, t0, t0+30, 5000, 6_000_000).pkt(nat, "203.0.113.5").on("eni-nat"),
+	} {
+		natLeg = append(natLeg, x)
+	}
+	rdp := tcp("203.0.113.10", 50000, "10.0.0.11", 3389, t0, t0+600, 3000, 400000)
+	exposed = append(exposed, rdp, rdp.reply(5000, 9_000_000))
+	lateral = sessions("10.0.0.9", "10.0.0.7", 22, 20, t0, 10, 3, 3000)
+
+	for _, c := range []struct {
+		name, rule  string
+		recs        []fr
+		src, dst    string
+		port        int // 0: none
+		dir         string
+		asffDir     string // "" for none
+		asffSrcPort int
+	}{
+		{"vertical scan", analysis.RulePortScanVertical, probes("198.51.100.23", "10.0.0.5", 1, 25, t0, 2),
+			"198.51.100.23", "10.0.0.5", 0, analysis.DirInbound, "IN", 40000},
+		{"horizontal scan", analysis.RulePortScanHorizontal, sweep, "198.51.100.77", "", 445, analysis.DirInbound, "IN", 0},
+		{"brute force", analysis.RuleBruteForce, sessions("192.0.2.45", "10.0.0.7", 22, 20, t0, 10, 3, 3000),
+			"192.0.2.45", "10.0.0.7", 22, analysis.DirInbound, "IN", 0},
+		{"lateral brute force", analysis.RuleBruteForce, lateral, "10.0.0.9", "10.0.0.7", 22, analysis.DirInternal, "", 0},
+		{"exfiltration", analysis.RuleExfiltration, upload("10.0.0.8", 40000, "203.0.113.200", 30_000_000, 10, t0, 60),
+			"10.0.0.8", "203.0.113.200", 443, analysis.DirOutbound, "OUT", 40000},
+		{"NAT egress", analysis.RuleNATEgress, natLeg, "10.0.1.5", "203.0.113.5", 443, analysis.DirOutbound, "OUT", 0},
+		{"beaconing", analysis.RuleBeaconing, beacon, "10.0.2.63", "203.0.113.50", 443, analysis.DirOutbound, "OUT", 0},
+		{"IOC contact, host to C2", analysis.RuleIOCContact, c2, "10.0.1.7", "203.0.113.66", 8443, analysis.DirOutbound, "OUT", 40000},
+		{"IOC contact, replies only", analysis.RuleIOCContact, c2replies, "10.0.1.8", "203.0.113.66", 0, analysis.DirOutbound, "OUT", 0},
+		{"IOC contact, IOC to host", analysis.RuleIOCContact, range443, "198.51.100.140", "10.0.0.5", 443, analysis.DirInbound, "IN", 50000},
+		{"exposed port", analysis.RuleExposedPort, exposed, "203.0.113.10", "10.0.0.11", 3389, analysis.DirInbound, "IN", 50000},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := analysis.NewDetectConfig()
+			cfg.IOCs = iocs
+			cs := newDetectCase(t, c.recs)
+			f := one(t, detect(t, cs, cfg, c.rule), c.src, c.dst)
+			if port := 0; f.DstPort != nil {
+				port = *f.DstPort
+				if port != c.port {
+					t.Errorf("dst_port %d, want %d", port, c.port)
+				}
+			} else if c.port != 0 {
+				t.Errorf("no dst_port, want %d", c.port)
+			}
+			if f.Direction != c.dir {
+				t.Errorf("direction %s, want %s", f.Direction, c.dir)
+			}
+			as, err := findingsASFF(context.Background(), cs, cs.Dir, findingRows([]analysis.Finding{f}), "", "us-east-1", time.Unix(t0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(as) != 1 || as[0].Network == nil && c.asffDir != "" {
+				t.Fatalf("ASFF %+v", as)
+			}
+			n := as[0].Network
+			if n == nil {
+				n = &inventory.ASFFNetwork{}
+			}
+			got := fmt.Sprintf("%s %s:%s -> %s:%s", n.Direction, n.SourceIpV4, intText(n.SourcePort), n.DestinationIpV4, intText(n.DestinationPort))
+			want := fmt.Sprintf("%s %s:%s -> %s:%s", c.asffDir, c.src, intText(nonZero(c.asffSrcPort)), c.dst, intText(nonZero(c.port)))
+			if got != want {
+				t.Errorf("ASFF Network %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func nonZero(i int) *int {
+	if i == 0 {
+		return nil
+	}
+	return &i
+}
+
+func intText(p *int) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprint(*p)
+}
+
+// TestASFFPlacement reproduces issue 12.2: each ASFF finding takes the
+// account and Region of its own evidence records, not the case's most
+// common ones; a finding whose records span several becomes one ASFF
+// finding per account and Region, with unique, stable ids.
+func TestASFFPlacement(t *testing.T) {
+	const a, b, c = "111122223333", "444455556666", "777788889999"
+	var recs []fr
+	// Most records: ordinary traffic in account a, us-east-1.
+	for i := range 20 {
+		q := tcp(fmt.Sprintf("10.0.9.%d", i%50), 40000+i, "10.0.9.200", 443, t0+int64(i), t0+int64(i)+1, 5, 900).in(a, "us-east-1")
+		recs = append(recs, q, q.reply(5, 900))
+	}
+	// An exfiltration logged in account b, eu-west-1.
+	for _, x := range upload("10.1.0.8", 40000, "203.0.113.200", 30_000_000, 10, t0, 60) {
+		recs = append(recs, x.in(b, "eu-west-1"))
+	}
+	// A sweep over hosts of two accounts: 15 in a/us-east-1, 10 in c/ap-southeast-2.
+	for i := range 25 {
+		ts := t0 + int64(i)*3
+		x := tcp("198.51.100.77", 1024+i, fmt.Sprintf("10.2.1.%d", 10+i), 445, ts, ts, 1, 44).reject().in(a, "us-east-1")
+		if i >= 15 {
+			x = x.in(c, "ap-southeast-2")
+		}
+		recs = append(recs, x)
+	}
+	cs := newDetectCase(t, recs)
+	dir := cs.Dir
+	cs.Close()
+	type asff struct {
+		Findings []struct {
+			Id, GeneratorId, AwsAccountId, Region, ProductArn string
+			FirstObservedAt, LastObservedAt                   string
+			ProductFields                                     map[string]string
+		}
+	}
+	var doc asff
+	out := mustRun(t, "detect", "--case", dir, "--rules", "exfiltration,port-scan-horizontal", "--format", "asff")
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var got []string
+	ids := map[string]bool{}
+	for _, f := range doc.Findings {
+		got = append(got, fmt.Sprintf("%s %s %s %s", f.GeneratorId, f.AwsAccountId, f.Region, f.ProductFields["flowir/evidence_records"]))
+		if ids[f.Id] {
+			t.Errorf("duplicate Id %s", f.Id)
+		}
+		ids[f.Id] = true
+		if !strings.Contains(f.ProductArn, ":"+f.Region+":"+f.AwsAccountId+":") {
+			t.Errorf("%s: ProductArn %s is not in its account and Region", f.Id, f.ProductArn)
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"flowir/exfiltration 444455556666 eu-west-1 10",
+		"flowir/port-scan-horizontal 111122223333 us-east-1 15",
+		"flowir/port-scan-horizontal 777788889999 ap-southeast-2 10",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ASFF findings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The same ids from findings export, every time.
+	var again asff
+	if err := json.Unmarshal([]byte(mustRun(t, "findings", "export", "--case", dir)), &again); err != nil || len(again.Findings) != len(doc.Findings) {
+		t.Fatalf("findings export: %v, %d findings", err, len(again.Findings))
+	}
+	for _, f := range again.Findings {
+		if !ids[f.Id] {
+			t.Errorf("findings export gives Id %s, detect gave %v", f.Id, ids)
+		}
 	}
 }

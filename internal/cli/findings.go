@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/awsapi"
 	"github.com/flowir/flowir/internal/inventory"
 	"github.com/flowir/flowir/internal/store"
@@ -44,18 +47,36 @@ func newFindingsExportCmd(f *Factory, g *globalOptions, runF func(*FindingsExpor
 		Long: `Convert the findings stored by 'flowir detect' to the AWS Security Finding
 Format (ASFF) and print them as {"Findings": [...]} (the input of
 'aws securityhub batch-import-findings --cli-input-json'), or with
---security-hub send them with BatchImportFindings, 100 per call.
+--security-hub send them with BatchImportFindings, 100 per call, each to
+the Security Hub of its own Region. Security Hub takes a finding only from
+the account it names: run the export with each account's credentials (the
+others' findings are refused and listed).
+
+Each finding is filed under the account and Region of its own evidence
+records (the records' account-id, else the account of their S3 location; their
+region field, else the Region of their S3 location). A finding whose records
+span several accounts or Regions becomes one ASFF finding per account and
+Region, each with its part of the evidence (FirstObservedAt,
+LastObservedAt, flowir/evidence_records). Where the records do not say (an
+account-id of "unknown", a CloudWatch Logs export), the inventory's owner of
+an interface the finding names places it, else --account and --region.
 
 Each finding's Id is stable (flowir/CASE/RULE-HASH of rule, addresses, port
-and first time seen), so exporting again updates the findings in Security Hub
+and first time seen, plus /ACCOUNT/REGION for the parts of a finding that
+spans several), so exporting again updates the findings in Security Hub
 instead of duplicating them. The product is the account's default product
 for custom findings (arn:aws:securityhub:REGION:ACCOUNT:product/ACCOUNT/default).
 Types follow ASFF's taxonomy from the MITRE ATT&CK technique (TTPs/Discovery,
 Effects/Data Exfiltration, ...). When the case holds an inventory, the
 network interfaces whose addresses a finding names become its resources
-(AwsEc2NetworkInterface, AwsEc2Instance), and give its account and region;
-otherwise --account and --region do, else the account and region most flow
-records of the case come from.`,
+(AwsEc2NetworkInterface, AwsEc2Instance, each under its own account and
+Region).
+
+Network follows the finding's connections ('flowir detect --help'):
+SourceIpV4/V6 is the actor (src, the side that opened them), SourcePort its
+port when the evidence shows only one, DestinationIpV4/V6 and
+DestinationPort the target, Direction IN (inbound) or OUT (outbound), seen
+from the monitored network.`,
 		Example: `  flowir findings export > findings.asff.json
   flowir findings export --security-hub --region eu-west-1 --account 123456789012`,
 		Args: cobra.NoArgs,
@@ -86,32 +107,46 @@ records of the case come from.`,
 			if !opts.SecurityHub {
 				return writeASFF(f.IO.Out, findings)
 			}
-			sh, err := awsapi.NewSecurityHub(ctx, opts.AWS)
-			if err != nil {
-				return err
-			}
-			raws := make([]json.RawMessage, len(findings))
-			for i, a := range findings {
-				if raws[i], err = json.Marshal(a); err != nil {
+			// BatchImportFindings takes a finding in its own Region: one
+			// client per Region the findings are in.
+			byRegion := map[string][]json.RawMessage{}
+			var regions []string
+			for _, a := range findings {
+				raw, err := json.Marshal(a)
+				if err != nil {
 					return err
 				}
+				if byRegion[a.Region] == nil {
+					regions = append(regions, a.Region)
+				}
+				byRegion[a.Region] = append(byRegion[a.Region], raw)
 			}
-			res, err := sh.ImportFindings(ctx, raws)
-			fmt.Fprintf(f.IO.Out, "Security Hub (%s): %d findings imported, %d refused, in %d BatchImportFindings calls\n", sh.Region, res.Success, res.Failed, res.Calls)
-			for _, e := range res.Errors {
-				fmt.Fprintln(f.IO.ErrOut, "refused:", e)
+			failed := 0
+			for _, region := range regions {
+				o := opts.AWS
+				o.Region = region
+				sh, err := awsapi.NewSecurityHub(ctx, o)
+				if err != nil {
+					return err
+				}
+				res, err := sh.ImportFindings(ctx, byRegion[region])
+				fmt.Fprintf(f.IO.Out, "Security Hub (%s): %d findings imported, %d refused, in %d BatchImportFindings calls\n", sh.Region, res.Success, res.Failed, res.Calls)
+				for _, e := range res.Errors {
+					fmt.Fprintln(f.IO.ErrOut, "refused:", e)
+				}
+				if err != nil {
+					return err
+				}
+				failed += res.Failed
 			}
-			if err != nil {
-				return err
-			}
-			if res.Failed > 0 {
-				return fmt.Errorf("%d of %d findings were refused by Security Hub (listed above)", res.Failed, len(findings))
+			if failed > 0 {
+				return fmt.Errorf("%d of %d findings were refused by Security Hub (listed above; a finding is accepted only from the account it names)", failed, len(findings))
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&opts.SecurityHub, "security-hub", false, "send the findings to AWS Security Hub (BatchImportFindings)")
-	cmd.Flags().StringVar(&opts.Account, "account", "", "AWS account id for findings the inventory does not place")
+	cmd.Flags().StringVar(&opts.Account, "account", "", "AWS account id for findings whose evidence records and the inventory do not place")
 	cmd.Flags().StringSliceVar(&opts.Rules, "rules", nil, "export only the findings of these rules")
 	bindAWSTarget(cmd, &opts.AWS)
 	return cmd
@@ -130,8 +165,16 @@ func tacticOf(technique string) string {
 	return techniqueTactics[base]
 }
 
-// findingsASFF converts stored findings to ASFF, naming as resources the
-// interfaces of the newest inventory whose addresses the finding names.
+// findingsASFF converts stored findings to ASFF.
+//
+// Each finding is filed under the account and Region of its own evidence
+// records (store.EvidencePlacements), one ASFF finding per account and
+// Region when they span several: a finding's account is a property of its
+// records, not of the case. Where the records do not say (account-id
+// "unknown" and no S3 location, no region field), the inventory's owner of an
+// interface whose address the finding names places them, then account and
+// region (--account, --region). The interfaces and instances of those owners
+// are the finding's resources, each under its own account and Region.
 func findingsASFF(ctx context.Context, c *store.Case, caseDir string, rows []store.FindingRow, account, region string, now time.Time) ([]inventory.ASFFFinding, error) {
 	owners, err := c.InterfaceOwners(ctx)
 	if err != nil {
@@ -145,67 +188,117 @@ func findingsASFF(ctx context.Context, c *store.Case, caseDir string, rows []sto
 			}
 		}
 	}
-	if account == "" || region == "" {
-		// The account and region most flow records come from.
-		a, r, err := c.FlowAccountRegion(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if account == "" {
-			account = a
-		}
-		if region == "" {
-			region = r
-		}
-	}
 	caseName := caseLabel(caseDir)
 	out := make([]inventory.ASFFFinding, 0, len(rows))
 	for _, r := range rows {
-		in := inventory.FindingInput{
-			ID:        findingID(r),
-			Detection: r.Rule, Title: r.Summary, Severity: r.Severity, Technique: r.Technique, Tactic: tacticOf(r.Technique),
-			FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, SrcAddr: r.Src, DstAddr: r.Dst, Protocol: inventory.ProtoName(r.Protocol),
-			Evidence: r.Records,
+		id := findingID(r)
+		places, err := c.EvidencePlacements(ctx, r.EvidenceSQL, r.Src)
+		if err != nil {
+			return nil, fmt.Errorf("finding %s: its evidence query fails, so its account and Region are unknown: %w", id, err)
 		}
-		if r.Protocol == 0 {
-			in.Protocol = ""
-		}
-		if r.DstPort != nil {
-			in.DstPort = *r.DstPort
-		}
-		switch r.Direction {
-		case "inbound":
-			in.Direction = "IN"
-		case "outbound":
-			in.Direction = "OUT"
-		}
-		in.Description = fmt.Sprintf("%s Evidence: %d flow records, %d bytes, %s to %s. Evidence query: %s", r.Summary, r.Records, r.Bytes,
-			r.FirstSeen.Format(time.RFC3339), r.LastSeen.Format(time.RFC3339), r.EvidenceSQL)
+		// The owners of the addresses the finding names.
+		var ifaces, insts []inventory.ResourceRef
+		var ownAccount, ownRegion string
 		for _, a := range []string{r.Src, r.Dst} {
 			ip, err := netip.ParseAddr(a)
 			if err != nil {
 				continue
 			}
 			if o, ok := byAddr[ip.Unmap().String()]; ok {
-				in.Interfaces = append(in.Interfaces, o.InterfaceID)
+				ifaces = append(ifaces, inventory.ResourceRef{ID: o.InterfaceID, Account: o.Account, Region: o.Region})
 				if o.InstanceID != "" {
-					in.Instances = append(in.Instances, o.InstanceID)
+					insts = append(insts, inventory.ResourceRef{ID: o.InstanceID, Account: o.Account, Region: o.Region})
 				}
-				if in.Account == "" {
-					in.Account = o.Account
-				}
-				if in.Region == "" {
-					in.Region = o.Region
-				}
+				ownAccount, ownRegion = cmp.Or(ownAccount, o.Account), cmp.Or(ownRegion, o.Region)
 			}
 		}
-		a, err := inventory.ToASFF(in, inventory.ASFFOptions{Account: account, Region: region, Now: now, Case: caseName})
-		if err != nil {
-			return nil, err
+		parts := placeFinding(places, cmp.Or(ownAccount, account), cmp.Or(ownRegion, region))
+		base := inventory.FindingInput{
+			ID:        id,
+			Detection: r.Rule, Title: r.Summary, Severity: r.Severity, Technique: r.Technique, Tactic: tacticOf(r.Technique),
+			FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, SrcAddr: r.Src, DstAddr: r.Dst, Protocol: inventory.ProtoName(r.Protocol),
+			Evidence: r.Records,
 		}
-		out = append(out, a)
+		if r.Protocol == 0 {
+			base.Protocol = ""
+		}
+		if r.DstPort != nil {
+			base.DstPort = *r.DstPort
+		}
+		switch r.Direction {
+		case analysis.DirInbound:
+			base.Direction = "IN"
+		case analysis.DirOutbound:
+			base.Direction = "OUT"
+		}
+		desc := fmt.Sprintf("%s Evidence: %d flow records, %d bytes, %s to %s. Evidence query: %s", r.Summary, r.Records, r.Bytes,
+			r.FirstSeen.Format(time.RFC3339), r.LastSeen.Format(time.RFC3339), r.EvidenceSQL)
+		for k, p := range parts {
+			in := base
+			in.Account, in.Region, in.SrcPort = p.Account, p.Region, p.ActorPort
+			in.Description = desc
+			if len(parts) > 1 {
+				in.Part = p.Account + "/" + p.Region
+				in.FirstSeen, in.LastSeen, in.Evidence = p.First, p.Last, p.Records
+				in.Description = fmt.Sprintf("Part %d of %d: the %d of its %d evidence records logged in account %s, Region %s. %s",
+					k+1, len(parts), p.Records, r.Records, p.Account, p.Region, desc)
+			}
+			// Each resource once: with the part of its own account and
+			// Region, else with the first.
+			for _, res := range []struct {
+				from []inventory.ResourceRef
+				to   *[]inventory.ResourceRef
+			}{{ifaces, &in.Interfaces}, {insts, &in.Instances}} {
+				for _, x := range res.from {
+					home := slices.IndexFunc(parts, func(q store.Placement) bool { return q.Account == x.Account && q.Region == x.Region })
+					if home == k || home < 0 && k == 0 {
+						*res.to = append(*res.to, x)
+					}
+				}
+			}
+			a, err := inventory.ToASFF(in, inventory.ASFFOptions{Account: p.Account, Region: p.Region, Now: now, Case: caseName})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a)
+		}
 	}
 	return out, nil
+}
+
+// placeFinding resolves where each part of a finding's evidence belongs:
+// the records' own account and Region, else account and region; parts that
+// resolve to the same account and Region are merged. A finding without
+// evidence records is one part, placed by account and region.
+func placeFinding(places []store.Placement, account, region string) []store.Placement {
+	if len(places) == 0 {
+		return []store.Placement{{Account: account, Region: region}}
+	}
+	var out []store.Placement
+	for _, p := range places {
+		p.Account, p.Region = cmp.Or(p.Account, account), cmp.Or(p.Region, region)
+		i := slices.IndexFunc(out, func(q store.Placement) bool { return q.Account == p.Account && q.Region == p.Region })
+		if i < 0 {
+			out = append(out, p)
+			continue
+		}
+		q := &out[i]
+		q.Records, q.Bytes = q.Records+p.Records, q.Bytes+p.Bytes
+		if q.First.IsZero() || !p.First.IsZero() && p.First.Before(q.First) {
+			q.First = p.First
+		}
+		if p.Last.After(q.Last) {
+			q.Last = p.Last
+		}
+		switch {
+		case p.ActorPorts == 0:
+		case q.ActorPorts == 0 || q.ActorPorts == 1 && p.ActorPorts == 1 && q.ActorPort == p.ActorPort:
+			q.ActorPorts, q.ActorPort = p.ActorPorts, p.ActorPort
+		default:
+			q.ActorPorts, q.ActorPort = 2, 0 // at least two
+		}
+	}
+	return out
 }
 
 // findingID is a stable id: the same finding found again gets the same id.

@@ -30,9 +30,9 @@ func storeFindings(t *testing.T, caseDir string) {
 	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 	_, err = c.ReplaceFindings(context.Background(), store.DetectRun{StartedAt: t0, Rules: []string{"brute-force", "exfiltration"}, Config: []byte(`{}`)}, []store.FindingRow{
 		{Rule: "brute-force", Severity: "medium", Technique: "T1110.001", Src: "198.51.100.7", Dst: "10.10.1.11", DstPort: &p22, Protocol: 6, Direction: "inbound",
-			FirstSeen: t0, LastSeen: t0.Add(time.Hour), Records: 40, Bytes: 4000, Summary: "198.51.100.7 tried SSH on 10.10.1.11 40 times", EvidenceSQL: "SELECT 1"},
+			FirstSeen: t0, LastSeen: t0.Add(time.Hour), Records: 40, Bytes: 4000, Summary: "198.51.100.7 tried SSH on 10.10.1.11 40 times", EvidenceSQL: "SELECT * FROM flows WHERE interface_id = 'eni-y'"},
 		{Rule: "exfiltration", Severity: "high", Technique: "T1048", Src: "10.99.0.1", Dst: "203.0.113.99", DstPort: &p443, Protocol: 6, Direction: "outbound",
-			FirstSeen: t0, LastSeen: t0.Add(2 * time.Hour), Records: 3, Bytes: 9e9, Summary: "10.99.0.1 sent 9 GB to 203.0.113.99", EvidenceSQL: "SELECT 2"},
+			FirstSeen: t0, LastSeen: t0.Add(2 * time.Hour), Records: 3, Bytes: 9e9, Summary: "10.99.0.1 sent 9 GB to 203.0.113.99", EvidenceSQL: "SELECT * FROM flows WHERE interface_id = 'eni-x'"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestFindingsExportASFF(t *testing.T) {
 		t.Fatal("finding id changed between exports")
 	}
 	// detect --format asff writes the same findings; without --account the
-	// unplaced one takes the account of the flow records, and there are none.
+	// finding no evidence record places has no account.
 	if code, _, stderr := run(t, "detect", "--stored", "--format", "asff"); code != 1 || !strings.Contains(stderr, "no AWS account id") {
 		t.Fatalf("detect asff without flows: %d %s", code, stderr)
 	}
@@ -87,7 +87,9 @@ func TestFindingsExportASFF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DB().Exec(`INSERT INTO flows_wide (account_id, region_partition, interface_id, source_id, source_line) VALUES ('444455556666', 'ap-south-1', 'eni-x', 1, 1)`); err != nil {
+	// Its evidence record places it; the case's other records do not.
+	if _, err := c.DB().Exec(`INSERT INTO flows_wide (account_id, region_partition, interface_id, source_id, source_line) VALUES
+		('444455556666', 'ap-south-1', 'eni-x', 1, 1), ('555566667777', 'eu-north-1', 'eni-z', 1, 2), ('555566667777', 'eu-north-1', 'eni-z', 1, 3)`); err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
@@ -127,6 +129,13 @@ func TestFindingsExportSecurityHub(t *testing.T) {
 		}
 		var in struct{ Findings []map[string]any }
 		json.NewDecoder(r.Body).Decode(&in)
+		for _, f := range in.Findings {
+			// Each finding goes to the Security Hub of its Region (the
+			// request's signing scope).
+			if !strings.Contains(r.Header.Get("Authorization"), "/"+f["Region"].(string)+"/securityhub/aws4_request") {
+				t.Errorf("finding in %s sent in a request signed for %s", f["Region"], r.Header.Get("Authorization"))
+			}
+		}
 		got = append(got, in.Findings...)
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"FailedCount":0,"SuccessCount":%d,"FailedFindings":[]}`, len(in.Findings))
@@ -138,6 +147,21 @@ func TestFindingsExportSecurityHub(t *testing.T) {
 	}
 	if got[0]["ProductArn"] != "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default" {
 		t.Fatalf("%v", got[0])
+	}
+	// The exfiltration's evidence record is in ap-south-1: it goes there.
+	c, err := store.Open(context.Background(), caseDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DB().Exec(`INSERT INTO flows_wide (account_id, region, interface_id, source_id, source_line) VALUES ('111122223333', 'ap-south-1', 'eni-x', 1, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	got = nil
+	out = mustRun(t, "findings", "export", "--security-hub", "--account", "111122223333", "--region", "eu-west-1", "--endpoint-url", srv.URL)
+	if out != "Security Hub (ap-south-1): 1 findings imported, 0 refused, in 1 BatchImportFindings calls\n"+
+		"Security Hub (eu-west-1): 1 findings imported, 0 refused, in 1 BatchImportFindings calls\n" || len(got) != 2 {
+		t.Fatalf("%q %d", out, len(got))
 	}
 }
 

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -13,7 +14,10 @@ import (
 // FindingInput is a flowir detection finding in a form independent of the
 // case tables: what the AWS Security Finding Format needs.
 type FindingInput struct {
-	ID          string // stable id within the case; the ASFF Id is derived from it
+	ID string // stable id within the case; the ASFF Id is derived from it
+	// Part names the part of a finding whose evidence spans several accounts
+	// or Regions ("111122223333/us-east-1"); it makes the ASFF Id unique.
+	Part        string
 	Detection   string // detection name, e.g. port-scan (the ASFF GeneratorId)
 	Title       string
 	Description string
@@ -24,14 +28,23 @@ type FindingInput struct {
 	LastSeen    time.Time
 	Account     string
 	Region      string
-	Interfaces  []string // eni-...
-	Instances   []string // i-...
-	SrcAddr     string
-	DstAddr     string
-	DstPort     int    // 0 when not one port
-	Protocol    string // tcp, udp, ...
-	Direction   string // IN or OUT, "" when not known
-	Evidence    int64  // number of flow records behind the finding
+	Interfaces  []ResourceRef // eni-...
+	Instances   []ResourceRef // i-...
+	// The network side follows the finding's connections: SrcAddr opened
+	// them (the actor), to DstAddr:DstPort (the target).
+	SrcAddr   string
+	SrcPort   int // 0 when not one port
+	DstAddr   string
+	DstPort   int    // 0 when not one port
+	Protocol  string // tcp, udp, ...
+	Direction string // IN or OUT (from the monitored network's side), "" for neither
+	Evidence  int64  // number of flow records behind the finding
+}
+
+// ResourceRef is an EC2 resource a finding concerns, in the account and
+// Region it lives in ("" for the finding's own).
+type ResourceRef struct {
+	ID, Account, Region string
 }
 
 // ASFFOptions are the account, region and time of an export.
@@ -86,6 +99,7 @@ type ASFFNetwork struct {
 	DestinationIpV4 string `json:"DestinationIpV4,omitempty"`
 	DestinationIpV6 string `json:"DestinationIpV6,omitempty"`
 	DestinationPort *int   `json:"DestinationPort,omitempty"`
+	SourcePort      *int   `json:"SourcePort,omitempty"`
 }
 
 // ttpCategories are the ASFF "TTPs" categories, by ATT&CK tactic.
@@ -130,6 +144,9 @@ func ToASFF(f FindingInput, o ASFFOptions) (ASFFFinding, error) {
 		id += "/" + o.Case
 	}
 	id += "/" + f.ID
+	if f.Part != "" {
+		id += "/" + f.Part
+	}
 	a := ASFFFinding{
 		SchemaVersion: "2018-10-08",
 		Id:            id,
@@ -154,19 +171,28 @@ func ToASFF(f FindingInput, o ASFFOptions) (ASFFFinding, error) {
 	if f.Technique != "" {
 		a.ProductFields["flowir/attack_technique"] = f.Technique
 	}
+	if f.Part != "" {
+		a.ProductFields["flowir/evidence_part"] = f.Part
+	}
 	if f.Evidence > 0 {
 		a.ProductFields["flowir/evidence_records"] = strconv.FormatInt(f.Evidence, 10)
 	}
-	part := partition(region)
-	ids := append([]string(nil), f.Interfaces...)
-	sort.Strings(ids)
+	// Each resource's ARN names its own account and Region.
+	arn := func(r ResourceRef, kind string) ASFFResource {
+		acc, reg := cmp.Or(r.Account, account), cmp.Or(r.Region, region)
+		return ASFFResource{Region: reg, Id: fmt.Sprintf("arn:%s:ec2:%s:%s:%s/%s", partition(reg), reg, acc, kind, r.ID)}
+	}
+	ids := append([]ResourceRef(nil), f.Interfaces...)
+	sort.Slice(ids, func(i, j int) bool { return ids[i].ID < ids[j].ID })
 	for _, eni := range ids {
-		a.Resources = append(a.Resources, ASFFResource{Type: "AwsEc2NetworkInterface", Region: region,
-			Id: fmt.Sprintf("arn:%s:ec2:%s:%s:network-interface/%s", part, region, account, eni)})
+		r := arn(eni, "network-interface")
+		r.Type = "AwsEc2NetworkInterface"
+		a.Resources = append(a.Resources, r)
 	}
 	for _, in := range f.Instances {
-		a.Resources = append(a.Resources, ASFFResource{Type: "AwsEc2Instance", Region: region,
-			Id: fmt.Sprintf("arn:%s:ec2:%s:%s:instance/%s", part, region, account, in)})
+		r := arn(in, "instance")
+		r.Type = "AwsEc2Instance"
+		a.Resources = append(a.Resources, r)
 	}
 	if len(a.Resources) == 0 {
 		// ASFF requires one resource; an address-only finding names the account.
@@ -191,6 +217,10 @@ func ToASFF(f FindingInput, o ASFFOptions) (ASFFFinding, error) {
 	if f.DstPort > 0 {
 		p := f.DstPort
 		n.DestinationPort = &p
+	}
+	if f.SrcPort > 0 {
+		p := f.SrcPort
+		n.SourcePort = &p
 	}
 	if *n != (ASFFNetwork{Direction: n.Direction, Protocol: n.Protocol}) || n.Direction != "" {
 		a.Network = n

@@ -271,15 +271,18 @@ func TestDiffWideningFirst(t *testing.T) {
 func TestToASFF(t *testing.T) {
 	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	f := FindingInput{ID: "42", Detection: "port-scan", Title: "Port scan from 198.51.100.7", Severity: "high", Technique: "T1046", Tactic: "Discovery",
-		FirstSeen: now.Add(-time.Hour), LastSeen: now.Add(-time.Minute), Interfaces: []string{"eni-00000001"}, SrcAddr: "198.51.100.7", DstAddr: "10.0.1.10", Protocol: "tcp", Direction: "IN", Evidence: 120}
+		FirstSeen: now.Add(-time.Hour), LastSeen: now.Add(-time.Minute), Interfaces: []ResourceRef{{ID: "eni-00000001"}, {ID: "eni-00000002", Account: "444455556666", Region: "us-west-2"}},
+		SrcAddr: "198.51.100.7", SrcPort: 40000, DstAddr: "10.0.1.10", DstPort: 22, Protocol: "tcp", Direction: "IN", Evidence: 120, Part: "111122223333/eu-west-1"}
 	a, err := ToASFF(f, ASFFOptions{Account: "111122223333", Region: "eu-west-1", Now: now, Case: "case-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(a)
-	for _, want := range []string{`"SchemaVersion":"2018-10-08"`, `"Id":"flowir/case-1/42"`, `"ProductArn":"arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default"`,
+	for _, want := range []string{`"SchemaVersion":"2018-10-08"`, `"Id":"flowir/case-1/42/111122223333/eu-west-1"`, `"flowir/finding_id":"42"`, `"ProductArn":"arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default"`,
 		`"GeneratorId":"flowir/port-scan"`, `"Types":["TTPs/Discovery/T1046 port-scan"]`, `"Severity":{"Label":"HIGH","Original":"high"}`,
 		`"Id":"arn:aws:ec2:eu-west-1:111122223333:network-interface/eni-00000001"`, `"SourceIpV4":"198.51.100.7"`, `"Direction":"IN"`,
+		`"Id":"arn:aws:ec2:us-west-2:444455556666:network-interface/eni-00000002","Region":"us-west-2"`,
+		`"DestinationIpV4":"10.0.1.10","DestinationPort":22,"SourcePort":40000`,
 		`"CreatedAt":"2024-05-01T11:00:00Z"`, `"UpdatedAt":"2024-05-01T12:00:00Z"`, `"flowir/evidence_records":"120"`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("%s\nlacks %s", b, want)

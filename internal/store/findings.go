@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -293,3 +294,57 @@ func (c *Case) Findings(ctx context.Context, rules []string) ([]FindingRow, erro
 	return out, rows.Err()
 }
 
+// Placement is where part of a finding's evidence was logged: the account
+// and Region of its records, with what those records hold.
+type Placement struct {
+	// Account is the records' account-id when it is an account id (AWS
+	// writes "unknown" for interfaces that AWS services create), else the
+	// account of their S3 location; Region is their region field, else the
+	// Region of their S3 location. "" when the records do not say.
+	Account, Region string
+	Records, Bytes  int64
+	First, Last     time.Time // the earliest start and latest end
+	// ActorPorts counts the distinct source ports of the records the actor
+	// sent; ActorPort is that port when there is exactly one.
+	ActorPorts int64
+	ActorPort  int
+}
+
+// EvidencePlacements runs a finding's evidence query and groups its records
+// by account and Region, largest group first: a finding belongs to the
+// accounts and Regions of its own records, never to the case's most common
+// one. actor is the finding's src ("" for none).
+func (c *Case) EvidencePlacements(ctx context.Context, evidenceSQL, actor string) ([]Placement, error) {
+	q := `SELECT CASE WHEN regexp_full_match(coalesce(account_id, ''), '[0-9]{12}') THEN account_id
+			WHEN regexp_full_match(coalesce(account_partition, ''), '[0-9]{12}') THEN account_partition END AS account,
+		coalesce(region, region_partition) AS region,
+		count(*), coalesce(sum(bytes), 0)::BIGINT, min(start), max("end"),
+		count(DISTINCT srcport) FILTER (WHERE coalesce(pkt_srcaddr, srcaddr) = ?), min(srcport) FILTER (WHERE coalesce(pkt_srcaddr, srcaddr) = ?)
+		FROM (` + strings.TrimRight(strings.TrimSpace(evidenceSQL), ";") + `) e GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`
+	rows, err := c.db.QueryContext(ctx, q, actor, actor)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Placement
+	for rows.Next() {
+		var p Placement
+		var account, region sql.NullString
+		var first, last, port sql.NullInt64
+		if err := rows.Scan(&account, &region, &p.Records, &p.Bytes, &first, &last, &p.ActorPorts, &port); err != nil {
+			return nil, err
+		}
+		p.Account, p.Region = account.String, region.String
+		if first.Valid {
+			p.First = time.Unix(first.Int64, 0).UTC()
+		}
+		if last.Valid {
+			p.Last = time.Unix(last.Int64, 0).UTC()
+		}
+		if p.ActorPorts == 1 {
+			p.ActorPort = int(port.Int64)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

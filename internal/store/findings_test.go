@@ -200,3 +200,39 @@ func TestSessionTempTables(t *testing.T) {
 		t.Error("a temporary table outlived its session")
 	}
 }
+
+// TestEvidencePlacements: a finding's records are grouped by their own
+// account and Region; an account-id of "unknown" (an interface an AWS
+// service created) falls back to the account of the S3 location, a missing
+// region field to its Region.
+func TestEvidencePlacements(t *testing.T) {
+	ctx := context.Background()
+	c := openTestCase(t)
+	if _, err := c.db.Exec(`INSERT INTO flows_wide (account_id, region, account_partition, region_partition, srcaddr, srcport, start, "end", bytes, source_id, source_line) VALUES
+		('111122223333', 'us-east-1', NULL, NULL, '198.51.100.7', 40000, 100, 160, 10, 1, 1),
+		('111122223333', NULL, NULL, 'us-east-1', '198.51.100.7', 40000, 200, 260, 20, 1, 2),
+		('unknown', 'eu-west-1', '444455556666', 'eu-west-1', '198.51.100.7', 40001, 300, 360, 30, 2, 1),
+		('unknown', 'eu-west-1', '444455556666', 'eu-west-1', '10.0.0.1', 443, 300, 360, 30, 2, 2),
+		('unknown', NULL, NULL, NULL, '198.51.100.7', 40002, 400, 460, 40, 3, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := c.EvidencePlacements(ctx, "SELECT * FROM flows ORDER BY source_id;", "198.51.100.7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, fmt.Sprintf("%q %q %d %d %d-%d %d:%d", p.Account, p.Region, p.Records, p.Bytes, p.First.Unix(), p.Last.Unix(), p.ActorPorts, p.ActorPort))
+	}
+	want := []string{
+		`"111122223333" "us-east-1" 2 30 100-260 1:40000`,
+		`"444455556666" "eu-west-1" 2 60 300-360 1:40001`,
+		`"" "" 1 40 400-460 1:40002`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("placements:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := c.EvidencePlacements(ctx, "SELECT 1", ""); err == nil {
+		t.Error("an evidence query without flow columns gave placements")
+	}
+}

@@ -447,16 +447,3 @@ func (c *Case) InboundSources(ctx context.Context, q inventory.FlowQuery) ([]inv
 	}
 	return out, rows.Err()
 }
-
-// FlowAccountRegion returns the account and region that most flow records
-// of the case belong to ("" when the case has none): the default placement
-// of findings exported to Security Hub when no inventory places them.
-func (c *Case) FlowAccountRegion(ctx context.Context) (account, region string, err error) {
-	var a, r sql.NullString
-	err = c.db.QueryRowContext(ctx, `SELECT account_id, coalesce(region, region_partition) AS r FROM flows
-		WHERE account_id IS NOT NULL GROUP BY ALL ORDER BY count(*) DESC, account_id, r LIMIT 1`).Scan(&a, &r)
-	if errors.Is(err, sql.ErrNoRows) || (err != nil && strings.Contains(err.Error(), "does not exist")) {
-		return "", "", nil
-	}
-	return a.String, r.String, err
-}

@@ -172,7 +172,8 @@ SELECT x, h, count(*), sum(bytes)::BIGINT, min(start), max("end"),
   list(DISTINCT dstport ORDER BY dstport) FILTER (WHERE dir = 'in' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
   list(DISTINCT protocol ORDER BY protocol),
   count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'out' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
-  count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'in' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)))
+  count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'in' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
+  count(*) FILTER (WHERE dir = 'in' AND ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))), count(*) FILTER (WHERE dir = 'out' AND ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)))
 FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2;
 
 -- query (0 bound arguments)
