@@ -877,12 +877,9 @@ func TestRuleConvention(t *testing.T) {
 	// An address of the IOC range connects in to a web server.
 	w := tcp("198.51.100.140", 50000, "10.0.0.5", 443, t0, t0+2, 10, 1500)
 	range443 = append(range443, w, w.reply(10, 9000))
-	for _, x := range []fr{
+	natLeg = append(natLeg,
 		tcp("10.0.1.5", 40000, nat, 443, t0, t0+30, 5000, 6_000_000).pkt("10.0.1.5", "203.0.113.5").on("eni-nat"),
-		tcp(nat, 61000, "203.0.113.5", 443, t0, t0+30, 5000, 6_000_000).pkt(nat, "203.0.113.5").on("eni-nat"),
-	} {
-		natLeg = append(natLeg, x)
-	}
+		tcp(nat, 61000, "203.0.113.5", 443, t0, t0+30, 5000, 6_000_000).pkt(nat, "203.0.113.5").on("eni-nat"))
 	rdp := tcp("203.0.113.10", 50000, "10.0.0.11", 3389, t0, t0+600, 3000, 400000)
 	exposed = append(exposed, rdp, rdp.reply(5000, 9_000_000))
 	lateral = sessions("10.0.0.9", "10.0.0.7", 22, 20, t0, 10, 3, 3000)
