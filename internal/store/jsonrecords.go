@@ -98,6 +98,7 @@ func (j *JSONWriter) Add(line int64, vals []any, extra string) error {
 	}
 	j.n++
 	j.w.b.records++
+	j.w.records++
 	return nil
 }
 

@@ -43,6 +43,9 @@ type KnownSource struct {
 	Status       string
 	Records      int64
 	Since, Until time.Time // the window (zero: unbounded)
+	// ContentSHA256 is the hash of the content decoded (sources.go), ""
+	// when unknown.
+	ContentSHA256 string
 }
 
 // KnownSources returns every complete, partial or failed source (not the
@@ -52,7 +55,7 @@ type KnownSource struct {
 // queried per object.
 func (c *Case) KnownSources(ctx context.Context) ([]KnownSource, error) {
 	rows, err := c.db.QueryContext(ctx, `SELECT source_id, path, origin, coalesce(etag, ''), sha256, status, records,
-		window_since, window_until FROM sources WHERE status IN ('complete', 'partial', 'failed') ORDER BY source_id`)
+		window_since, window_until, coalesce(content_sha256, '') FROM sources WHERE status IN ('complete', 'partial', 'failed') ORDER BY source_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +64,7 @@ func (c *Case) KnownSources(ctx context.Context) ([]KnownSource, error) {
 	for rows.Next() {
 		var k KnownSource
 		var since, until sql.NullTime
-		if err := rows.Scan(&k.ID, &k.Path, &k.Origin, &k.ETag, &k.SHA256, &k.Status, &k.Records, &since, &until); err != nil {
+		if err := rows.Scan(&k.ID, &k.Path, &k.Origin, &k.ETag, &k.SHA256, &k.Status, &k.Records, &since, &until, &k.ContentSHA256); err != nil {
 			return nil, err
 		}
 		if since.Valid {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"sort"
@@ -60,6 +61,9 @@ type Stats struct {
 	LogFormat                        string // last record format seen
 	Status                           string
 	Error                            string // why the source is partial or failed
+	// ContentSHA256 is the SHA-256 of the content decoded, for a complete
+	// source (see sources.go).
+	ContentSHA256 string
 }
 
 // Prior is an earlier ingest of the same content.
@@ -75,11 +79,8 @@ type Prior struct {
 // custody shows the attempt; a later successful ingest of the same path
 // removes it.
 func (c *Case) RecordFailure(ctx context.Context, src Source, errMsg string) error {
-	_, err := c.db.ExecContext(ctx, `INSERT INTO sources (source_id, path, origin, etag, size, sha256, format,
-		account_partition, region_partition, date_partition, hour_partition,
-		lines, records, rejects, headers, status, error, ingested_at, flowir_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?, now(), ?)`,
-		append(append([]any{c.newSourceID()}, sourceArgs(src)...), StatusFailed, errMsg, Version)...)
+	row := sourceRow(c.newSourceID(), src, Stats{Status: StatusFailed, Error: errMsg}, time.Now().UTC())
+	_, err := c.db.ExecContext(ctx, sourcesInsert+sourcesTuple, row...)
 	return err
 }
 
@@ -90,11 +91,6 @@ func (c *Case) newSourceID() int64 { return c.lastID.Add(1) }
 
 // Version is the flowir version recorded with every source; set by main.
 var Version = "dev"
-
-func sourceArgs(s Source) []any {
-	return []any{s.Path, s.Origin, nullStr(s.ETag), s.Size, s.SHA256, nullStr(s.Format),
-		nullStr(s.Account), nullStr(s.Region), nullStr(s.Date), nullStr(s.Hour)}
-}
 
 func nullStr(s string) any {
 	if s == "" {
@@ -126,7 +122,6 @@ type Batch struct {
 	dir     string // spool directory of this batch, inside the case
 	apps    map[appKey]*plan
 	rej     *duckdb.Appender
-	srcApp  *duckdb.Appender
 	ipCache map[string]string // IPv6 text -> canonical form
 	intern  map[string]driver.Value
 	pending []pendingSource
@@ -171,6 +166,7 @@ type plan struct {
 	file *os.File
 	w    *bufio.Writer
 	line []byte
+	n    int64 // bytes written to the spool so far
 }
 
 // BeginBatch starts a batch of sources; its transaction begins when it is
@@ -208,10 +204,7 @@ func (b *Batch) begin() error {
 	b.conn = conn
 	err = conn.Raw(func(dc any) error {
 		var err error
-		if b.rej, err = duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejects"); err != nil {
-			return err
-		}
-		b.srcApp, err = duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "sources")
+		b.rej, err = duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejects")
 		return err
 	})
 	if err != nil {
@@ -235,15 +228,66 @@ type SourceWriter struct {
 	part  [4]string // account, region, date, hour partition values
 	last  *plan
 	done  bool
+	// marks are the spool sizes when the source began and records the
+	// records it added: what Discard takes back.
+	marks   map[*plan]int64
+	records int64
 }
 
 // BeginSource adds src to the batch. Call Finish (or Discard) before
 // beginning the next source of the same batch.
 func (b *Batch) BeginSource(src Source) (*SourceWriter, error) {
-	w := &SourceWriter{b: b, src: src, part: [4]string{src.Account, src.Region, src.Date, src.Hour}}
+	w := &SourceWriter{b: b, src: src, part: [4]string{src.Account, src.Region, src.Date, src.Hour}, marks: make(map[*plan]int64, len(b.apps))}
 	w.id = b.c.newSourceID()
 	w.idVal = int32(w.id)
+	for _, p := range b.apps {
+		w.marks[p] = p.n
+	}
 	return w, nil
+}
+
+// Discard takes the source's records and rejects back out of the batch, as
+// if it had never begun: what an ingest does with a source it read and then
+// found it must not keep (its content turned out to be in the case already,
+// or the file changed while it was read). The batch goes on with its other
+// sources. An error means the batch's state is unknown: abort it.
+func (w *SourceWriter) Discard() error {
+	if w.done {
+		return errors.New("source already finished or discarded")
+	}
+	w.done = true
+	b := w.b
+	for _, p := range b.apps {
+		mark := w.marks[p] // 0 for a spool the source began
+		if p.n == mark {
+			continue
+		}
+		if err := p.w.Flush(); err != nil {
+			return fmt.Errorf("discard source %d: write spool file: %w", w.id, err)
+		}
+		if err := p.file.Truncate(mark); err != nil {
+			return fmt.Errorf("discard source %d: %w", w.id, err)
+		}
+		if _, err := p.file.Seek(mark, io.SeekStart); err != nil {
+			return fmt.Errorf("discard source %d: %w", w.id, err)
+		}
+		p.n = mark
+	}
+	b.records -= w.records
+	if b.conn == nil {
+		return nil // no reject or JSON record was stored: nothing else to take back
+	}
+	if b.rej != nil {
+		if err := b.rej.Flush(); err != nil {
+			return fmt.Errorf("discard source %d: %w", w.id, err)
+		}
+	}
+	for _, t := range []string{"rejects", "jsonflows"} {
+		if _, err := b.conn.ExecContext(b.ctx, `DELETE FROM `+t+` WHERE source_id = ?`, w.id); err != nil {
+			return fmt.Errorf("discard source %d: %w", w.id, err)
+		}
+	}
+	return nil
 }
 
 // sqlString renders s as a SQL string literal (or NULL). Only flowir's own
@@ -400,7 +444,9 @@ func (w *SourceWriter) AddRecord(r *flow.Record, line int64, tgw bool, present u
 	if _, err := p.w.Write(buf); err != nil {
 		return fmt.Errorf("spool record of line %d: %w", line, err)
 	}
+	p.n += int64(len(buf))
 	b.records++
+	w.records++
 	return nil
 }
 
@@ -462,6 +508,11 @@ func EscapeRaw(raw []byte) string {
 	return b.String()
 }
 
+// Supersede adds earlier sources that this one replaces when it commits
+// (see Source.Replaces): what an ingest decides once it knows how the
+// source ended (a complete copy supersedes a partial one).
+func (w *SourceWriter) Supersede(p ...Prior) { w.src.Replaces = append(w.src.Replaces, p...) }
+
 // Finish records the source's statistics; its sources row is written when
 // the batch commits.
 func (w *SourceWriter) Finish(st Stats) {
@@ -497,26 +548,18 @@ func (b *Batch) Commit() error {
 	}
 	b.rej = nil
 	now := time.Now().UTC()
+	rows := make([][]any, 0, len(b.pending))
 	for _, ps := range b.pending {
 		if err := b.supersede(ps); err != nil {
 			b.Abort()
 			return err
 		}
-		src, st := ps.src, ps.stats
-		err := b.srcApp.AppendRow(int32(ps.id), src.Path, src.Origin, nullStr(src.ETag), src.Size, src.SHA256, nullStr(src.Format),
-			nullStr(st.LogFormat), nullStr(src.Account), nullStr(src.Region), nullStr(src.Date), nullStr(src.Hour),
-			st.Lines, st.Records, st.Rejects, st.Headers, st.Status, nullStr(st.Error), now, Version,
-			st.OutOfWindow, nullTime(src.Since), nullTime(src.Until)) // columns added in window.go
-		if err != nil {
-			b.Abort()
-			return fmt.Errorf("record source %s: %w", src.Path, err)
-		}
+		rows = append(rows, sourceRow(ps.id, ps.src, ps.stats, now))
 	}
-	if err := b.srcApp.Close(); err != nil {
+	if err := insertRows(b.ctx, b.conn, sourcesInsert, sourcesTuple, rows); err != nil {
 		b.Abort()
 		return fmt.Errorf("record sources: %w", err)
 	}
-	b.srcApp = nil
 	if err := b.conn.Commit(); err != nil {
 		b.Abort()
 		return fmt.Errorf("commit: %w", err)
@@ -595,7 +638,7 @@ func (b *Batch) Abort() {
 
 func (b *Batch) appenders() []*duckdb.Appender {
 	var out []*duckdb.Appender
-	for _, a := range []*duckdb.Appender{b.rej, b.srcApp} {
+	for _, a := range []*duckdb.Appender{b.rej} {
 		if a != nil {
 			out = append(out, a)
 		}
