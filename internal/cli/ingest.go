@@ -55,6 +55,14 @@ func newIngestCmd(f *Factory, g *globalOptions, runF func(*IngestOptions) error)
   cwl://LOG_GROUP
                 the group's streams (one per network interface; narrow them
                 with --stream-prefix), read with FilterLogEvents
+  -             standard input, read once (kept in memory, or in a
+                temporary file when large, while it is loaded)
+
+Symbolic links are followed, to files and folders; a link that loops back
+to a folder above it, a link to nothing, and named pipes or devices inside
+folders are not read and are listed. A named pipe, a device (/dev/zero) or
+a process substitution given as a SOURCE is refused: a stream cannot be
+hashed and then read; give - and pipe it to standard input instead.
 
 What a source holds is recognised by its content, not its name. Text takes
 its field order from its header line (AWS writes one at the top of every S3
@@ -145,7 +153,12 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 			return &UsageError{fmt.Errorf("--log-format: %w", err)}
 		}
 	}
-	io := ingest.Options{Paths: opts.Paths, Format: lf, Workers: opts.Workers, Downloads: opts.Downloads,
+	for _, p := range opts.Paths {
+		if p == ingest.StdinPath && f.IO.IsStdinTTY() {
+			return usagef("- reads the logs from standard input, which is a terminal here: pipe them in (flowir ingest - < FILE, or COMMAND | flowir ingest -)")
+		}
+	}
+	io := ingest.Options{Paths: opts.Paths, Stdin: f.IO.In, Format: lf, Workers: opts.Workers, Downloads: opts.Downloads,
 		StreamPrefix: opts.StreamPrefix, SpoolDir: opts.SpoolDir, Now: f.Now,
 		AWS: awsapi.Options{Profile: opts.Profile, EndpointURL: opts.EndpointURL}}
 	io.Select.Accounts, io.Select.Regions = splitList(opts.Accounts), splitList(opts.Regions)
@@ -268,6 +281,9 @@ func printIngestSummary(w io.Writer, format output.Format, dir string, s *ingest
 	}
 	if len(s.Ignored) > 0 {
 		fmt.Fprintf(w, "ignored:  %d files in folders whose names are not flow log files (%s)\n", len(s.Ignored), strings.Join(firstN(s.Ignored, 3), ", "))
+	}
+	for _, n := range s.NotRead {
+		fmt.Fprintf(w, "not read: %s: %s\n", n.Path, n.Reason)
 	}
 	fmt.Fprintf(w, "time:     %.1fs, %.1f MB read\n", s.Seconds, float64(s.Bytes)/1e6)
 	if s.Rejects > 0 {

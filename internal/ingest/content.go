@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sync"
 
@@ -19,6 +22,9 @@ import (
 // flow log text, CloudWatch Logs JSON, the playbook's JSON records, or
 // Parquet. Every kind is recognised by content, not by name.
 type content struct {
+	// decoded hashes the content as the decoder reads it: the decompressed
+	// bytes of gzip, the bytes themselves otherwise (nil for Parquet).
+	decoded *hashReader
 	kind    decode.JSONKind // NotJSON for text and Parquet
 	parquet *store.ParquetReader
 	text    *decode.TextReader
@@ -26,6 +32,34 @@ type content struct {
 	records *decode.JSONRecordReader
 	format  string // sources.format: container and kind, e.g. "text+gzip"
 	closers []io.Closer
+}
+
+// hashReader hashes what is read through it.
+type hashReader struct {
+	r io.Reader
+	h hash.Hash
+}
+
+func (h *hashReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.h.Write(p[:n])
+	return n, err
+}
+
+// contentSHA returns the SHA-256 of the content decoded, once the decoder
+// has read all of it (a complete source): what recognises the same records
+// in another container (a .log.gz and the .log gunzipped from it). For
+// Parquet, whose rows are read by DuckDB, it is the file's own hash.
+func (c *content) contentSHA(ctx context.Context, fileSHA string) (string, error) {
+	if c.decoded == nil {
+		return fileSHA, nil
+	}
+	// The decoder stopped at the end of its content; anything after it
+	// (there is nothing, short of a decoder's bug) is hashed too.
+	if _, err := source.CopyContext(ctx, io.Discard, c.decoded); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(c.decoded.h.Sum(nil)), nil
 }
 
 func (c *content) Close() {
@@ -42,15 +76,11 @@ var errUnknownJSON = errors.New("JSON content of no kind flowir reads")
 
 // openContent opens a source's bytes and recognises what they hold. open
 // returns the bytes as stored; file returns a local file holding them (for
-// Parquet, which needs random access). counted, when set, counts the bytes
-// read for progress.
-func (r *runner) openContent(ctx context.Context, name string, open func() (io.ReadCloser, error), file func() (string, error), counted bool, format flow.Format, guess bool) (*content, error) {
+// Parquet, which needs random access).
+func (r *runner) openContent(ctx context.Context, name string, open func() (io.ReadCloser, error), file func() (string, error), format flow.Format, guess bool) (*content, error) {
 	rc, err := open()
 	if err != nil {
 		return nil, err
-	}
-	if counted {
-		rc = countingReader{rc, &r.bytesDone}
 	}
 	// A small buffer: it only peeks at the magic number; source.Open
 	// buffers the stream itself.
@@ -72,6 +102,7 @@ func (r *runner) openContent(ctx context.Context, name string, open func() (io.R
 		return nil, err
 	}
 	c := &content{closers: []io.Closer{o}, format: "text"}
+	c.decoded = &hashReader{r: o, h: sha256.New()}
 	if o.Container == source.Gzip {
 		c.format = "text+gzip"
 	}
@@ -86,14 +117,14 @@ func (r *runner) openContent(ctx context.Context, name string, open func() (io.R
 	var rerr error
 	for n < len(*buf) && rerr == nil {
 		var m int
-		m, rerr = o.Read((*buf)[n:])
+		m, rerr = c.decoded.Read((*buf)[n:])
 		n += m
 	}
 	head := (*buf)[:n]
 	var stream io.Reader
 	switch rerr {
 	case nil:
-		stream = io.MultiReader(bytes.NewReader(head), o)
+		stream = io.MultiReader(bytes.NewReader(head), c.decoded)
 	case io.EOF:
 		stream = bytes.NewReader(head)
 	default:

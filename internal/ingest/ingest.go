@@ -20,7 +20,10 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"runtime"
@@ -36,9 +39,11 @@ import (
 
 // Options configures an ingest run.
 type Options struct {
-	// Paths are files, folders, s3://bucket/prefix URLs and cwl://LOG_GROUP
-	// names.
+	// Paths are files, folders, s3://bucket/prefix URLs, cwl://LOG_GROUP
+	// names and "-" for Stdin.
 	Paths []string
+	// Stdin is read (once) for the path "-".
+	Stdin io.Reader
 	// Format is used for lines before any header line (CloudWatch exports
 	// have none) and for CloudWatch Logs groups; AWS's default format when
 	// zero, or for Transit Gateway records recognised by their shape, the
@@ -113,21 +118,24 @@ type FileResult struct {
 
 // Summary is the result of a run.
 type Summary struct {
-	Files       int          `json:"files"` // sources found: files, S3 objects, CloudWatch Logs streams
-	Ingested    int          `json:"ingested"`
-	Skipped     int          `json:"skipped"`
-	Partial     int          `json:"partial"`
-	Failed      int          `json:"failed"`
-	Lines       int64        `json:"lines"`
-	Records     int64        `json:"records"`
-	Rejects     int64        `json:"rejects"`
-	Headers     int64        `json:"headers"`
-	OutOfWindow int64        `json:"out_of_window"`
-	Bytes       int64        `json:"bytes"`
-	Ignored     []string     `json:"ignored,omitempty"`
-	Listings    []Listing    `json:"listings,omitempty"`
-	Seconds     float64      `json:"seconds"`
-	Results     []FileResult `json:"results"`
+	Files       int      `json:"files"` // sources found: files, S3 objects, CloudWatch Logs streams
+	Ingested    int      `json:"ingested"`
+	Skipped     int      `json:"skipped"`
+	Partial     int      `json:"partial"`
+	Failed      int      `json:"failed"`
+	Lines       int64    `json:"lines"`
+	Records     int64    `json:"records"`
+	Rejects     int64    `json:"rejects"`
+	Headers     int64    `json:"headers"`
+	OutOfWindow int64    `json:"out_of_window"`
+	Bytes       int64    `json:"bytes"`
+	Ignored     []string `json:"ignored,omitempty"`
+	// NotRead lists what folder walks passed over other than by name: a
+	// symbolic link loop or a link to nothing, a named pipe, a device.
+	NotRead  []source.Skip `json:"not_read,omitempty"`
+	Listings []Listing     `json:"listings,omitempty"`
+	Seconds  float64       `json:"seconds"`
+	Results  []FileResult  `json:"results"`
 }
 
 // Listing is what one S3 location or CloudWatch Logs group listing did.
@@ -178,9 +186,11 @@ type input struct {
 	// shape replace it (the user gave no format).
 	format flow.Format
 	guess  bool
-	// sha (or hashErr) is a local file's SHA-256, computed by its finder;
-	// copyOf names an earlier file of the run with the same content.
+	// sha (or hashErr) is a local file's SHA-256, computed by its finder,
+	// and stamp what the file system said of it then; copyOf names an
+	// earlier file of the run with the same content.
 	sha     string
+	stamp   source.Stamp
 	hashErr error
 	copyOf  string
 }
@@ -200,7 +210,7 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 	if err := opts.Select.Validate(); err != nil {
 		return nil, err
 	}
-	r := &runner{c: c, opts: opts, claimed: map[string]claim{}, failed: map[string]bool{}, formatGiven: len(opts.Format.Cols) > 0}
+	r := &runner{c: c, opts: opts, claimed: map[string]claim{}, claimedContent: map[string]claim{}, failed: map[string]bool{}, formatGiven: len(opts.Format.Cols) > 0}
 	if !r.formatGiven {
 		r.opts.Format = flow.DefaultFormat()
 	}
@@ -299,7 +309,7 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 	r.listing.Store(false)
 	stop()
 
-	s := &Summary{Ignored: ignored, Seconds: time.Since(start).Seconds(), Listings: r.listings}
+	s := &Summary{Ignored: ignored, NotRead: r.skipped, Seconds: time.Since(start).Seconds(), Listings: r.listings}
 	r.mu.Lock()
 	all := r.results
 	r.mu.Unlock()
@@ -319,7 +329,8 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 		case Failed:
 			s.Failed++
 		}
-		if fr.Outcome != Skipped {
+		if fr.Outcome == Ingested || fr.Outcome == Partial {
+			// Only what is in the case: a failed source stored nothing.
 			s.Lines += fr.Lines
 			s.Records += fr.Records
 			s.Rejects += fr.Rejects
@@ -344,11 +355,14 @@ type runner struct {
 	spooler     source.Spooler
 	known       *known
 
-	mu       sync.Mutex
-	claimed  map[string]claim // sha256 -> the source of this run that claimed that content
-	failed   map[string]bool  // sha256 of sources of this run that failed
-	results  []*FileResult
-	listings []Listing
+	mu      sync.Mutex
+	claimed map[string]claim // sha256 -> the source of this run that claimed that content
+	// claimedContent: content_sha256 -> the source of this run that claimed it
+	claimedContent map[string]claim
+	failed         map[string]bool // sha256 of sources of this run that failed
+	results        []*FileResult
+	listings       []Listing
+	skipped        []source.Skip
 
 	filesDone  atomic.Int64
 	filesTotal atomic.Int64
@@ -403,19 +417,6 @@ func (r *runner) startProgress(start time.Time) (stop func()) {
 	}()
 	return func() { close(quit); wg.Wait() }
 }
-
-// countingReader counts the stored (compressed) bytes read, for progress.
-type countingReader struct {
-	r io.ReadCloser
-	n *atomic.Int64
-}
-
-func (c countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-func (c countingReader) Close() error { return c.r.Close() }
 
 type claim struct {
 	path string
@@ -584,6 +585,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 	}
 	fail := func(err error, record bool) bool {
 		res.Outcome, res.Error = Failed, err.Error()
+		res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers, res.OutOfWindow = 0, 0, 0, 0, 0, 0
 		if src.SHA256 != "" {
 			// Not in the case: a copy of the same content later in the run
 			// may still be ingested.
@@ -594,7 +596,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 			r.failed[src.SHA256] = true
 			r.mu.Unlock()
 		}
-		if record && (src.SHA256 != "" || in.origin != "file") {
+		if record {
 			if rerr := r.c.RecordFailure(ctx, src, res.Error); rerr != nil {
 				res.Error += " (and recording the failure failed: " + rerr.Error() + ")"
 			}
@@ -616,7 +618,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 	// The bytes as stored: the local file, or the spool of a remote one.
 	var open func() (io.ReadCloser, error)
 	var file func() (string, error)
-	counted := false
+	var local *localRead
 	if p.spool != nil {
 		src.SHA256, src.Size = p.spool.SHA256, p.spool.Size
 		res.Bytes = p.spool.Size
@@ -624,10 +626,10 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 		file = func() (string, error) { return p.spool.File(r.opts.SpoolDir) }
 	} else {
 		if in.hashErr != nil {
-			r.bytesDone.Add(in.size)
-			return fail(in.hashErr, false)
+			r.bytesDone.Add(max(in.size, 0))
+			return fail(in.hashErr, true)
 		}
-		src.SHA256 = in.sha
+		src.SHA256, src.Size = in.sha, in.stamp.Size
 		if in.copyOf != "" {
 			// A copy of an earlier file of this run: skipped as such,
 			// unless that file failed (then this copy may be loaded).
@@ -639,10 +641,15 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 				return skipped(decision{dupPath: in.copyOf})
 			}
 		}
-		open = func() (io.ReadCloser, error) { return os.Open(in.path) }
-		file = func() (string, error) { return in.path, nil }
-		counted = true
+		local = &localRead{path: in.path, sha: in.sha, stamp: in.stamp, progress: &r.bytesDone}
+		defer local.close()
+		open, file = local.open, local.file
 	}
+	defer func() {
+		if local != nil {
+			local.settle(in.size)
+		}
+	}()
 
 	var d decision
 	if p.stream != nil {
@@ -653,19 +660,13 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 		r.mu.Unlock()
 	}
 	if d.skip {
-		if counted {
-			r.bytesDone.Add(in.size)
-		}
 		return skipped(d)
 	}
 	src.Replaces = d.replaces
 	src.Since, src.Until = d.win.since, d.win.until
 
-	c, err := r.openContent(ctx, in.path, open, file, counted, in.format, in.guess)
+	c, err := r.openContent(ctx, in.path, open, file, in.format, in.guess)
 	if err != nil {
-		if counted {
-			r.bytesDone.Add(in.size)
-		}
 		return fail(err, true)
 	}
 	defer c.Close()
@@ -695,6 +696,17 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 		fail(storeErr, false)
 		return true
 	}
+	if local != nil {
+		// The records are those of the bytes hashed, or they go.
+		if err := local.verify(ctx); err != nil {
+			if derr := w.Discard(); derr != nil {
+				fail(fmt.Errorf("%w; and taking its records back out of the batch failed: %v", err, derr), false)
+				return true
+			}
+			res.SourceID = 0
+			return fail(err, true)
+		}
+	}
 	st.Status = store.StatusComplete
 	res.Outcome = Ingested
 	if readErr != nil {
@@ -705,7 +717,160 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 			return fail(fmt.Errorf("%s: %w", in.path, readErr), true)
 		}
 		st.Status, res.Outcome, res.Error = store.StatusPartial, Partial, st.Error
+	} else {
+		if st.ContentSHA256, err = c.contentSHA(ctx, src.SHA256); err != nil {
+			fail(fmt.Errorf("read %s: %w", in.path, err), false)
+			return true
+		}
+	}
+
+	// The same records may be in the case in another container, or as
+	// another copy of the same evidence: decided now that the source's
+	// content and outcome are known.
+	r.mu.Lock()
+	dd := r.decideDecoded(in.path, st.ContentSHA256, d.win)
+	r.mu.Unlock()
+	if !dd.skip {
+		v := settleCopies(in.path, d.copies, st.Status, st.Records)
+		res.Notes = append(res.Notes, v.notes...)
+		if v.drop {
+			dd = decision{skip: true, dupPath: v.dupPath, dupID: v.dupID}
+		} else {
+			w.Supersede(v.supersede...)
+			w.Supersede(dd.replaces...)
+		}
+	} else {
+		res.Notes = append(res.Notes, fmt.Sprintf("not stored: its records are those of source %s, whose content decoded is the same (SHA-256 %s): the same delivery in another container, such as a .log.gz and the .log gunzipped from it", describe(dd), st.ContentSHA256))
+	}
+	if dd.skip {
+		if err := w.Discard(); err != nil {
+			fail(fmt.Errorf("%s: taking its records back out of the batch failed: %w", in.path, err), false)
+			return true
+		}
+		r.mu.Lock()
+		r.release(in.path, src.SHA256, st.ContentSHA256)
+		r.mu.Unlock()
+		*res = FileResult{Path: res.Path, Origin: res.Origin, ETag: res.ETag, Format: res.Format, Bytes: res.Bytes, Notes: res.Notes,
+			Outcome: Skipped, DuplicateOf: dd.dupPath, SourceID: dd.dupID}
+		return false
 	}
 	w.Finish(st)
 	return true
+}
+
+// describe names the source a decision refers to.
+func describe(d decision) string {
+	if d.dupID != 0 {
+		return fmt.Sprintf("%d (%s)", d.dupID, d.dupPath)
+	}
+	return d.dupPath + " (of this run)"
+}
+
+// localRead reads a local file for its loader, once, hashing every byte it
+// reads: the file's records are stored only if the bytes they were decoded
+// from are the bytes its finder hashed (the SHA-256 the case records), and
+// the file did not change while it was read (see verify). Without that, a
+// file still being written (an `aws s3 sync` running into the folder) could
+// be stored with one content's hash and another's records, and be loaded
+// again by the next ingest: counted twice.
+type localRead struct {
+	path     string
+	sha      string       // what the finder hashed
+	stamp    source.Stamp // what the file system said then
+	progress *atomic.Int64
+
+	f       *os.File
+	h       hash.Hash
+	read    int64 // bytes read (and hashed) so far
+	parquet bool  // handed to the Parquet reader by path
+}
+
+func (l *localRead) open() (io.ReadCloser, error) {
+	f, st, err := source.OpenFile(l.path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Same(l.stamp) {
+		f.Close()
+		return nil, source.ChangedError(l.path, l.stamp, st)
+	}
+	l.f, l.h = f, sha256.New()
+	return l, nil
+}
+
+// Read reads the file, hashing and counting what it reads.
+func (l *localRead) Read(p []byte) (int, error) {
+	n, err := l.f.Read(p)
+	if n > 0 {
+		l.h.Write(p[:n])
+		l.read += int64(n)
+		l.progress.Add(int64(n))
+	}
+	return n, err
+}
+
+// Close is a no-op: the file stays open for verify; close closes it.
+func (l *localRead) Close() error { return nil }
+
+func (l *localRead) close() {
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+}
+
+// file hands the file to a reader that needs it by path (Parquet's); verify
+// then hashes it again after reading.
+func (l *localRead) file() (string, error) {
+	l.parquet = true
+	return l.path, nil
+}
+
+// verify checks, after the decoder is done, that the bytes decoded were the
+// bytes hashed: it reads what the decoder left (after damage, say) into
+// the hash, and compares the hash and the file's stamp, as open, as read to
+// the end and as now under its name, with the finder's.
+func (l *localRead) verify(ctx context.Context) error {
+	if l.parquet {
+		sha, st, err := source.HashFile(ctx, l.path)
+		if err != nil {
+			return err
+		}
+		if !st.Same(l.stamp) {
+			return source.ChangedError(l.path, l.stamp, st)
+		}
+		if sha != l.sha {
+			return source.ChangedError(l.path, l.stamp, st)
+		}
+		return nil
+	}
+	if _, err := source.CopyContext(ctx, io.Discard, l); err != nil {
+		return fmt.Errorf("read %s: %w", l.path, err)
+	}
+	end, err := l.f.Stat()
+	if err != nil {
+		return err
+	}
+	if st := source.StampOf(end); !st.Same(l.stamp) {
+		return source.ChangedError(l.path, l.stamp, st)
+	}
+	now, err := os.Stat(l.path)
+	if err != nil {
+		return fmt.Errorf("%s: %w (it was removed or renamed while it was read): run the ingest again", l.path, source.ErrChanged)
+	}
+	if st := source.StampOf(now); !st.Same(l.stamp) {
+		return source.ChangedError(l.path, l.stamp, st)
+	}
+	if sum := hex.EncodeToString(l.h.Sum(nil)); sum != l.sha {
+		return source.ChangedError(l.path, l.stamp, source.StampOf(now))
+	}
+	return nil
+}
+
+// settle counts the bytes of the file not read (skipped, failed, or read
+// by the Parquet reader), for progress.
+func (l *localRead) settle(size int64) {
+	if rest := size - l.read; rest > 0 {
+		l.progress.Add(rest)
+	}
 }

@@ -3,6 +3,9 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,6 +61,19 @@ func scalar(t *testing.T, c *store.Case, q string, args ...any) int64 {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
+}
+
+func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+// lines returns a flow log text of n records (with a header), each with its
+// own byte count so that a record read twice would show.
+func lines(n, from int) []byte {
+	var b bytes.Buffer
+	b.WriteString(header)
+	for i := range n {
+		fmt.Fprintf(&b, "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 %d 1418530010 1418530070 ACCEPT OK\n", from+i)
+	}
+	return b.Bytes()
 }
 
 // TestBadInput runs every kind of damaged or unexpected input through the

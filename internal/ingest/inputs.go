@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/flowir/flowir/internal/awsapi"
 	"github.com/flowir/flowir/internal/decode"
@@ -25,8 +26,17 @@ func (r *runner) finders(ctx context.Context) ([]finder, []string, error) {
 	var local []string
 	var locs []source.S3Location
 	var groups []string
+	stdin := false
 	for _, p := range r.opts.Paths {
 		switch {
+		case p == StdinPath:
+			if stdin {
+				return nil, nil, fmt.Errorf("- (standard input) is given twice: it can be read once")
+			}
+			if r.opts.Stdin == nil {
+				return nil, nil, fmt.Errorf("- (standard input) cannot be read here")
+			}
+			stdin = true
 		case source.IsS3URL(p):
 			loc, err := source.ParseS3URL(p)
 			if err != nil {
@@ -46,16 +56,20 @@ func (r *runner) finders(ctx context.Context) ([]finder, []string, error) {
 	req := window{r.opts.Select.Since, r.opts.Select.Until}
 	var fs []finder
 	var ignored []string
+	if stdin {
+		fs = append(fs, r.stdinFinder(req))
+	}
 	if len(local) > 0 {
-		files, ign, err := source.Walk(local)
+		files, ign, skipped, err := source.Walk(local)
 		if err != nil {
 			return nil, nil, err
 		}
 		ignored = ign
+		r.skipped = skipped
 		var keep []source.File
 		pruned := 0
 		for _, f := range files {
-			if r.selected(source.ParseKey(f.Path)) {
+			if r.selected(filePartition(f)) {
 				keep = append(keep, f)
 			} else {
 				pruned++
@@ -68,18 +82,26 @@ func (r *runner) finders(ctx context.Context) ([]finder, []string, error) {
 			// Files are hashed here, in the order they were found, so that
 			// of two copies of the same content in one run the first
 			// found is always the one loaded (the one under AWSLogs/
-			// before a renamed copy, say), whatever the loaders' timing.
-			// Hashing reads a file far faster than decoding it.
+			// before a renamed copy, say), whatever the loaders' timing,
+			// and so that content already in the case is skipped without
+			// being decoded. Hashing reads a file far faster than
+			// decoding it, and the loader reads it next, mostly from the
+			// page cache. The hash is only what decides; the hash stored
+			// is the one the loader computes over the bytes it decodes,
+			// which must be the same (see localRead).
 			first := map[string]string{}
 			for _, f := range keep {
-				in := &input{path: f.Path, origin: "file", size: f.Size, part: source.ParseKey(f.Path), win: req,
+				in := &input{path: f.Canonical, origin: "file", size: f.Stamp.Size, part: filePartition(f), win: req,
 					format: r.opts.Format, guess: !r.formatGiven}
-				in.sha, in.hashErr = source.HashFile(f.Path)
+				in.sha, in.stamp, in.hashErr = source.HashFile(ctx, f.Canonical)
+				if ctx.Err() != nil {
+					return nil
+				}
 				if in.hashErr == nil {
 					if p, ok := first[in.sha]; ok {
 						in.copyOf = p
 					} else {
-						first[in.sha] = f.Path
+						first[in.sha] = f.Canonical
 					}
 				}
 				if !emit(in) {
@@ -104,6 +126,53 @@ func (r *runner) finders(ctx context.Context) ([]finder, []string, error) {
 		fs = append(fs, f)
 	}
 	return fs, ignored, nil
+}
+
+// filePartition is what a local file's path says of its records: the S3
+// layout of its folders as found (through any links), else of its
+// canonical location (a linked folder inside a synced bucket copy), else
+// AWS's file name.
+func filePartition(f source.File) source.Partition {
+	p := source.ParseKey(f.Path)
+	if p.Layout == "" {
+		if q := source.ParseKey(f.Canonical); q.Layout != "" {
+			return q
+		}
+	}
+	return p
+}
+
+// StdinPath is the source that stands for standard input.
+const StdinPath = "-"
+
+// stdinFinder reads standard input once, into a spool (hashed as it is
+// written), which is then loaded like a downloaded object: the bytes hashed
+// are the bytes decoded. Its identity is its content.
+func (r *runner) stdinFinder(req window) finder {
+	return func(ctx context.Context, emit func(*input) bool) error {
+		var once sync.Once
+		var sp *source.Spool
+		var err error
+		in := &input{path: StdinPath, origin: "stdin", size: -1, win: req, format: r.opts.Format, guess: !r.formatGiven,
+			fetch: func(ctx context.Context, spooler source.Spooler, _ window) (*source.Spool, error) {
+				once.Do(func() {
+					w := spooler.Create("standard input", -1)
+					if _, cerr := source.CopyContext(ctx, w, source.ContextReader(ctx, r.opts.Stdin)); cerr != nil {
+						w.Abort()
+						if ctx.Err() != nil {
+							err = ctx.Err()
+						} else {
+							err = fmt.Errorf("read standard input: %w", cerr)
+						}
+						return
+					}
+					sp, err = w.Finish()
+				})
+				return sp, err
+			}}
+		emit(in)
+		return nil
+	}
 }
 
 // selected applies --account and --region to what a path or key says, and
@@ -238,7 +307,7 @@ func (r *runner) checkRetention(ctx context.Context, in *input, sp *source.Spool
 	if len(priors) == 0 {
 		return nil
 	}
-	c, err := r.openContent(ctx, in.path, sp.Open, func() (string, error) { return sp.File(r.opts.SpoolDir) }, false, in.format, in.guess)
+	c, err := r.openContent(ctx, in.path, sp.Open, func() (string, error) { return sp.File(r.opts.SpoolDir) }, in.format, in.guess)
 	if err != nil {
 		return err
 	}

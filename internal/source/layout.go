@@ -306,6 +306,30 @@ func parseFileName(name string) (Partition, bool) {
 	}, true
 }
 
+// DeliveryName returns the AWS file name of a delivery without its
+// extension, {account}_vpcflowlogs_{region}_{flow-log-id}_{stamp}_{hash}, for
+// a path or key whose base name is one of AWS's; "" otherwise. Copies of one
+// delivery share it wherever they are and whatever their container: the
+// .log.gz AWS wrote, the .log gunzipped from it, a partial download and the
+// good copy fetched later. (The hash part is AWS's, per object, so two
+// deliveries of one flow log in the same five minutes have different
+// names.)
+func DeliveryName(p string) string {
+	base := p
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	if _, ok := parseFileName(base); !ok {
+		return ""
+	}
+	for _, ext := range []string{".log.gz", ".log.parquet", ".parquet", ".log"} {
+		if s, ok := strings.CutSuffix(base, ext); ok {
+			return s
+		}
+	}
+	return base
+}
+
 // parseStamp parses YYYYMMDDTHHmmZ as UTC. The T and Z are accepted in lower
 // case as well, so that a copy whose names were lower-cased is still dated.
 func parseStamp(s string) (time.Time, bool) {
