@@ -57,6 +57,10 @@ func init() {
 				evidence_sql VARCHAR NOT NULL,
 				details VARCHAR               -- JSON
 			)`,
+			// An allow list (flowir detect --allow) marks a finding
+			// suppressed, with the entry and its reason; it stays stored.
+			`ALTER TABLE findings ADD COLUMN IF NOT EXISTS suppressed BOOLEAN DEFAULT false`,
+			`ALTER TABLE findings ADD COLUMN IF NOT EXISTS suppressed_reason VARCHAR`,
 		}
 	})
 }
@@ -79,6 +83,9 @@ type FindingRow struct {
 	Summary     string
 	EvidenceSQL string
 	Details     map[string]any
+	// SuppressedBy says which allow-list entry suppressed the finding, and
+	// why; "" when it is not suppressed.
+	SuppressedBy string
 }
 
 // DetectRun describes one run of flowir detect.
@@ -231,9 +238,9 @@ func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingR
 			port = *f.DstPort
 		}
 		ins = append(ins, []any{res.RunID, f.Rule, f.Severity, f.Technique, nullStr(f.Src), nullStr(f.Dst), port, f.Protocol, nullStr(f.Direction),
-			naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, f.Bytes, f.Summary, f.EvidenceSQL, details})
+			naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, f.Bytes, f.Summary, f.EvidenceSQL, details, f.SuppressedBy != "", nullStr(f.SuppressedBy)})
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO findings VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ins); err != nil {
+	if err := insertRows(ctx, tx, "INSERT INTO findings VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ins); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO detect_runs (run_id, started_at, finished_at, rules, config, findings, flow_records, flowir_version, since, "until")
@@ -256,7 +263,14 @@ func naiveUTC(t time.Time) any {
 // stored order (severity, rule, time, actor, target).
 func (c *Case) Findings(ctx context.Context, rules []string) ([]FindingRow, error) {
 	q := `SELECT run_id, rule, severity, technique, coalesce(src, ''), coalesce(dst, ''), dst_port, protocol, coalesce(direction, ''),
-		first_seen, last_seen, records, bytes, summary, evidence_sql, details FROM findings`
+		first_seen, last_seen, records, bytes, summary, evidence_sql, details, %s FROM findings`
+	// A case last written before allow lists, opened read-only, has no
+	// suppressed_reason column: nothing in it is suppressed.
+	supp := "''"
+	if c.hasColumn(ctx, "findings", "suppressed_reason") {
+		supp = "coalesce(suppressed_reason, '')"
+	}
+	q = fmt.Sprintf(q, supp)
 	var args []any
 	if len(rules) > 0 {
 		q += ` WHERE rule IN (SELECT unnest(?::VARCHAR[]))`
@@ -275,7 +289,7 @@ func (c *Case) Findings(ctx context.Context, rules []string) ([]FindingRow, erro
 		var first, last sql.NullTime
 		var details sql.NullString
 		if err := rows.Scan(&f.RunID, &f.Rule, &f.Severity, &f.Technique, &f.Src, &f.Dst, &port, &proto, &f.Direction,
-			&first, &last, &f.Records, &f.Bytes, &f.Summary, &f.EvidenceSQL, &details); err != nil {
+			&first, &last, &f.Records, &f.Bytes, &f.Summary, &f.EvidenceSQL, &details, &f.SuppressedBy); err != nil {
 			return nil, err
 		}
 		if port.Valid {

@@ -53,13 +53,28 @@ func TestReplaceFindings(t *testing.T) {
 		fs[0].Details["n"] != float64(0) || fs[2].RunID != id1 {
 		t.Errorf("findings %+v / %+v", fs[0], fs[2])
 	}
+	// A suppressed finding is stored with its reason.
+	sup := mk("c", "198.51.100.4", 2)
+	sup[1].SuppressedBy = "S3 (allow.txt:3): backups"
+	if _, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: at, Rules: []string{"c"}, Config: []byte(`{}`)}, sup); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := c.Findings(ctx, []string{"c"})
+	if err != nil || len(cs) != 2 || cs[0].SuppressedBy != "" || cs[1].SuppressedBy != "S3 (allow.txt:3): backups" {
+		t.Fatalf("suppressed: %+v %v", cs, err)
+	}
+	var flagged int
+	c.db.QueryRow(`SELECT count(*) FROM findings WHERE suppressed`).Scan(&flagged)
+	if flagged != 1 {
+		t.Errorf("%d findings flagged suppressed", flagged)
+	}
 	only, err := c.Findings(ctx, []string{"b"})
 	if err != nil || len(only) != 50 {
 		t.Errorf("Findings(b) = %d, %v", len(only), err)
 	}
 	var runs int
 	c.db.QueryRow(`SELECT count(*) FROM detect_runs`).Scan(&runs)
-	if runs != 2 {
+	if runs != 3 {
 		t.Errorf("%d runs recorded", runs)
 	}
 	ro, err := Open(ctx, filepath.Join(t.TempDir(), "x"), Options{Create: true})

@@ -181,9 +181,7 @@ func nonNil(s []string) []string {
 // hasInventoryTables reports whether the case has the inventory tables (a
 // case last written by an older flowir, opened read-only, has not).
 func (c *Case) hasInventoryTables(ctx context.Context) (bool, error) {
-	var n int
-	err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = 'inventory_snapshots'`).Scan(&n)
-	return n > 0, err
+	return c.hasTable(ctx, "inventory_snapshots")
 }
 
 // InventorySnapshots lists the stored snapshots, oldest first by the time
