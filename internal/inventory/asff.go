@@ -39,6 +39,9 @@ type FindingInput struct {
 	Protocol  string // tcp, udp, ...
 	Direction string // IN or OUT (from the monitored network's side), "" for neither
 	Evidence  int64  // number of flow records behind the finding
+	// SuppressedBy is the allow-list entry and reason that suppressed the
+	// finding ("" when it is not): its workflow status is then SUPPRESSED.
+	SuppressedBy string
 }
 
 // ResourceRef is an EC2 resource a finding concerns, in the account and
@@ -75,6 +78,13 @@ type ASFFFinding struct {
 	ProductFields   map[string]string `json:"ProductFields,omitempty"`
 	Resources       []ASFFResource    `json:"Resources"`
 	Network         *ASFFNetwork      `json:"Network,omitempty"`
+	Workflow        *ASFFWorkflow     `json:"Workflow,omitempty"`
+}
+
+// ASFFWorkflow is the finding's investigation status (NEW, NOTIFIED,
+// RESOLVED, SUPPRESSED).
+type ASFFWorkflow struct {
+	Status string `json:"Status"`
 }
 
 // ASFFSeverity is the finding's severity label.
@@ -176,6 +186,10 @@ func ToASFF(f FindingInput, o ASFFOptions) (ASFFFinding, error) {
 	}
 	if f.Evidence > 0 {
 		a.ProductFields["flowir/evidence_records"] = strconv.FormatInt(f.Evidence, 10)
+	}
+	if f.SuppressedBy != "" {
+		a.Workflow = &ASFFWorkflow{Status: "SUPPRESSED"}
+		a.ProductFields["flowir/suppressed_by"] = clip(f.SuppressedBy, 1024)
 	}
 	// Each resource's ARN names its own account and Region.
 	arn := func(r ResourceRef, kind string) ASFFResource {
