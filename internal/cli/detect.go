@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/enrich"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -34,6 +36,10 @@ type DetectOptions struct {
 	Stored     bool
 	NoStore    bool
 	Timings    bool
+	// Allow is an allow list: findings it allows are stored suppressed.
+	Allow string
+	// ShowSuppressed prints suppressed findings too, flagged.
+	ShowSuppressed bool
 	// Thresholds set on the command line: "rule\x00param" -> text.
 	Thresholds map[string]string
 }
@@ -80,6 +86,28 @@ the internet and, with the same source port, to the NAT; or given with
 every interface it crosses, so rules count connections, not records, and
 volumes are counted on one interface.
 
+Allow lists (--allow FILE): traffic checked and accepted as expected. One
+entry per line, then the reason, which is required:
+
+  # comment
+  10.0.5.10                the vulnerability scanner (ticket SEC-123)
+  203.0.113.0/24           partner SFTP, contract 2024-17
+  S3                       nightly backups to S3
+  AMAZON_APPFLOW           AppFlow pulls from Salesforce
+  eni-0a1b2c3d4e5f6a7b8 rule=port-scan-vertical  the scanner appliance
+
+An entry is an address or CIDR (IPv4 or IPv6), an AWS service code of
+ip-ranges.json (AMAZON covers every AWS range; see 'flowir enrich'), or a
+network interface id (its addresses from the inventory, or from the records'
+flow-direction); rule=R1,R2 limits it to those rules. A finding whose actor
+or target an entry covers is still stored, marked suppressed with the entry,
+file, line and reason (columns suppressed and suppressed_reason of table
+findings); the summary counts them, and --show-suppressed prints them with
+those two columns. In ASFF their workflow status is SUPPRESSED.
+
+With 'flowir enrich' run, src and dst also gain what the case knows about
+them (src_aws_service, src_asn, src_country, ...; src_whois in a table).
+
 --format asff writes the findings in the AWS Security Finding Format
 ({"Findings": [...]}, see 'flowir findings export', which also sends them to
 Security Hub).
@@ -107,7 +135,8 @@ Rules:
   flowir detect --internal 198.18.0.0/15 --exfiltration-min-bytes 50MB --since 2024-05-01
   flowir detect --show-config > detect.json; flowir detect --config detect.json
   flowir detect --stored --format csv
-  flowir detect --since 2026-11-21 --rules brute-force --no-store`,
+  flowir detect --since 2026-11-21 --rules brute-force --no-store
+  flowir detect --allow allow.txt --show-suppressed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cmd.Flags().Visit(func(fl *pflag.Flag) {
@@ -135,6 +164,8 @@ Rules:
 	fl.BoolVar(&opts.Stored, "stored", false, "print the findings stored by the last runs instead of running the rules")
 	fl.BoolVar(&opts.NoStore, "no-store", false, "run the rules and print the findings without storing them (exploration)")
 	fl.BoolVar(&opts.Timings, "timings", false, "print how long each rule took to standard error")
+	fl.StringVar(&opts.Allow, "allow", "", "allow list: findings it covers are stored marked suppressed, with the entry's reason")
+	fl.BoolVar(&opts.ShowSuppressed, "show-suppressed", false, "print suppressed findings too, with columns suppressed and suppressed_reason")
 	for _, r := range analysis.Rules() {
 		for _, p := range r.Thresholds {
 			name := analysis.FlagName(r.Name, p.Name)
@@ -240,6 +271,9 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 	if opts.Stored && opts.NoStore {
 		return usagef("--stored prints the stored findings; --no-store runs the rules without storing: give one of them")
 	}
+	if opts.Allow != "" && opts.Stored {
+		return usagef("--allow applies when the rules run; --stored prints what earlier runs stored")
+	}
 	if opts.Stored {
 		c, err := openCase(ctx, f, g, store.Options{ReadOnly: true})
 		if err != nil {
@@ -253,14 +287,24 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 		if asff {
 			return writeFindingsASFF(ctx, c, f, g, rows)
 		}
-		res, err := enrichResult(ctx, c, findingsResult(rows), "src", "dst") // owners from the inventory (inventory.go)
-		if err != nil {
-			return err
-		}
-		return output.Write(f.IO.Out, format, res, f.IO.OutputOptions())
+		return printFindings(ctx, c, f, format, rows, opts.ShowSuppressed)
 	}
 	if len(cfg.EnabledRules()) == 0 {
 		return usagef("no rule to run: --rules and --disable left none")
+	}
+	var allowEntries []enrich.AllowEntry
+	if opts.Allow != "" {
+		data, err := os.ReadFile(opts.Allow)
+		if err != nil {
+			return fmt.Errorf("read allow list: %w", err)
+		}
+		var names []string
+		for _, r := range analysis.Rules() {
+			names = append(names, r.Name)
+		}
+		if allowEntries, err = enrich.ParseAllowList(opts.Allow, data, names); err != nil {
+			return &UsageError{err}
+		}
 	}
 	c, err := openCase(ctx, f, g, store.Options{Analysis: true, ReadOnly: opts.NoStore})
 	if err != nil {
@@ -292,6 +336,10 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 		return err
 	}
 	rows := findingRows(res.Findings)
+	suppressed, err := applyAllowList(ctx, c, w, allowEntries, rows)
+	if err != nil {
+		return err
+	}
 	bySev := map[string]int{}
 	for _, fd := range res.Findings {
 		bySev[fd.Severity]++
@@ -320,6 +368,17 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 			bySev[analysis.SeverityHigh], bySev[analysis.SeverityMedium], bySev[analysis.SeverityLow])
 		writeReplacements(w, run, replaced)
 	}
+	if suppressed > 0 {
+		shown := " (--show-suppressed prints them)"
+		if opts.ShowSuppressed {
+			shown = " (printed with suppressed = true)"
+		}
+		stored := ", stored with the reason"
+		if opts.NoStore {
+			stored = " (not stored: --no-store)"
+		}
+		fmt.Fprintf(w, "%d of them suppressed by the allow list %s%s%s\n", suppressed, opts.Allow, stored, shown)
+	}
 	if opts.Timings {
 		fmt.Fprintf(w, "  %-22s %s\n", "prepare", res.Timings["prepare"].Round(time.Millisecond))
 		for _, r := range res.Rules {
@@ -342,7 +401,52 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 	if asff {
 		return writeFindingsASFF(ctx, c, f, g, rows)
 	}
-	out, err := enrichResult(ctx, c, findingsResult(rows), "src", "dst") // owners from the inventory (inventory.go)
+	return printFindings(ctx, c, f, format, rows, opts.ShowSuppressed)
+}
+
+// applyAllowList marks the findings the allow list covers as suppressed and
+// returns how many. Entries that can match nothing (an interface without a
+// known address, a service no address of the case is in) are warned about.
+func applyAllowList(ctx context.Context, c *store.Case, w io.Writer, entries []enrich.AllowEntry, rows []store.FindingRow) (int, error) {
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	t, err := loadEnrichment(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	l := enrich.NewAllowList(entries, t)
+	ifaces, err := c.InterfaceAddresses(ctx, l.Interfaces())
+	if err != nil {
+		return 0, err
+	}
+	for id, addrs := range ifaces {
+		for _, a := range addrs {
+			l.AddInterfaceAddress(id, a)
+		}
+	}
+	for _, e := range l.Unmatched() {
+		what := "no address of the case is in AWS service " + e.Service + " (run 'flowir enrich aws-ranges' to label AWS addresses)"
+		if e.Interface != "" {
+			what = "no address is known for " + e.Interface + " (no inventory lists it and its records have no flow-direction)"
+		}
+		fmt.Fprintf(w, "%s:%d: %s: the entry allows nothing\n", e.File, e.Line, what)
+	}
+	n := 0
+	for i := range rows {
+		if e := l.Match(rows[i].Rule, rows[i].Src, rows[i].Dst); e != nil {
+			rows[i].SuppressedBy = e.Why()
+			n++
+		}
+	}
+	return n, nil
+}
+
+// printFindings prints findings with what the case knows about their
+// addresses; suppressed ones only with showSuppressed, then flagged.
+func printFindings(ctx context.Context, c *store.Case, f *Factory, format output.Format, rows []store.FindingRow, showSuppressed bool) error {
+	res := findingsResult(rows, showSuppressed)
+	out, err := enrichResult(ctx, c, format, res, "src", "dst") // owners and enrichment (enrich_output.go)
 	if err != nil {
 		return err
 	}
@@ -412,9 +516,17 @@ var FindingColumns = []output.Column{
 	{Name: "records", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}, {Name: "summary"}, {Name: "evidence_sql"}, {Name: "details"},
 }
 
-func findingsResult(rows []store.FindingRow) *output.Result {
+// findingsResult lists the findings; suppressed ones only with
+// showSuppressed, then with columns suppressed and suppressed_reason.
+func findingsResult(rows []store.FindingRow, showSuppressed bool) *output.Result {
 	res := &output.Result{Columns: FindingColumns}
+	if showSuppressed {
+		res.Columns = append(slices.Clip(FindingColumns), output.Column{Name: "suppressed", Type: "BOOLEAN"}, output.Column{Name: "suppressed_reason"})
+	}
 	for _, r := range rows {
+		if r.SuppressedBy != "" && !showSuppressed {
+			continue
+		}
 		var port any
 		if r.DstPort != nil {
 			port = int64(*r.DstPort)
@@ -423,8 +535,16 @@ func findingsResult(rows []store.FindingRow) *output.Result {
 		if r.Details != nil {
 			details = r.Details
 		}
-		res.Rows = append(res.Rows, []any{r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
-			r.FirstSeen, r.LastSeen, r.Records, r.Bytes, r.Summary, r.EvidenceSQL, details})
+		row := []any{r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
+			r.FirstSeen, r.LastSeen, r.Records, r.Bytes, r.Summary, r.EvidenceSQL, details}
+		if showSuppressed {
+			var reason any
+			if r.SuppressedBy != "" {
+				reason = r.SuppressedBy
+			}
+			row = append(row, r.SuppressedBy != "", reason)
+		}
+		res.Rows = append(res.Rows, row)
 	}
 	return res
 }

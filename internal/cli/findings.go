@@ -217,7 +217,7 @@ func findingsASFF(ctx context.Context, c *store.Case, caseDir string, rows []sto
 			ID:        id,
 			Detection: r.Rule, Title: r.Summary, Severity: r.Severity, Technique: r.Technique, Tactic: tacticOf(r.Technique),
 			FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, SrcAddr: r.Src, DstAddr: r.Dst, Protocol: inventory.ProtoName(r.Protocol),
-			Evidence: r.Records,
+			Evidence: r.Records, SuppressedBy: r.SuppressedBy,
 		}
 		if r.Protocol == 0 {
 			base.Protocol = ""

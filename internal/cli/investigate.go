@@ -66,7 +66,13 @@ With an inventory in the case ('flowir inventory import'), the interfaces
 section gains an owner column (instance and Name tag, load balancer, ...,
 and security groups), peers and members gain peer_owner and address_owner,
 the JSON document an "inventory" member, and the VPCs' CIDRs count as
-internal for the peers' internal flag.`,
+internal for the peers' internal flag.
+
+With 'flowir enrich' run, the overview of an address, the peers, members
+and data-ratio addresses gain what the case knows about them
+(peer_aws_service, peer_aws_region, peer_asn, peer_as_org, peer_country, ...;
+one peer_whois column in a table), and the JSON document an "enrichment"
+member: each address's values with their sources and dates.`,
 		Example: `  flowir investigate 10.0.1.5
   flowir investigate 203.0.113.0/24 --since 2024-05-01 --until 2024-05-02
   flowir investigate 10.0.1.5 --format json > 10.0.1.5.json
@@ -258,7 +264,7 @@ func printInvestigation(f *Factory, format output.Format, only string, inv *anal
 		return err
 	}
 	secs := investigationSections(inv)
-	enr.sections(secs)
+	enr.sections(secs, inv.Target, inv.Kind == "address", format == output.FormatTable)
 	names := investigateSections
 	if only != "" {
 		names = []string{only}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -76,7 +77,9 @@ last seen, the internal hosts that exchanged traffic with it (NAT gateways
 listed apart, in via_nat), records matched at packet level (pkt_records) and
 the file:line of every listing; with an inventory in the case ('flowir
 inventory import'), hosts_owner names each host's interface and owner
-(instance and Name tag, load balancer, ...), subnet, VPC and security groups.
+(instance and Name tag, load balancer, ...), subnet, VPC and security groups;
+with 'flowir enrich' run, threat_ip gains what the case knows about it
+(threat_ip_aws_service, threat_ip_asn, threat_ip_country, ...).
 --detail prints the view's rows instead.
 --since/--until keep records overlapping the window. The view stays queryable
 with 'flowir sql'; run 'flowir ioc' again after ingesting more logs to
@@ -246,7 +249,7 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		if err != nil {
 			return err
 		}
-		out, err := enrichResult(ctx, c, iocSummaryResult(sums), "hosts") // owners from the inventory (inventory.go)
+		out, err := enrichResult(ctx, c, format, iocSummaryResult(sums), "threat_ip", "hosts") // owners from the inventory (inventory.go)
 		if err != nil {
 			return err
 		}
@@ -272,17 +275,22 @@ func refreshIOCMatches(cmd *cobra.Command, c *store.Case, loaded []store.IOCEntr
 	if err != nil {
 		return err
 	}
-	s, err := c.NewSession(ctx)
-	if err != nil {
-		return err
-	}
-	addrs, err := analysis.CaseAddresses(ctx, s)
-	s.Close()
+	addrs, err := caseAddresses(ctx, c)
 	if err != nil {
 		return err
 	}
 	ma, mk := m.MatchAll(addrs)
 	return c.ReplaceIOCMatches(ctx, ma, mk, len(addrs))
+}
+
+// caseAddresses lists every distinct address of the case's flows.
+func caseAddresses(ctx context.Context, c *store.Case) ([]string, error) {
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return analysis.CaseAddresses(ctx, s)
 }
 
 func iocSummaryResult(sums []store.IOCSummary) *output.Result {

@@ -53,6 +53,7 @@ type QueryOptions struct {
 	Until   string
 	Limit   int
 	ShowSQL bool
+	Enrich  bool
 }
 
 func newQueryCmd(f *Factory, g *globalOptions, runF func(*QueryOptions) error) *cobra.Command {
@@ -65,10 +66,17 @@ validated (IP addresses are parsed) and bound, never pasted into the SQL.
 
 --since and --until keep the records that overlap the window: end >= since and
 start < until. They take RFC 3339 times (2024-05-01T10:00:00Z), dates
-(2024-05-01, UTC midnight), Unix seconds, or durations back from now (24h, 7d).`,
+(2024-05-01, UTC midnight), Unix seconds, or durations back from now (24h, 7d).
+
+--enrich adds, after every column whose values are IP addresses, what the
+case knows about them: the inventory's owner (NAME_owner) and the values
+stored by 'flowir enrich' (NAME_aws_service, NAME_aws_region,
+NAME_network_border_group, NAME_asn, NAME_as_org, NAME_country, NAME_city,
+NAME_ptr; one NAME_whois column in a table on a terminal).`,
 		Example: `  flowir query top-talkers
   flowir query VpcFlowLogsTopTalkers --since 24h
-  flowir query data-ratio -p ip=10.10.10.10 --format csv`,
+  flowir query data-ratio -p ip=10.10.10.10 --format csv
+  flowir query top-talkers --enrich`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("query needs one query name; list them with 'flowir queries'")
@@ -88,6 +96,7 @@ start < until. They take RFC 3339 times (2024-05-01T10:00:00Z), dates
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only records starting before this time")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "maximum rows (default: the query's own limit; -1 for none)")
 	cmd.Flags().BoolVar(&opts.ShowSQL, "show-sql", false, "print the SQL and its bound parameters to stderr before running it")
+	cmd.Flags().BoolVar(&opts.Enrich, "enrich", false, "add what the case knows about each address column (owner, AWS service and Region, AS, country, reverse DNS)")
 	return cmd
 }
 
@@ -133,5 +142,22 @@ func runQuery(cmd *cobra.Command, f *Factory, g *globalOptions, opts *QueryOptio
 	if err != nil {
 		return fmt.Errorf("query %s: %w", q.Name, err)
 	}
-	return writeResult(f, format, res)
+	if !opts.Enrich {
+		return writeResult(f, format, res)
+	}
+	out := outputResult(res)
+	cols := addressColumns(out)
+	if len(cols) == 0 && len(out.Rows) > 0 {
+		return usagef("query %s has no column of IP addresses to enrich", q.Name)
+	}
+	t, err := loadEnrichment(cmd.Context(), c)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		fmt.Fprintln(f.IO.ErrOut, "the case knows nothing about its addresses yet: run 'flowir enrich' (and 'flowir enrich aws-ranges', 'flowir inventory import')")
+	} else {
+		out = enrichWith(t, format == output.FormatTable, out, cols...)
+	}
+	return output.Write(f.IO.Out, format, out, f.IO.OutputOptions())
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -29,6 +30,9 @@ type Factory struct {
 	Now func() time.Time
 	// Getenv reads the environment (FLOWIR_CASE); os.Getenv by default.
 	Getenv func(string) string
+	// Resolver answers reverse DNS for 'flowir enrich --resolve'; nil: the
+	// system's resolver.
+	Resolver *net.Resolver
 }
 
 // globalOptions are flags shared by every command.
@@ -91,6 +95,7 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 		newAthenaCmd(f, g),
 		newExportCmd(f, g, nil),
 		newInventoryCmd(f, g), newSetupCmd(f, g), newFindingsCmd(f, g),
+		newEnrichCmd(f, g, nil),
 	)
 	return root
 }
@@ -140,11 +145,16 @@ func readCase(ctx context.Context, f *Factory, g *globalOptions) (output.Format,
 
 // writeResult prints a query result in the chosen format.
 func writeResult(f *Factory, format output.Format, r *store.Result) error {
+	return output.Write(f.IO.Out, format, outputResult(r), f.IO.OutputOptions())
+}
+
+// outputResult is a query result as the output writers take it.
+func outputResult(r *store.Result) *output.Result {
 	res := &output.Result{Columns: make([]output.Column, len(r.Columns)), Rows: r.Rows}
 	for i, c := range r.Columns {
 		res.Columns[i] = output.Column{Name: c.Name, Type: c.Type}
 	}
-	return output.Write(f.IO.Out, format, res, f.IO.OutputOptions())
+	return res
 }
 
 // Main runs flowir with the process's arguments and streams and returns the
