@@ -141,6 +141,18 @@ func TestEnrichEndToEnd(t *testing.T) {
 		t.Errorf("overview:\n%s", over)
 	}
 
+	// ioc: the indicator and, in the detail rows, the IOC-side address.
+	iocs := filepath.Join(t.TempDir(), "iocs.csv")
+	os.WriteFile(iocs, []byte("threat_ip,threat_comment\n203.0.113.200,exfil\n"), 0o644)
+	sum := jsonRows(t, mustRun(t, "ioc", iocs, "--case", caseDir, "--format", "json"))
+	if len(sum) != 1 || sum[0]["threat_ip_asn"] != float64(64500) || sum[0]["threat_ip_country"] != "NL" {
+		t.Errorf("ioc summary: %v", sum)
+	}
+	det := jsonRows(t, mustRun(t, "ioc", "--detail", "--case", caseDir, "--format", "json"))
+	if len(det) != 1 || det[0]["ioc_address_as_org"] != "Example Bulletproof Hosting" || det[0]["connecting_ip"] != "10.0.1.5" {
+		t.Errorf("ioc detail: %v", det)
+	}
+
 	// A damaged database: an error naming it; the AWS labels are still
 	// recomputed and the GeoIP values stored before are kept.
 	bad := t.TempDir()

@@ -79,7 +79,8 @@ the file:line of every listing; with an inventory in the case ('flowir
 inventory import'), hosts_owner names each host's interface and owner
 (instance and Name tag, load balancer, ...), subnet, VPC and security groups;
 with 'flowir enrich' run, threat_ip gains what the case knows about it
-(threat_ip_aws_service, threat_ip_asn, threat_ip_country, ...).
+(threat_ip_aws_service, threat_ip_asn, threat_ip_country, ...). In --detail
+rows, connecting_ip and ioc_address gain the same columns.
 --detail prints the view's rows instead.
 --since/--until keep records overlapping the window. The view stays queryable
 with 'flowir sql'; run 'flowir ioc' again after ingesting more logs to
@@ -241,7 +242,11 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		if err != nil {
 			return err
 		}
-		if err := writeResult(f, format, res); err != nil {
+		out, err := enrichResult(ctx, c, format, outputResult(res), "connecting_ip", "ioc_address") // owners and enrichment (enrich_output.go)
+		if err != nil {
+			return err
+		}
+		if err := output.Write(f.IO.Out, format, out, f.IO.OutputOptions()); err != nil {
 			return err
 		}
 	} else {
