@@ -220,6 +220,12 @@ func TestSQLCannotWriteOrReadOutside(t *testing.T) {
 		"ATTACH '" + filepath.Join(t.TempDir(), "other.duckdb") + "' AS other",
 		"SET enable_external_access = true",
 		"INSTALL httpfs",
+		// Issue 16.1: the database file and its WAL were writable.
+		"COPY (SELECT 'x' AS x) TO '" + filepath.Join(caseDir, store.DBFile) + "' (FORMAT csv, USE_TMP_FILE false)",
+		"COPY (SELECT 'x' AS x) TO '" + filepath.Join(caseDir, store.DBFile) + ".wal' (FORMAT csv, USE_TMP_FILE false)",
+		// Issue 17.6: only the first statement was checked.
+		"SELECT 1; COPY (SELECT 'x' AS x) TO '" + filepath.Join(caseDir, store.DBFile) + "' (FORMAT csv, USE_TMP_FILE false)",
+		"SELECT 1; SELECT 2",
 	} {
 		code, out, errOut := run(t, "sql", "--case", caseDir, q)
 		if code == 0 {

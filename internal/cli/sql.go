@@ -35,8 +35,16 @@ vpcflow (or "flowir"."vpcflow"). The Presto/Trino functions they use behave as
 in Athena: from_unixtime, to_unixtime, date_format with MySQL-style specifiers,
 date_diff, and integer division of integers.
 
-The case is opened read-only and the query cannot read or write files outside
-it. The query comes from the argument, from --file, or from standard input
+The query must be exactly one SELECT statement, as DuckDB's parser sees it
+(WITH, VALUES, FROM ..., DESCRIBE, SHOW, SUMMARIZE and PIVOT ... IN (...) are
+SELECTs; a ';' inside a string or comment is not a second statement). COPY,
+EXPORT, CREATE, INSERT, UPDATE, DELETE, DROP, ALTER, ATTACH, CHECKPOINT, SET,
+PRAGMA, CALL, INSTALL, LOAD and EXPLAIN are refused, and so are the functions
+that write or change settings from inside a SELECT (enable_logging,
+checkpoint, query, ...). The case is attached read-only and the query cannot
+read files outside it.
+
+The query comes from the argument, from --file, or from standard input
 when the argument is '-' or absent.`,
 		Example: `  flowir sql 'SELECT action, count(*) FROM flows GROUP BY action'
   flowir sql --format csv -f playbook-data-ratio.sql > ratio.csv

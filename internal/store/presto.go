@@ -149,22 +149,33 @@ const utcZones = "'UTC', 'Z', 'UT', 'UCT', 'GMT', 'GMT0', 'ETC/UTC', 'ETC/UCT', 
 // a READ_ONLY case too. Native DuckDB behaviour stays reachable by qualifying
 // the name, e.g. system.main.date_diff or system.main.regexp_replace.
 func prestoCompatSQL() []string {
-	return append([]string{
+	var q []string
+	for _, s := range prestoSettings() {
+		q = append(q, "SET "+s)
+	}
+	return append(q, prestoMacros()...)
+}
+
+// prestoSettings are the settings of prestoCompatSQL, as "name = value". A
+// read-only case sets them once with SET GLOBAL, the defaults every
+// connection starts with, before it locks the configuration (readonly.go).
+func prestoSettings() []string {
+	return []string{
 		// Athena's session zone is UTC; see the comment on times at the top
 		// of this file.
-		"SET TimeZone = 'UTC'",
+		"TimeZone = 'UTC'",
 		// Trino divides integers by integers as integers, truncating toward
 		// zero: SUM(numbytes)/count(*) in the playbook's data-ratio query is
 		// a BIGINT. DuckDB's `/` is floating point unless this is set. With it
 		// set, `/` with a DOUBLE or DECIMAL operand stays fractional, as in
 		// Trino. Deviation: integer division by zero gives NULL in DuckDB where
 		// Trino raises "Division by zero".
-		"SET integer_division = true",
+		"integer_division = true",
 		// Trino sorts NULLs last in both directions (ORDER BY total_bytes DESC
 		// puts a NULL total at the end). This is DuckDB's default; set it so
 		// that the behaviour does not depend on the default.
-		"SET default_null_order = 'nulls_last'",
-	}, prestoMacros()...)
+		"default_null_order = 'nulls_last'",
+	}
 }
 
 // prestoMacros returns the CREATE OR REPLACE TEMP MACRO statements. Helpers

@@ -10,6 +10,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,6 +32,7 @@ type Case struct {
 	Dir      string
 	ReadOnly bool
 	db       *sql.DB
+	tmpDir   string       // read-only: DuckDB's spill directory, outside the case
 	lastID   atomic.Int64 // the highest source_id allocated
 
 	// narrowMu guards narrow, the narrow tables of the case (layout.go),
@@ -41,8 +43,8 @@ type Case struct {
 
 // Options controls how a case is opened.
 type Options struct {
-	// ReadOnly opens the database read-only, with access to files outside
-	// the case disabled: what `flowir sql` and the web UI use.
+	// ReadOnly opens the database read-only, in the sandbox of readonly.go:
+	// what `flowir sql`, `flowir query` and the web UI use.
 	ReadOnly bool
 	// Create makes the case if the directory does not hold one yet.
 	Create bool
@@ -91,25 +93,20 @@ func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 		}
 	}
 
-	dsn := dbPath
+	var connector *duckdb.Connector
+	var tmpDir string
 	if opt.ReadOnly {
-		dsn += "?access_mode=READ_ONLY"
+		connector, tmpDir, err = openReadOnly(ctx, dir, dbPath)
+	} else {
+		connector, err = openWritable(ctx, dbPath, opt)
 	}
-	init := connInitSQL(opt)
-	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
-		for _, q := range init {
-			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
-				return fmt.Errorf("initialise connection (%s): %w", firstLine(q), err)
-			}
-		}
-		return nil
-	})
 	if err != nil {
 		return nil, openError(dir, err)
 	}
-	c := &Case{Dir: dir, ReadOnly: opt.ReadOnly, db: sql.OpenDB(connector)}
+	c := &Case{Dir: dir, ReadOnly: opt.ReadOnly, db: sql.OpenDB(connector), tmpDir: tmpDir}
 	if err := c.db.PingContext(ctx); err != nil {
 		c.db.Close() // also closes the connector
+		os.RemoveAll(tmpDir)
 		return nil, openError(dir, err)
 	}
 	if err := c.checkSchema(ctx); err != nil {
@@ -132,17 +129,32 @@ func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 	return c, nil
 }
 
-// connInitSQL is run on every new connection: UTC session time, the Presto
-// compatibility macros, and for read-only cases no access to anything outside
-// the case (no read_csv('/etc/passwd'), no ATTACH, no COPY TO), locked so a
-// query cannot switch it back. Commands that load records get the bulk-load
-// settings, other writing commands the buffer-pool cap.
+// openWritable returns the connector of a case opened for writing, whose
+// connections run connInitSQL. The path goes into the driver's DSN, which
+// ends the path at the first '?' (a case "a?b" would be a database "a"), so
+// such a path is refused.
+func openWritable(ctx context.Context, dbPath string, opt Options) (*duckdb.Connector, error) {
+	if _, err := url.Parse(dbPath); err != nil || strings.Contains(dbPath, "?") {
+		return nil, fmt.Errorf("the path %q cannot be given to DuckDB's Go driver, which reads '?' and '%%' as the start of its options: rename the directory", dbPath)
+	}
+	init := connInitSQL(opt)
+	return duckdb.NewConnector(dbPath, func(execer driver.ExecerContext) error {
+		for _, q := range init {
+			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
+				return fmt.Errorf("initialise connection (%s): %w", firstLine(q), err)
+			}
+		}
+		return nil
+	})
+}
+
+// connInitSQL is run on every new connection of a case opened for writing:
+// UTC session time and the Presto compatibility macros; commands that load
+// records get the bulk-load settings, other writing commands the buffer-pool
+// cap. (A read-only case is set up by openReadOnly.)
 func connInitSQL(opt Options) []string {
-	q := []string{"SET TimeZone = 'UTC'"}
-	q = append(q, prestoCompatSQL()...)
+	q := prestoCompatSQL()
 	switch {
-	case opt.ReadOnly:
-		q = append(q, "SET enable_external_access = false", "SET lock_configuration = true")
 	case opt.Analysis:
 		// Whole-case aggregations, sorts and window functions need DuckDB's
 		// default memory; rows they store keep the ingest's compression.
@@ -311,5 +323,9 @@ func (c *Case) Close() error {
 	if !c.ReadOnly {
 		c.db.Exec("CHECKPOINT")
 	}
-	return c.db.Close() // also closes the connector
+	err := c.db.Close() // also closes the connector
+	if c.tmpDir != "" {
+		os.RemoveAll(c.tmpDir)
+	}
+	return err
 }
