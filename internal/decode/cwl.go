@@ -90,7 +90,7 @@ func (c *CWLReader) Next() (Item, error) {
 	msg = bytes.TrimSuffix(msg, []byte("\r"))
 	it.Raw = msg
 	if len(msg) > MaxLineBytes {
-		return c.reject(it, &LineError{Reason: ReasonTooLong, Detail: fmt.Sprintf("message is longer than the %d-byte limit; this is not a flow log record", MaxLineBytes)}, msg), nil
+		return c.reject(it, tooLong(msg, "message"), msg), nil
 	}
 	if flow.LooksLikeHeader(msg) {
 		if f, ok := flow.HeaderFormat(msg); ok {

@@ -64,6 +64,13 @@ func allDigits(s string) bool {
 var reasons = map[string]bool{
 	ReasonFieldCount: true, ReasonBadNumber: true, ReasonOutOfRange: true, ReasonBadIP: true,
 	ReasonBadValue: true, ReasonBadUTF8: true, ReasonTooLong: true, ReasonEmpty: true,
+	ReasonNUL: true, ReasonControlChar: true,
+}
+
+// hasControl reports whether s holds a character no flow log value may: a
+// C0 control other than the separators, DEL, or a C1 control.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != ' ' && r != '\t' || r >= 0x7f && r <= 0x9f })
 }
 
 // checkDecoded checks a decoded record against its line, re-reading the line
@@ -74,8 +81,8 @@ func checkDecoded(t *testing.T, f flow.Format, line []byte, r *flow.Record) {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1] // Decode ignores one trailing CR
 	}
-	if !utf8.Valid(line) || len(line) > MaxLineBytes {
-		t.Fatalf("decoded a line that is invalid UTF-8 or too long: %q", line)
+	if !utf8.Valid(line) || len(line) > MaxLineBytes || hasControl(string(line)) {
+		t.Fatalf("decoded a line that is invalid UTF-8, too long or holds a control character: %q", line)
 	}
 	toks := strings.FieldsFunc(string(line), isBlank)
 	if len(toks) != len(f.Cols) {
@@ -152,6 +159,15 @@ func checkRejected(t *testing.T, f flow.Format, line []byte, err error) {
 	if !reasons[le.Reason] || le.Detail == "" {
 		t.Fatalf("bad LineError %+v", le)
 	}
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	if nul := bytes.IndexByte(line, 0) >= 0; nul != (le.Reason == ReasonNUL) {
+		t.Fatalf("reason %s for a line with NUL bytes: %v", le.Reason, nul)
+	}
+	if le.Reason == ReasonControlChar && (!utf8.Valid(line) || !hasControl(string(line))) {
+		t.Fatalf("control-character reject of %q", line)
+	}
 	if le.Pos == 0 {
 		if le.Field != "" {
 			t.Fatalf("whole-line error with field %q", le.Field)
@@ -161,13 +177,14 @@ func checkRejected(t *testing.T, f flow.Format, line []byte, err error) {
 	if le.Pos > len(f.Cols) || le.Field != f.Cols[le.Pos-1].Name {
 		t.Fatalf("error at field %d (%s) in a %d-field format", le.Pos, le.Field, len(f.Cols))
 	}
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
 	toks := strings.FieldsFunc(string(line), isBlank)
 	tok := toks[le.Pos-1]
 	c := f.Cols[le.Pos-1]
 	switch le.Reason {
+	case ReasonNUL, ReasonControlChar:
+		if !hasControl(tok) {
+			t.Fatalf("%s: %q has no control character, rejected as %s", c.Name, tok, le.Reason)
+		}
 	case ReasonBadNumber:
 		// strconv cannot say this alone: it reports a range error as soon
 		// as the digits overflow, before it sees a later non-digit.

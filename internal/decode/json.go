@@ -431,6 +431,9 @@ func jsonValue(c JSONColumn, raw json.RawMessage) (any, *LineError) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, &LineError{Reason: ReasonBadJSON, Field: c.Name, Detail: err.Error()}
 		}
+		if lerr := checkJSONString(c.Name, raw, s); lerr != nil {
+			return nil, lerr
+		}
 		return s, nil
 	case 't', 'f':
 		return nil, wrong("a boolean (" + string(raw) + ")")
@@ -451,6 +454,44 @@ func jsonValue(c JSONColumn, raw json.RawMessage) (any, *LineError) {
 		return nil, &LineError{Reason: ReasonOutOfRange, Field: c.Name, Detail: fmt.Sprintf("%s = %s is out of range for a %s column", c.Name, clip(raw), c.Type)}
 	}
 	return n, nil
+}
+
+// checkJSONString refuses a string value that is not kept exactly as
+// written or that no flow log value holds: a control character (written as
+// an escape such as \u0000 or \r; a NUL gives a nul-byte reject, as in
+// text), or a lone UTF-16 surrogate escape (\ud800), which is not a
+// character and which encoding/json would silently replace with U+FFFD.
+func checkJSONString(name string, raw []byte, s string) *LineError {
+	if k := strings.IndexByte(s, 0); k >= 0 {
+		return &LineError{Reason: ReasonNUL, Field: name, Detail: fmt.Sprintf("%s holds a NUL character at byte %d; no flow log value does", name, k+1)}
+	}
+	for i, r := range s {
+		if r < 0x20 || r >= 0x7f && r <= 0x9f {
+			return &LineError{Reason: ReasonControlChar, Field: name, Detail: fmt.Sprintf("%s holds the control character %U at byte %d; no flow log value does", name, r, i+1)}
+		}
+	}
+	for i := 0; i+1 < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if raw[i+1] != 'u' || i+6 > len(raw) {
+			i++ // an escape of one character: skip it, so \\u is not read as \u
+			continue
+		}
+		u, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+		if err == nil && u >= 0xd800 && u <= 0xdfff {
+			lo := uint64(0)
+			if u <= 0xdbff && i+12 <= len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' {
+				lo, _ = strconv.ParseUint(string(raw[i+8:i+12]), 16, 16)
+			}
+			if lo < 0xdc00 || lo > 0xdfff {
+				return &LineError{Reason: ReasonBadUTF8, Field: name, Detail: fmt.Sprintf("%s holds the lone UTF-16 surrogate escape %s, which is not a character", name, raw[i:i+6])}
+			}
+			i += 6 // the low half of the pair
+		}
+		i += 5
+	}
+	return nil
 }
 
 // jsonSyntaxError describes why b is not valid JSON.

@@ -87,6 +87,16 @@ func TestJSONRecordReader(t *testing.T) {
 		{"duplicate extra key", `{"ip":"1.1.1.1","x":1,"X":2}`, ReasonDuplicateKey},
 		{"invalid utf-8", "{\"ip\":\"\xff\"}", ReasonBadUTF8},
 		{"too long", `{"ip":"` + strings.Repeat("x", MaxJSONLine) + `"}`, ReasonTooLong},
+		// String values are kept exactly, and no flow log value holds a
+		// control character: escapes of either are rejects, as in text.
+		{"nul escape", withField("ip", `"10.0.0.1\u0000"`), ReasonNUL},
+		{"cr escape", withField("vpc_id", `"vpc-1\r"`), ReasonControlChar},
+		{"c1 escape", withField("vpc_id", `"vpc-1\u009b"`), ReasonControlChar},
+		{"lone high surrogate", withField("vpc_id", `"vpc-\ud800"`), ReasonBadUTF8},
+		{"lone low surrogate", withField("vpc_id", `"vpc-\udc00x"`), ReasonBadUTF8},
+		{"reversed pair", withField("vpc_id", `"\udc00\ud800"`), ReasonBadUTF8},
+		{"surrogate pair", withField("vpc_id", `"vpc-\ud83d\ude00"`), ""},
+		{"escaped backslash then u", withField("vpc_id", `"vpc-\\ud800"`), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

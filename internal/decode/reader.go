@@ -103,7 +103,7 @@ func (t *TextReader) Next() (Item, error) {
 	if len(line) > MaxLineBytes {
 		t.Rejects++
 		it.Kind = ItemReject
-		it.Err = &LineError{Reason: ReasonTooLong, Detail: fmt.Sprintf("line is longer than the %d-byte limit; this is not a flow log record", MaxLineBytes)}
+		it.Err = tooLong(line, "line")
 		it.Raw = line[:RawLimit]
 		it.Format = &t.format
 		it.TGW, it.Mask = t.tgw, t.mask
@@ -138,6 +138,16 @@ func (t *TextReader) Next() (Item, error) {
 	it.Kind = ItemRecord
 	it.Record = &t.rec
 	return it, nil
+}
+
+// tooLong is the reject of a line (or message) longer than MaxLineBytes, of
+// which line holds the start: a NUL byte there makes it a nul-byte reject,
+// as NUL bytes make every line one.
+func tooLong(line []byte, what string) *LineError {
+	if k := bytes.IndexByte(line, 0); k >= 0 {
+		return &LineError{Reason: ReasonNUL, Detail: fmt.Sprintf("the %s holds a NUL byte at byte %d (and is longer than the %d-byte limit); no flow log line does (a damaged or binary file?)", what, k+1, MaxLineBytes)}
+	}
+	return &LineError{Reason: ReasonTooLong, Detail: fmt.Sprintf("%s is longer than the %d-byte limit; this is not a flow log record", what, MaxLineBytes)}
 }
 
 // readLine returns the next line without its newline. A line longer than

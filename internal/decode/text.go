@@ -8,6 +8,7 @@
 package decode
 
 import (
+	"bytes"
 	"fmt"
 	"unicode/utf8"
 
@@ -26,6 +27,13 @@ const (
 	ReasonEmpty       = "empty-line"
 	ReasonBadJSON     = "bad-json"
 	ReasonUnsupported = "unsupported"
+	// ReasonNUL is a line holding a NUL byte, wherever it is: AWS never
+	// writes one, and a file with NUL bytes is binary or damaged.
+	ReasonNUL = "nul-byte"
+	// ReasonControlChar is a line holding another control character inside a
+	// field (a carriage return, a vertical tab, an escape ...): no flow log
+	// value holds one, and none could be stored and shown faithfully.
+	ReasonControlChar = "control-character"
 )
 
 // LineError says why a line is not a record: which field (1-based position in
@@ -105,10 +113,8 @@ func (d *TextDecoder) Decode(line []byte, r *flow.Record) error {
 	if len(line) > MaxLineBytes {
 		return &LineError{Reason: ReasonTooLong, Detail: fmt.Sprintf("line is %d bytes, longer than the %d-byte limit; this is not a flow log record", len(line), MaxLineBytes)}
 	}
-	if !utf8.Valid(line) {
-		return &LineError{Reason: ReasonBadUTF8, Detail: "line is not valid UTF-8 text; is this a binary or differently encoded file?"}
-	}
 	toks := d.toks[:0]
+	ctl := -1 // offset of the first control character, if any
 	for i := 0; i < len(line); {
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
 			i++
@@ -118,12 +124,26 @@ func (d *TextDecoder) Decode(line []byte, r *flow.Record) error {
 		}
 		j := i
 		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+			if ctl < 0 && isControl(line, j) {
+				ctl = j
+			}
 			j++
 		}
 		toks = append(toks, line[i:j])
 		i = j
 	}
 	d.toks = toks
+	// A NUL byte decides first, wherever it is: it marks binary or damaged
+	// content, which is usually not valid UTF-8 either.
+	if ctl >= 0 && bytes.IndexByte(line, 0) >= 0 {
+		return d.controlError(line, toks, ctl)
+	}
+	if !utf8.Valid(line) {
+		return &LineError{Reason: ReasonBadUTF8, Detail: "line is not valid UTF-8 text; is this a binary or differently encoded file?"}
+	}
+	if ctl >= 0 {
+		return d.controlError(line, toks, ctl)
+	}
 	if len(toks) == 0 {
 		return &LineError{Reason: ReasonEmpty, Detail: "empty line"}
 	}
@@ -179,6 +199,44 @@ func (d *TextDecoder) Decode(line []byte, r *flow.Record) error {
 		r.Present |= 1 << c.id
 	}
 	return nil
+}
+
+// isControl reports whether line[i] starts a control character: a C0 control
+// (other than the space and tab that separate fields), DEL, or a C1 control
+// (U+0080 to U+009F, two bytes in UTF-8; in invalid UTF-8 the same bytes
+// are refused as such anyway).
+func isControl(line []byte, i int) bool {
+	c := line[i]
+	return c < 0x20 || c == 0x7f || c == 0xc2 && i+1 < len(line) && line[i+1] >= 0x80 && line[i+1] <= 0x9f
+}
+
+// controlError is the reject of a line with a control character at offset
+// off: a NUL anywhere in the line makes it a nul-byte reject, any other a
+// control-character one. When the line has the format's field count, the
+// error names the field that holds the character.
+func (d *TextDecoder) controlError(line []byte, toks [][]byte, off int) *LineError {
+	e := &LineError{Reason: ReasonControlChar}
+	if k := bytes.IndexByte(line, 0); k >= 0 {
+		e.Reason, off = ReasonNUL, k
+	}
+	what := "a NUL byte"
+	if e.Reason == ReasonControlChar {
+		r, _ := utf8.DecodeRune(line[off:])
+		what = fmt.Sprintf("the control character %U", r)
+	}
+	if len(toks) == len(d.cols) {
+		for i, t := range toks {
+			// Tokens are slices of line: the one holding off contains it.
+			start := cap(line) - cap(t)
+			if off >= start && off < start+len(t) {
+				e.Pos, e.Field = i+1, d.cols[i].name
+				e.Detail = fmt.Sprintf("%q holds %s; no flow log value does (a damaged or binary file?)", clip(t), what)
+				return e
+			}
+		}
+	}
+	e.Detail = fmt.Sprintf("the line holds %s at byte %d; no flow log line does (a damaged or binary file?)", what, off+1)
+	return e
 }
 
 // shortFormat renders a format for an error message, shortened when long.

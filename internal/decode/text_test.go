@@ -197,7 +197,21 @@ func TestDecode(t *testing.T) {
 		{name: "aws doubled space", format: tcpFlagFormat, line: awsDoubleSpace, want: "dstport=43638 pkt-srcaddr=10.0.0.62 tcp-flags=19"},
 		{name: "crlf", format: def, line: awsAcceptSSH + "\r", want: "log-status=OK action=ACCEPT"},
 		{name: "cr only line", format: def, line: "\r", reason: ReasonEmpty},
-		{name: "cr inside is not a separator", format: "action log-status", line: "ACCEPT\rOK", reason: ReasonFieldCount},
+		{name: "cr inside is not a separator", format: "action log-status", line: "ACCEPT\rOK", reason: ReasonControlChar},
+		// Control characters inside a field make the line a reject naming
+		// the field (issue 12.11: one bare CR failed a whole batch's load);
+		// a NUL anywhere is a nul-byte reject (issue 17.8), also before
+		// invalid UTF-8 and in a line of the wrong field count.
+		{name: "cr inside a field", format: def, line: strings.Replace(awsAcceptSSH, "eni-1235b8ca", "eni-aa\rbb", 1), reason: ReasonControlChar, pos: 3, field: "interface-id"},
+		{name: "nul inside a field", format: def, line: strings.Replace(awsAcceptSSH, "eni-1235b8ca", "eni-aa\x00bb", 1), reason: ReasonNUL, pos: 3, field: "interface-id"},
+		{name: "nul in an unknown field", format: "version resource-id", line: "2 res\x00", reason: ReasonNUL, pos: 2, field: "resource-id"},
+		{name: "nul with invalid utf8", format: def, line: "\xff\xfe\x00\x01", reason: ReasonNUL},
+		{name: "nul in a short line", format: def, line: "2 \x00", reason: ReasonNUL},
+		{name: "vertical tab", format: def, line: strings.Replace(awsAcceptSSH, " 22 ", " 2\v2 ", 1), reason: ReasonControlChar, pos: 7, field: "dstport"},
+		{name: "escape sequence", format: "interface-id vpc-id", line: "eni-\x1b[31m vpc-1", reason: ReasonControlChar, pos: 1, field: "interface-id"},
+		{name: "delete", format: "interface-id vpc-id", line: "eni-1\x7f vpc-1", reason: ReasonControlChar, pos: 1, field: "interface-id"},
+		{name: "c1 control", format: "interface-id vpc-id", line: "eni-1\u009b vpc-1", reason: ReasonControlChar, pos: 1, field: "interface-id"},
+		{name: "lf inside a message", format: "action log-status", line: "ACCEPT\nX OK", reason: ReasonControlChar, pos: 1, field: "action"},
 		{name: "empty line", format: def, line: "", reason: ReasonEmpty},
 		{name: "blank line", format: def, line: " \t  ", reason: ReasonEmpty},
 		{name: "invalid utf8", format: def, line: strings.Replace(awsAcceptSSH, "eni-", "eni-\xff", 1), reason: ReasonBadUTF8},

@@ -685,8 +685,8 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 	}
 	w, err := b.BeginSource(src)
 	if err != nil {
-		fail(err, false)
-		return true
+		// Refused before anything of it was written: the batch is intact.
+		return fail(err, true)
 	}
 	st, notes, readErr, storeErr := r.load(ctx, c, w, d.win)
 	res.Notes = notes

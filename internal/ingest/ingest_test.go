@@ -281,3 +281,34 @@ func TestInterruptedCommit(t *testing.T) {
 		t.Logf("round %d: interrupted with %d of %d sources stored", round, stored, len(cp.keys))
 	}
 }
+
+// TestControlCharacterIsOneReject ingests a folder in which one line of one
+// file holds a carriage return inside a field (issue 12.11): that line is a
+// reject, and every other line and file is stored, in one batch.
+func TestControlCharacterIsOneReject(t *testing.T) {
+	c := newCase(t)
+	dir := t.TempDir()
+	for i := range 5 {
+		write(t, dir, "good"+string(rune('a'+i))+".log", []byte(header+strings.Repeat(good, i+1)))
+	}
+	bad := strings.Replace(good, "eni-1235b8ca123456789", "eni-aa\rbb", 1)
+	write(t, dir, "bad.log", []byte(header+good+bad+good))
+	for run := range 2 { // the second run finds everything in the case
+		sum, err := Run(context.Background(), c, Options{Paths: []string{dir}, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 0 && (sum.Ingested != 6 || sum.Failed != 0 || sum.Records != 15+2 || sum.Rejects != 1) {
+			t.Fatalf("summary %+v", sum)
+		}
+		if run == 1 && (sum.Ingested != 0 || sum.Skipped != 6) {
+			t.Fatalf("second run: %+v", sum)
+		}
+	}
+	if n := scalar(t, c, "SELECT count(*) FROM rejects WHERE reason = 'control-character' AND line = 3"); n != 1 {
+		t.Errorf("%d control-character rejects at line 3", n)
+	}
+	if n := scalar(t, c, "SELECT count(*) FROM flows"); n != 17 {
+		t.Errorf("%d records stored", n)
+	}
+}

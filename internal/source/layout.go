@@ -3,11 +3,12 @@ package source
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/flowir/flowir/internal/flow"
 )
 
 // The S3 layouts AWS delivers flow logs in (reference §3.1). Transit Gateway
@@ -59,17 +60,14 @@ type Partition struct {
 // AWS's file naming (Layout == "" but Account and the rest are set).
 func (p Partition) Recognised() bool { return p.Account != "" }
 
-// regionPattern is the shape of an AWS region name: a two-letter area, an
-// optional partition marker (GovCloud, the ISO partitions), a direction and
-// a number: us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1.
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`)
-
 // ValidAccount reports whether s is a 12-digit AWS account id.
-func ValidAccount(s string) bool { return len(s) == 12 && allDigits(s) }
+func ValidAccount(s string) bool { return flow.ValidAccount(s) }
 
-// ValidRegion reports whether s has the shape of an AWS region name. It does
-// not check the name against a list, so regions AWS opens later are accepted.
-func ValidRegion(s string) bool { return regionPattern.MatchString(s) }
+// ValidRegion reports whether s has the shape of an AWS region name (see
+// flow.ValidRegion): us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1. It
+// does not check the name against a list, so regions AWS opens later are
+// accepted.
+func ValidRegion(s string) bool { return flow.ValidRegion(s) }
 
 // ParseKey reads an S3 key or a local path and returns what its folders and
 // file name say about the records inside. It never fails: anything it does not

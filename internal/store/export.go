@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -68,11 +67,6 @@ type ExportSummary struct {
 // and it is plainly not a real id (those are hexadecimal).
 const ExportFlowLogID = "fl-flowirexport"
 
-var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
-)
-
 // parquetType is the column type written for a VPC field, from AWS's
 // Parquet schema (reference §1.3 and §3.1): INT_32 for version, ports,
 // tcp-flags and traffic-path; INT_64 for packets, bytes, start and end;
@@ -114,10 +108,10 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 	if opt.Dir == "" {
 		return nil, errors.New("no export folder given")
 	}
-	if opt.Account != "" && !accountRE.MatchString(opt.Account) {
+	if opt.Account != "" && !flow.ValidAccount(opt.Account) {
 		return nil, fmt.Errorf("--account %q: an AWS account id is exactly 12 digits", opt.Account)
 	}
-	if opt.Region != "" && !regionRE.MatchString(opt.Region) {
+	if opt.Region != "" && !flow.ValidRegion(opt.Region) {
 		return nil, fmt.Errorf("--region %q is not an AWS Region name (e.g. us-east-1)", opt.Region)
 	}
 	if strings.ContainsRune(opt.Dir, 0) {
@@ -269,7 +263,7 @@ func placeFile(ctx context.Context, c *Case, dir, rel, path string) (ExportFile,
 	}
 	acct, region := vals["aws-account-id"], vals["aws-region"]
 	y, m, d := vals["year"], vals["month"], vals["day"]
-	if len(parts) != 6 || !accountRE.MatchString(acct) || !regionRE.MatchString(region) || vals["aws-service"] != "vpcflowlogs" || len(y) != 4 || len(m) != 2 || len(d) != 2 {
+	if len(parts) != 6 || !flow.ValidAccount(acct) || !flow.ValidRegion(region) || vals["aws-service"] != "vpcflowlogs" || len(y) != 4 || len(m) != 2 || len(d) != 2 {
 		return ExportFile{}, fmt.Errorf("internal error: export wrote an unexpected folder %q", rel)
 	}
 	sum, size, err := sha256File(path)

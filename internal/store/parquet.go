@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/flowir/flowir/internal/flow"
 )
@@ -179,7 +180,7 @@ func (p *ParquetReader) partitions(ctx context.Context, c *Case, src string, kin
 	var ymd [3]string
 	for i, k := range kinds {
 		if counts[i] > 1 {
-			p.PartitionNote = fmt.Sprintf("column %s holds %d different values; the partition values of the path are used", exprs[i], counts[i])
+			p.addNote(fmt.Sprintf("column %s holds %d different values; the partition values of the path are used", exprs[i], counts[i]))
 			continue
 		}
 		if !strs[i].Valid {
@@ -195,7 +196,37 @@ func (p *ParquetReader) partitions(ctx context.Context, c *Case, src string, kin
 	if p.Partition[2] == "" && ymd[0] != "" && ymd[1] != "" && ymd[2] != "" {
 		p.Partition[2] = ymd[0] + "/" + ymd[1] + "/" + ymd[2]
 	}
+	// A value of another shape than AWS's layout has is not used: it would
+	// be stored with every record as the account, Region or day they came
+	// from.
+	for i, ok := range []func(string) bool{flow.ValidAccount, flow.ValidRegion, flow.ValidDate, flow.ValidHour} {
+		if v := p.Partition[i]; v != "" && !ok(v) {
+			what := [4]string{"an account id (12 digits)", "a Region name", "a date (yyyy/MM/dd, from year/month/day)", "an hour (00 to 23)"}[i]
+			p.addNote(fmt.Sprintf("the file's partition columns give %q, which is not %s; it is not used (the path's partition values apply)", clip(v), what))
+			p.Partition[i] = ""
+		}
+	}
 	return nil
+}
+
+// addNote adds a sentence to PartitionNote.
+func (p *ParquetReader) addNote(s string) {
+	if p.PartitionNote != "" {
+		p.PartitionNote += "; "
+	}
+	p.PartitionNote += s
+}
+
+// clip shortens a value quoted in a note.
+func clip(s string) string {
+	if len(s) <= 64 {
+		return s
+	}
+	b := s[:61]
+	for !utf8.ValidString(b) {
+		b = b[:len(b)-1]
+	}
+	return b + "..."
 }
 
 func clipList(s []string) string {

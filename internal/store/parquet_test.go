@@ -212,3 +212,47 @@ func TestParquetUnexpectedSchema(t *testing.T) {
 		t.Errorf("damaged: %v", err)
 	}
 }
+
+// TestParquetPartitionValues checks the partition columns of a Parquet file
+// written by another tool (issue 17.17): values of another shape than AWS's
+// layouts are not used, and the note says which and why.
+func TestParquetPartitionValues(t *testing.T) {
+	c := openTestCase(t)
+	tests := []struct {
+		sel  string
+		part [4]string
+		note string
+	}{
+		{`SELECT 2 AS version, 'not-a-region' AS "aws-region", '111122223333' AS "aws-account-id"`, [4]string{"111122223333", "", "", ""}, `"not-a-region", which is not a Region name`},
+		{`SELECT 2 AS version, '1111x2223333' AS "aws-account-id", 'eu-west-1' AS "aws-region"`, [4]string{"", "eu-west-1", "", ""}, `"1111x2223333", which is not an account id`},
+		{`SELECT 2 AS version, '000x' AS "year", '13' AS "month", '99' AS "day", '24' AS "hour"`, [4]string{}, `"000x/13/99", which is not a date`},
+		{`SELECT 2 AS version, '2024/02/30' AS date_partition`, [4]string{}, `"2024/02/30", which is not a date`},
+		{`SELECT 2 AS version, '2024' AS "year", '2' AS "month", '29' AS "day", '7' AS "hour"`, [4]string{"", "", "2024/02/29", "07"}, ""},
+		{`SELECT 2 AS version, 'us-east-1' || chr(10) AS region_partition`, [4]string{}, `which is not a Region name`},
+	}
+	for _, tt := range tests {
+		p, _ := readParquetRows(t, c, writeParquet(t, c, tt.sel, ""))
+		if p.Partition != tt.part || tt.note == "" && p.PartitionNote != "" || !strings.Contains(p.PartitionNote, tt.note) {
+			t.Errorf("%s: partition %q, note %q; want %q, %q", tt.sel, p.Partition, p.PartitionNote, tt.part, tt.note)
+		}
+	}
+}
+
+// TestBeginSourcePartitions checks that a source whose partition values are
+// not AWS's shapes is refused before anything of it is written, and the
+// batch stays usable.
+func TestBeginSourcePartitions(t *testing.T) {
+	ctx := context.Background()
+	c := openTestCase(t)
+	b, err := c.BeginBatch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Abort()
+	for _, src := range []Source{{Path: "a", Account: "12345678901\t"}, {Path: "b", Region: "us-east-1\r"}, {Path: "c", Date: "000x/13/99"}, {Path: "d", Hour: "24"}} {
+		if _, err := b.BeginSource(src); err == nil || !strings.Contains(err.Error(), src.Path+": its ") {
+			t.Errorf("%+v: %v", src, err)
+		}
+	}
+	storeOneRecord(t, b, Source{Path: "e", Origin: "file", SHA256: "e", Account: "123456789012", Region: "us-gov-west-1", Date: "2026/11/20", Hour: "23"})
+}

@@ -46,6 +46,28 @@ type Source struct {
 	Since, Until time.Time
 }
 
+// checkPartitions refuses partition values that are not an account id, a
+// Region name, a yyyy/MM/dd date and an hour: they are stored with every
+// record (and spooled as text), so one of another shape would be a wrong
+// value on each of them, or one the spool cannot carry.
+func (s Source) checkPartitions() error {
+	for _, p := range []struct {
+		name, v string
+		ok      func(string) bool
+		want    string
+	}{
+		{"account", s.Account, flow.ValidAccount, "a 12-digit account id"},
+		{"Region", s.Region, flow.ValidRegion, "a Region name such as us-east-1"},
+		{"date", s.Date, flow.ValidDate, "a date written yyyy/MM/dd"},
+		{"hour", s.Hour, flow.ValidHour, "an hour 00 to 23"},
+	} {
+		if p.v != "" && !p.ok(p.v) {
+			return fmt.Errorf("%s: its %s partition %q is not %s", s.Path, p.name, p.v, p.want)
+		}
+	}
+	return nil
+}
+
 // Source statuses.
 const (
 	StatusComplete   = "complete"
@@ -155,9 +177,10 @@ type appKey struct {
 // cgo call per text value and per NULL, several microseconds per record,
 // while DuckDB's reader loads the same rows in bulk, in parallel, in C++. The
 // spool also keeps ingest's memory bounded by the file buffers, not by the
-// size of a batch. Values never contain tabs or newlines (the decoder splits
-// lines on white space), so no quoting is needed, and no value is empty, so
-// an empty field is NULL.
+// size of a batch. Values never contain tabs, newlines or carriage returns,
+// nor invalid UTF-8 (the decoder splits lines on blanks and refuses control
+// characters and invalid UTF-8 in every field; spoolable checks each row),
+// so no quoting is needed, and no value is empty, so an empty field is NULL.
 type plan struct {
 	key  appKey
 	ids  []flow.FieldID // the fields spooled, in order
@@ -235,8 +258,13 @@ type SourceWriter struct {
 }
 
 // BeginSource adds src to the batch. Call Finish (or Discard) before
-// beginning the next source of the same batch.
+// beginning the next source of the same batch. A source whose partition
+// values are not what AWS's layouts hold is refused here, before anything
+// of it is written: nothing of the batch is lost.
 func (b *Batch) BeginSource(src Source) (*SourceWriter, error) {
+	if err := src.checkPartitions(); err != nil {
+		return nil, err
+	}
 	w := &SourceWriter{b: b, src: src, part: [4]string{src.Account, src.Region, src.Date, src.Hour}, marks: make(map[*plan]int64, len(b.apps))}
 	w.id = b.c.newSourceID()
 	w.idVal = int32(w.id)
@@ -439,6 +467,10 @@ func (w *SourceWriter) AddRecord(r *flow.Record, line int64, tgw bool, present u
 	buf = strconv.AppendInt(buf, w.id, 10)
 	buf = append(buf, '\t')
 	buf = strconv.AppendInt(buf, line, 10)
+	p.line = buf
+	if err := spoolable(buf, len(p.cols)); err != nil {
+		return fmt.Errorf("line %d: %w", line, err)
+	}
 	buf = append(buf, '\n')
 	p.line = buf
 	if _, err := p.w.Write(buf); err != nil {
@@ -447,6 +479,20 @@ func (w *SourceWriter) AddRecord(r *flow.Record, line int64, tgw bool, present u
 	p.n += int64(len(buf))
 	b.records++
 	w.records++
+	return nil
+}
+
+// spoolable checks a spool row (without its newline) before it is written:
+// ncols values separated by tabs, no newline or carriage return, valid
+// UTF-8 — what DuckDB's CSV reader loads back exactly, with quoting off. The
+// decoder refuses control characters and invalid UTF-8 in every field and
+// BeginSource every partition value of another shape, so a row that fails
+// here is a bug; it is reported at its record, with the value, rather than
+// as a CSV error at the batch's load.
+func spoolable(row []byte, ncols int) error {
+	if n := bytes.Count(row, []byte{'\t'}); n != ncols-1 || bytes.ContainsAny(row, "\r\n") || !utf8.Valid(row) {
+		return fmt.Errorf("internal error: a value holds a tab, newline, carriage return or invalid UTF-8, which the record spool cannot carry: %q", row)
+	}
 	return nil
 }
 

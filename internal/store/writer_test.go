@@ -96,3 +96,19 @@ func TestSourceWriterCommitAndAbort(t *testing.T) {
 		t.Fatalf("known = %+v, %v", known, err)
 	}
 }
+
+// storeOneRecord stores a source of one record in batch b and commits it.
+func storeOneRecord(t *testing.T, b *Batch, src Source) {
+	t.Helper()
+	w, err := b.BeginSource(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddRecord(decodeLine(t, "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"), 1, false, flow.DefaultFormat().Mask()); err != nil {
+		t.Fatal(err)
+	}
+	w.Finish(Stats{Lines: 1, Records: 1, Status: StatusComplete})
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
