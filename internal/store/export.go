@@ -185,6 +185,14 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create export folder: %w", err)
 	}
+	// The AWSLogs folder did not exist: an export that fails removes it,
+	// so that no unverified file is left for someone to upload.
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(filepath.Join(dir, "AWSLogs"))
+		}
+	}()
 	tmp, err := os.MkdirTemp(dir, ".flowir-export-")
 	if err != nil {
 		return nil, fmt.Errorf("create export folder: %w", err)
@@ -234,11 +242,19 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 	}
 
 	// Read it all back: the export is only done if it holds what the case
-	// holds.
+	// holds. The files are named one by one, never by a pattern: a folder
+	// name holding [ ] or * is a pattern to DuckDB (fileArg).
 	var n int64
 	var b *int64
-	glob := filepath.ToSlash(filepath.Join(dir, "AWSLogs")) + "/**/*.log.parquet"
-	if err := c.db.QueryRowContext(ctx, `SELECT count(*), CAST(sum(bytes) AS BIGINT) FROM read_parquet(`+sqlLiteral(glob)+`)`).Scan(&n, &b); err != nil {
+	files := make([]string, len(sum.Files))
+	for i, f := range sum.Files {
+		files[i] = filepath.Join(dir, filepath.FromSlash(f.Path))
+	}
+	list, err := fileListArg(files)
+	if err != nil {
+		return nil, fmt.Errorf("export: read the Parquet files back: %w", err)
+	}
+	if err := c.db.QueryRowContext(ctx, `SELECT count(*), CAST(sum(bytes) AS BIGINT) FROM read_parquet(`+list+`)`).Scan(&n, &b); err != nil {
 		return nil, fmt.Errorf("export: read the Parquet files back: %w", err)
 	}
 	var fileRecords int64
@@ -246,8 +262,9 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 		fileRecords += f.Records
 	}
 	if n != sum.Records || fileRecords != sum.Records || (b == nil) != (totalBytes == nil) || (b != nil && *b != sum.Bytes) {
-		return nil, fmt.Errorf("export check failed: the case has %d records (%d bytes) but the files hold %d (%v bytes); the folder %s is incomplete, delete it", sum.Records, sum.Bytes, n, b, dir)
+		return nil, fmt.Errorf("export check failed: the case has %d records (%d bytes) but the files hold %d (%v bytes); nothing was left in %s", sum.Records, sum.Bytes, n, b, dir)
 	}
+	done = true
 	return sum, nil
 }
 
@@ -286,7 +303,11 @@ func placeFile(ctx context.Context, c *Case, dir, rel, path string) (ExportFile,
 		return ExportFile{}, fmt.Errorf("export: move %s into place: %w", name, err)
 	}
 	var n int64
-	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM read_parquet(`+sqlLiteral(filepath.ToSlash(dst))+`)`).Scan(&n); err != nil {
+	arg, err := fileArg(dst)
+	if err != nil {
+		return ExportFile{}, fmt.Errorf("export: read back %s: %w", dst, err)
+	}
+	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM read_parquet(`+arg+`)`).Scan(&n); err != nil {
 		return ExportFile{}, fmt.Errorf("export: read back %s: %w", dst, err)
 	}
 	return ExportFile{

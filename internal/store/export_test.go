@@ -227,3 +227,24 @@ func TestExportParquetRefusals(t *testing.T) {
 		t.Errorf("explicit columns %v %v", cols, err)
 	}
 }
+
+// TestExportIntoPatternFolder exports into a folder whose name holds
+// DuckDB's pattern characters (issue 17.19): the read-back check reads the
+// files written, not what the name matches, and the export succeeds.
+func TestExportIntoPatternFolder(t *testing.T) {
+	ctx := context.Background()
+	c := loadExportCase(t, []exportSrc{{"a.log", "111122223333", "us-east-1", "2024/05/01", []string{line("10.0.0.1", 40001, 1000, 10, 1714521600)}}})
+	for _, name := range []string{"out [x]", "out *", "out ?"} {
+		out := filepath.Join(t.TempDir(), name)
+		sum, err := c.ExportParquet(ctx, ExportOptions{Dir: out})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if sum.Records != 1 || len(sum.Files) != 1 {
+			t.Errorf("%s: %+v", name, sum)
+		}
+		if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(sum.Files[0].Path))); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -70,7 +70,11 @@ var parquetIntTypes = map[string]bool{"TINYINT": true, "SMALLINT": true, "INTEGE
 // that is not readable Parquet, or whose columns are not flow log fields of
 // the types AWS writes, is an error that says which column is wrong and why.
 func (c *Case) OpenParquet(ctx context.Context, path string) (*ParquetReader, error) {
-	src := "read_parquet(" + sqlLiteral(path) + ", hive_partitioning = false)"
+	arg, err := fileArg(path)
+	if err != nil {
+		return nil, err
+	}
+	src := "read_parquet(" + arg + ", hive_partitioning = false)"
 	rows, err := c.db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+src+")")
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable Parquet file: %w", path, err)

@@ -94,12 +94,12 @@ func openReadOnly(ctx context.Context, dir, dbPath string) (*duckdb.Connector, s
 
 	var dirs []string
 	for _, d := range readOnlyDirs(filepath.Dir(abs)) {
-		dirs = append(dirs, sqlString(d))
+		dirs = append(dirs, sqlLiteral(d))
 	}
 	// Run once for the database, on its first connection: every connection
 	// shares the attached case and the global settings, and after
 	// lock_configuration no connection could set them.
-	global := []string{fmt.Sprintf("ATTACH %s AS %s (READ_ONLY, TYPE duckdb)", sqlString(abs), readOnlyCatalog)}
+	global := []string{fmt.Sprintf("ATTACH %s AS %s (READ_ONLY, TYPE duckdb)", sqlLiteral(abs), readOnlyCatalog)}
 	for _, s := range prestoSettings() {
 		global = append(global, "SET GLOBAL "+s)
 	}

@@ -149,7 +149,7 @@ func TestReadOnlyCannotWrite(t *testing.T) {
 	}
 	var stmts []string
 	for _, name := range []string{"db", "wal", "tmp", "case", "data", "outside", "parent"} {
-		p := sqlString(targets[name])
+		p := sqlLiteral(targets[name])
 		for _, opts := range []string{
 			"(FORMAT csv, USE_TMP_FILE false)", "(FORMAT csv)", "(FORMAT parquet)", "(FORMAT json)",
 			"(FORMAT csv, OVERWRITE_OR_IGNORE true, USE_TMP_FILE false)",
@@ -158,26 +158,26 @@ func TestReadOnlyCannotWrite(t *testing.T) {
 		}
 		stmts = append(stmts,
 			"COPY flows TO "+p,
-			"COPY (SELECT 1 AS a, 2 AS b) TO "+sqlString(filepath.Dir(targets[name]))+" (FORMAT parquet, PARTITION_BY (a), OVERWRITE_OR_IGNORE true)",
-			"EXPORT DATABASE "+sqlString(filepath.Dir(targets[name])),
-			"EXPORT DATABASE "+sqlString(filepath.Join(filepath.Dir(targets[name]), "export"))+" (FORMAT parquet)",
+			"COPY (SELECT 1 AS a, 2 AS b) TO "+sqlLiteral(filepath.Dir(targets[name]))+" (FORMAT parquet, PARTITION_BY (a), OVERWRITE_OR_IGNORE true)",
+			"EXPORT DATABASE "+sqlLiteral(filepath.Dir(targets[name])),
+			"EXPORT DATABASE "+sqlLiteral(filepath.Join(filepath.Dir(targets[name]), "export"))+" (FORMAT parquet)",
 			"ATTACH "+p+" AS other",
 			"ATTACH "+p+" AS other (READ_ONLY)",
-			"SELECT * FROM enable_logging(storage='file', storage_path="+sqlString(filepath.Dir(targets[name]))+")",
-			"CALL enable_logging(storage='file', storage_path="+sqlString(filepath.Dir(targets[name]))+")",
-			"SELECT * FROM enable_profiling(save_location="+sqlString(targets[name]+".json")+")",
+			"SELECT * FROM enable_logging(storage='file', storage_path="+sqlLiteral(filepath.Dir(targets[name]))+")",
+			"CALL enable_logging(storage='file', storage_path="+sqlLiteral(filepath.Dir(targets[name]))+")",
+			"SELECT * FROM enable_profiling(save_location="+sqlLiteral(targets[name]+".json")+")",
 			"PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = "+p,
 			"SET profiling_output = "+p,
-			"SET temp_directory = "+sqlString(filepath.Dir(targets[name])),
-			"PRAGMA import_database("+sqlString(filepath.Dir(targets[name]))+")",
-			"IMPORT DATABASE "+sqlString(filepath.Dir(targets[name])),
+			"SET temp_directory = "+sqlLiteral(filepath.Dir(targets[name])),
+			"PRAGMA import_database("+sqlLiteral(filepath.Dir(targets[name]))+")",
+			"IMPORT DATABASE "+sqlLiteral(filepath.Dir(targets[name])),
 			"SELECT 1; COPY (SELECT 'x' AS x) TO "+p+" (FORMAT csv, USE_TMP_FILE false)",
 			"SELECT 1;\nCOPY (SELECT 'x' AS x) TO "+p,
 			"EXPLAIN ANALYZE COPY (SELECT 'x' AS x) TO "+p,
 			"SELECT * FROM query('COPY (SELECT 1) TO "+strings.ReplaceAll(p, "'", "''")+"')",
 			"SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",
-			"SELECT * FROM read_csv("+sqlString(filepath.Join(outside, "secret.csv"))+")",
-			"SELECT * FROM "+sqlString(filepath.Join(outside, "secret.csv")),
+			"SELECT * FROM read_csv("+sqlLiteral(filepath.Join(outside, "secret.csv"))+")",
+			"SELECT * FROM "+sqlLiteral(filepath.Join(outside, "secret.csv")),
 			"CREATE PERSISTENT SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')",
 		)
 	}
@@ -500,14 +500,14 @@ func TestReadOnlyDirsMechanism(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if r, err := c.Query(ctx, "SELECT a FROM read_csv("+sqlString(filepath.Join(data, "x.csv"))+")"); err != nil || r.Rows[0][0] != int64(41) {
+	if r, err := c.Query(ctx, "SELECT a FROM read_csv("+sqlLiteral(filepath.Join(data, "x.csv"))+")"); err != nil || r.Rows[0][0] != int64(41) {
 		t.Fatalf("reading data/: %v, %v", r, err)
 	}
 	for _, q := range []string{
-		"SELECT a FROM read_csv(" + sqlString(filepath.Join(root, "data.csv")) + ")",
-		"SELECT a FROM read_csv(" + sqlString(filepath.Join(data, "..", "..", "data.csv")) + ")",
-		"COPY (SELECT 1) TO " + sqlString(filepath.Join(data, "y.csv")),
-		"SELECT * FROM enable_logging(storage='file', storage_path=" + sqlString(data) + ")",
+		"SELECT a FROM read_csv(" + sqlLiteral(filepath.Join(root, "data.csv")) + ")",
+		"SELECT a FROM read_csv(" + sqlLiteral(filepath.Join(data, "..", "..", "data.csv")) + ")",
+		"COPY (SELECT 1) TO " + sqlLiteral(filepath.Join(data, "y.csv")),
+		"SELECT * FROM enable_logging(storage='file', storage_path=" + sqlLiteral(data) + ")",
 	} {
 		if _, err := c.Query(ctx, q); err == nil {
 			t.Errorf("%s: ran", q)

@@ -181,6 +181,8 @@ type appKey struct {
 // nor invalid UTF-8 (the decoder splits lines on blanks and refuses control
 // characters and invalid UTF-8 in every field; spoolable checks each row),
 // so no quoting is needed, and no value is empty, so an empty field is NULL.
+// The spool's path is passed to DuckDB as one file, never as a pattern
+// (fileArg).
 type plan struct {
 	key  appKey
 	ids  []flow.FieldID // the fields spooled, in order
@@ -318,15 +320,6 @@ func (w *SourceWriter) Discard() error {
 	return nil
 }
 
-// sqlString renders s as a SQL string literal (or NULL). Only flowir's own
-// values reach it: spool file paths flowir created.
-func sqlString(s string) string {
-	if s == "" {
-		return "NULL"
-	}
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
 func (b *Batch) planFor(key appKey) (*plan, error) {
 	if p := b.apps[key]; p != nil {
 		return p, nil
@@ -364,9 +357,13 @@ func (p *plan) load(ctx context.Context, conn *sql.Conn, narrow map[appKey]strin
 		names[i] = Quote(c.name)
 		types[i] = fmt.Sprintf("'c%d': '%s'", i, c.typ)
 	}
+	spool, err := fileArg(p.path)
+	if err != nil {
+		return err
+	}
 	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT * FROM read_csv(%s, delim = '\t', header = false, quote = '', escape = '',
 		nullstr = '', auto_detect = false, strict_mode = true, columns = {%s})`,
-		table, strings.Join(names, ", "), sqlString(p.path), strings.Join(types, ", "))
+		table, strings.Join(names, ", "), spool, strings.Join(types, ", "))
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("load records into %s: %w", table, err)
 	}
