@@ -144,23 +144,26 @@ func NormalizePrefix(p string) (string, error) {
 	return p, nil
 }
 
-// ParseList splits a comma-separated flag value. Spaces are refused rather
-// than trimmed: the playbook warns that a space in a projection enum is a
-// syntax error in Athena, and a user who typed one may have meant another
-// separator. Empty items and duplicates are refused too (a duplicated enum
+// ParseList splits a comma-separated flag value. Spaces around an item are
+// dropped (us-east-1, eu-west-1 is two Regions, as ingest --account
+// reads its list), so none reaches the DDL, where the playbook warns that a
+// space in a projection enum is a syntax error; a space inside an item is
+// refused. Empty items and duplicates are refused too (a duplicated enum
 // value could list a partition twice).
 func ParseList(flag, s string) ([]string, error) {
 	if strings.TrimSpace(s) == "" {
-		return nil, invalidf("--%s is empty: give comma-separated values without spaces", flag)
-	}
-	if strings.ContainsAny(s, " \t\r\n") {
-		return nil, invalidf("--%s %q contains spaces: separate values with commas only (a,b,c)", flag, s)
+		return nil, invalidf("--%s is empty: give comma-separated values", flag)
 	}
 	items := strings.Split(s, ",")
 	seen := map[string]bool{}
 	for i, it := range items {
+		it = strings.TrimSpace(it)
+		items[i] = it
 		if it == "" {
 			return nil, invalidf("--%s %q: item %d is empty (a doubled or trailing comma)", flag, s, i+1)
+		}
+		if strings.ContainsAny(it, " \t\r\n") {
+			return nil, invalidf("--%s %q: %q contains a space: separate values with commas (a,b,c)", flag, s, it)
 		}
 		if seen[it] {
 			return nil, invalidf("--%s %q: %s is listed twice", flag, s, it)

@@ -47,9 +47,10 @@ type AthenaTableOptions struct {
 	Database, Table string
 
 	// Location and projection (ddl, cfn).
-	Bucket, Prefix, Accounts, Regions, Start string
-	FileFormat, Layout, IOCLocation          string
-	AllowUnknownRegions                      bool
+	Bucket, Prefix, Start           string
+	Accounts, Regions               []string
+	FileFormat, Layout, IOCLocation string
+	AllowUnknownRegions             bool
 
 	// Set by --flow-log-id when the flags above are not given.
 	flowLog *awsapi.FlowLogConfig
@@ -67,9 +68,9 @@ func (o *AthenaTableOptions) bindFormat(cmd *cobra.Command) {
 func (o *AthenaTableOptions) bindLocation(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.Bucket, "bucket", "", "S3 bucket the flow logs are delivered to (default with --flow-log-id: its destination)")
 	cmd.Flags().StringVar(&o.Prefix, "prefix", "", "optional folder before AWSLogs/ (not AWSLogs itself)")
-	cmd.Flags().StringVar(&o.Accounts, "accounts", "", "12-digit account ids under AWSLogs/, comma separated, no spaces")
-	cmd.Flags().StringVar(&o.Regions, "regions", "", "Regions, comma separated, no spaces (us-east-1,eu-west-1)")
-	cmd.Flags().StringVar(&o.Start, "start", "", "first day of the logs, YYYY/MM/DD (the projection covers start..NOW)")
+	listVar(cmd.Flags(), &o.Accounts, "accounts", "12-digit account ids under AWSLogs/")
+	listVar(cmd.Flags(), &o.Regions, "regions", "Regions (us-east-1,eu-west-1)")
+	cmd.Flags().StringVar(&o.Start, "start", "", "first day of the logs: YYYY/MM/DD, or any form --since takes (2024-01-31, RFC 3339, 90d); the projection covers start..NOW")
 	cmd.Flags().StringVar(&o.FileFormat, "file-format", "", "text or parquet (default text, or the flow log's)")
 	cmd.Flags().StringVar(&o.Layout, "layout", "", "S3 layout: plain, hourly, hive or hive-hourly (default plain, or the flow log's)")
 	cmd.Flags().StringVar(&o.IOCLocation, "ioc-location", "", "s3:// folder of the IOC CSV files (default s3://BUCKET/PREFIX/flowir-iocs/)")
@@ -143,6 +144,20 @@ func sampleFormat(path string) (flow.Format, error) {
 	return f, nil
 }
 
+// projectionStart turns --start into the YYYY/MM/DD day the partition
+// projection starts on: YYYY/MM/DD as given, or any time --since takes (a
+// date, RFC 3339, Unix seconds, a duration back from now), as its UTC day.
+func projectionStart(s string, now time.Time) (string, error) {
+	if _, err := time.Parse("2006/01/02", strings.TrimSpace(s)); err == nil || s == "" {
+		return strings.TrimSpace(s), nil
+	}
+	t, err := analysis.ParseTime(s, now)
+	if err != nil {
+		return "", usagef("--start: %v (or YYYY/MM/DD)", err)
+	}
+	return t.UTC().Format("2006/01/02"), nil
+}
+
 // spec builds and validates the table description.
 func (o *AthenaTableOptions) spec(f flow.Format, now time.Time) (*athena.Spec, error) {
 	s := &athena.Spec{
@@ -177,15 +192,18 @@ func (o *AthenaTableOptions) spec(f flow.Format, now time.Time) (*athena.Spec, e
 		}
 	}
 	var err error
-	if o.Accounts != "" {
-		if s.Accounts, err = athena.ParseList("accounts", o.Accounts); err != nil {
+	if len(o.Accounts) > 0 {
+		if s.Accounts, err = athena.ParseList("accounts", strings.Join(o.Accounts, ",")); err != nil {
 			return nil, &UsageError{err}
 		}
 	}
-	if o.Regions != "" {
-		if s.Regions, err = athena.ParseList("regions", o.Regions); err != nil {
+	if len(o.Regions) > 0 {
+		if s.Regions, err = athena.ParseList("regions", strings.Join(o.Regions, ",")); err != nil {
 			return nil, &UsageError{err}
 		}
+	}
+	if s.Start, err = projectionStart(o.Start, now); err != nil {
+		return nil, err
 	}
 	if err := s.Validate(now); err != nil {
 		return nil, &UsageError{err}

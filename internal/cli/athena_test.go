@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/athena/awsfake"
 	"github.com/flowir/flowir/internal/ingest"
@@ -74,8 +77,10 @@ func TestAthenaDDLCommand(t *testing.T) {
 	}{
 		{[]string{"--accounts", "1234"}, "exactly 12 digits"},
 		{[]string{"--accounts", "111122223333", "--prefix", "AWSLogs"}, "AWSLogs is reserved"},
-		{[]string{"--accounts", "111122223333, 444455556666"}, "contains spaces"},
-		{[]string{"--accounts", "111122223333", "--regions", "us-east-1,eu-wast-1"}, "unknown AWS Region"},
+		{[]string{"--accounts", "111122223333, 4444 55556666"}, "contains a space"},
+		{[]string{"--accounts", "111122223333", "--accounts", "111122223333"}, "listed twice"},
+		{[]string{"--accounts", "111122223333", "--start", "yesterday-ish"}, "--start"},
+		{[]string{"--accounts", "111122223333", "--regions", "eu-wast-1"}, "unknown AWS Region"},
 		{[]string{"--accounts", "111122223333", "--bucket", "Bad_Bucket"}, "not allowed"},
 		{[]string{"--accounts", "111122223333", "--log-format", "${version} ${byts}"}, "unknown field(s) in the log format: byts"},
 	} {
@@ -86,6 +91,84 @@ func TestAthenaDDLCommand(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "athena", "ddl", "--bucket", "b-b-b", "--accounts", "111122223333", "--regions", "us-east-1", "--start", "2024/01/15"); code != 2 || !strings.Contains(stderr, "real order") {
 		t.Errorf("no format: exit %d %s", code, stderr)
+	}
+}
+
+// TestAthenaDDLListFlags (issue 12.8): repeated --regions and --accounts
+// accumulate (the last one alone was kept, and queries through the DDL then
+// skipped the others), items may have spaces after commas, and --start
+// takes the forms --since takes.
+func TestAthenaDDLListFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--accounts", "111122223333", "--accounts", "444455556666", "--regions", "us-east-1", "--regions", "eu-west-1", "--start", "2024/01/15"},
+		{"--accounts", "111122223333, 444455556666", "--regions", "us-east-1, eu-west-1", "--start", "2024-01-15"},
+		{"--accounts", "111122223333,444455556666", "--regions", "us-east-1,eu-west-1", "--start", "2024-01-15T23:59:00Z"},
+	} {
+		out := mustRun(t, append([]string{"athena", "ddl", "--log-format", bytesFirst, "--bucket", "ir-logs"}, args...)...)
+		for _, frag := range []string{
+			"'projection.region_partition.values' = 'us-east-1,eu-west-1'",
+			"'projection.account_partition.values' = '111122223333,444455556666'",
+			"'projection.date_partition.range' = '2024/01/15,NOW'",
+		} {
+			if !strings.Contains(out, frag) {
+				t.Errorf("%v: output lacks %q", args, frag)
+			}
+		}
+	}
+}
+
+// TestListFlags: every flag that takes a list accumulates when repeated and
+// splits on commas with spaces after them (issue 12.8's class): no list flag
+// may be a plain string (last one wins), a StringArray (no comma split) or a
+// StringSlice (keeps the spaces). The -p key=value flags are not lists.
+func TestListFlags(t *testing.T) {
+	ios, _, _, _ := output.Test()
+	root := NewRootCmd(&Factory{IO: ios})
+	var lists []string
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
+			name := c.CommandPath() + " --" + fl.Name
+			switch typ := fl.Value.Type(); {
+			case typ == "list":
+				lists = append(lists, name)
+			case fl.Name == "param":
+			case strings.Contains(typ, "Slice") || strings.Contains(typ, "Array") || strings.Contains(fl.Usage, "comma-") || strings.Contains(fl.Usage, "comma "):
+				t.Errorf("%s is a list flag of type %s: use listVar", name, typ)
+			}
+		})
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
+	for _, want := range []string{"flowir athena ddl --regions", "flowir athena cfn --accounts", "flowir detect --rules", "flowir detect --internal",
+		"flowir findings export --rules", "flowir inventory snapshot --regions", "flowir setup flow-logs --resource", "flowir export --columns"} {
+		if !slices.Contains(lists, want) {
+			t.Errorf("%s is not a list flag (lists: %v)", want, lists)
+		}
+	}
+	var got []string
+	v := &listValue{items: &got}
+	for _, s := range []string{"a, b", "c", " d ,e,", ""} {
+		v.Set(s)
+	}
+	if !slices.Equal(got, []string{"a", "b", "c", "d", "e"}) {
+		t.Errorf("listValue: %q", got)
+	}
+	// Through a command: both rules run, both ranges are internal.
+	out := mustRun(t, "detect", "--show-config", "--rules", "brute-force, beaconing", "--rules", "exfiltration", "--internal", "198.18.0.0/15, 192.0.2.0/24", "--internal", "2001:db8::/32")
+	cfg := analysis.NewDetectConfig()
+	if err := cfg.LoadJSON("printed", []byte(out)); err != nil {
+		t.Fatal(err)
+	}
+	if r := cfg.EnabledRules(); !slices.Equal(r, []string{analysis.RuleBruteForce, analysis.RuleExfiltration, analysis.RuleBeaconing}) || len(cfg.Internal) != 3 {
+		t.Errorf("rules %v, internal %v", r, cfg.Internal)
+	}
+	out = mustRun(t, "setup", "flow-logs", "--resource", "vpc-0123456789abcdef0", "--resource", "vpc-0123456789abcdef1, vpc-0123456789abcdef2",
+		"--destination", "arn:aws:s3:::ir-logs", "--dry-run")
+	if !strings.Contains(out, "vpc-0123456789abcdef0 vpc-0123456789abcdef1 vpc-0123456789abcdef2") {
+		t.Errorf("setup flow-logs: %s", out)
 	}
 }
 

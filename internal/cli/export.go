@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,7 @@ type ExportOptions struct {
 	Parquet        string
 	DefaultAccount string
 	DefaultRegion  string
-	Columns        string
+	Columns        []string
 }
 
 func newExportCmd(f *Factory, g *globalOptions, runF func(*ExportOptions) error) *cobra.Command {
@@ -60,7 +61,7 @@ Gateway records are not exported; the summary counts them.`,
 	cmd.Flags().StringVar(&opts.Parquet, "parquet", "", "folder to write the Parquet files into (must not hold an AWSLogs folder)")
 	cmd.Flags().StringVar(&opts.DefaultAccount, "default-account", "", "account for records whose source had no account in its path or name")
 	cmd.Flags().StringVar(&opts.DefaultRegion, "default-region", "", "Region for records whose source had no Region in its path or name")
-	cmd.Flags().StringVar(&opts.Columns, "columns", "", "fields to write, comma separated, in order (default: the case's log formats)")
+	listVar(cmd.Flags(), &opts.Columns, "columns", "fields to write, in order (default: the case's log formats)")
 	return cmd
 }
 
@@ -81,8 +82,8 @@ func runExport(cmd *cobra.Command, f *Factory, g *globalOptions, opts *ExportOpt
 			return usagef("--default-region: %v", err)
 		}
 	}
-	if opts.Columns != "" {
-		if eo.Columns, err = athena.ParseList("columns", opts.Columns); err != nil {
+	if len(opts.Columns) > 0 {
+		if eo.Columns, err = athena.ParseList("columns", strings.Join(opts.Columns, ",")); err != nil {
 			return &UsageError{err}
 		}
 	}

@@ -147,7 +147,7 @@ from the monitored network.`,
 	}
 	cmd.Flags().BoolVar(&opts.SecurityHub, "security-hub", false, "send the findings to AWS Security Hub (BatchImportFindings)")
 	cmd.Flags().StringVar(&opts.Account, "account", "", "AWS account id for findings whose evidence records and the inventory do not place")
-	cmd.Flags().StringSliceVar(&opts.Rules, "rules", nil, "export only the findings of these rules")
+	listVar(cmd.Flags(), &opts.Rules, "rules", "export only the findings of these rules")
 	bindAWSTarget(cmd, &opts.AWS)
 	return cmd
 }

@@ -129,8 +129,8 @@ requests to it go unsigned).`,
 	fl.StringVar(&opts.LogFormat, "log-format", "", "format of lines before any header line: '${version} ${account-id} ...' (default: AWS's default format, or a cwl:// group's flow log format)")
 	fl.IntVar(&opts.Workers, "workers", 0, "sources decoded and stored in parallel (default: number of CPUs)")
 	fl.IntVar(&opts.Downloads, "downloads", 0, "S3 objects or CloudWatch Logs streams downloaded in parallel (default 8)")
-	fl.StringSliceVar(&opts.Accounts, "account", nil, "only these AWS accounts (12 digits, comma-separated) of the S3 key layout")
-	fl.StringSliceVar(&opts.Regions, "region", nil, "only these regions of the S3 key layout (comma-separated); for cwl:// the log group's region")
+	listVar(fl, &opts.Accounts, "account", "only these AWS accounts (12 digits) of the S3 key layout")
+	listVar(fl, &opts.Regions, "region", "only these regions of the S3 key layout; for cwl:// the log group's region")
 	fl.StringVar(&opts.Since, "since", "", "only records ending at or after this time (RFC 3339, date, Unix seconds, or a duration back from now: 24h, 7d)")
 	fl.StringVar(&opts.Until, "until", "", "only records starting before this time")
 	fl.StringVar(&opts.StreamPrefix, "stream-prefix", "", "cwl:// only: the streams whose names start with this (one stream per network interface: eni-0abc)")
@@ -161,7 +161,7 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 	io := ingest.Options{Paths: opts.Paths, Stdin: f.IO.In, Format: lf, Workers: opts.Workers, Downloads: opts.Downloads,
 		StreamPrefix: opts.StreamPrefix, SpoolDir: opts.SpoolDir, Now: f.Now,
 		AWS: awsapi.Options{Profile: opts.Profile, EndpointURL: opts.EndpointURL}}
-	io.Select.Accounts, io.Select.Regions = splitList(opts.Accounts), splitList(opts.Regions)
+	io.Select.Accounts, io.Select.Regions = opts.Accounts, opts.Regions
 	now := f.Now()
 	if opts.Since != "" {
 		if io.Select.Since, err = analysis.ParseTime(opts.Since, now); err != nil {
@@ -214,18 +214,6 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 		return fmt.Errorf("%d of %d sources failed; see above, fix the cause and run the same command again (sources already loaded are skipped)", sum.Failed, sum.Files)
 	}
 	return nil
-}
-
-// splitList drops blanks and surrounding spaces from a comma-separated
-// flag's values.
-func splitList(in []string) []string {
-	var out []string
-	for _, v := range in {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // printIngestSummary prints the per-file problems and the totals.

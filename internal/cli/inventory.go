@@ -213,7 +213,7 @@ time it started; one failing call fails the snapshot and nothing is stored.`,
 		},
 	}
 	bindAWSTarget(cmd, &opts.AWS)
-	cmd.Flags().StringSliceVar(&opts.Regions, "regions", nil, "regions to read, comma-separated (default: --region or the configured region)")
+	listVar(cmd.Flags(), &opts.Regions, "regions", "regions to read (default: --region or the configured region)")
 	return cmd
 }
 

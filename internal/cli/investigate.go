@@ -95,7 +95,7 @@ member: each address's values with their sources and dates.`,
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only records starting before this time")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 50, "rows of the ranked sections (data_ratio, peers, ports, members)")
 	cmd.Flags().StringVar(&opts.Section, "section", "", "print one section only: "+strings.Join(investigateSections, ", "))
-	cmd.Flags().StringArrayVar(&opts.Internal, "internal", nil, "CIDR of the monitored network, for the peers' internal flag (repeatable)")
+	listVar(cmd.Flags(), &opts.Internal, "internal", "CIDRs of the monitored network, for the peers' internal flag")
 	return cmd
 }
 

@@ -75,15 +75,6 @@ delivery.logs.amazonaws.com (AWS adds the policy when you own the bucket).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			var res []string
-			for _, r := range opts.Resources {
-				for _, x := range strings.Split(r, ",") {
-					if x = strings.TrimSpace(x); x != "" {
-						res = append(res, x)
-					}
-				}
-			}
-			opts.Resources = res
 			req, err := inventory.NewFlowLogRequest(opts.FlowLogOptions)
 			if err != nil {
 				return &UsageError{err}
@@ -107,7 +98,7 @@ delivery.logs.amazonaws.com (AWS adds the policy when you own the bucket).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&opts.Resources, "resource", nil, "vpc-..., subnet-... or eni-... id (repeat or comma-separate; one type per request)")
+	listVar(fl, &opts.Resources, "resource", "vpc-..., subnet-... or eni-... ids (one type per request)")
 	fl.StringVar(&opts.Destination, "destination", "", "S3 bucket ARN: arn:aws:s3:::bucket[/subfolder/] (the subfolder may not be AWSLogs)")
 	fl.StringVar(&opts.Traffic, "traffic", "ALL", "traffic to record: ALL, ACCEPT or REJECT")
 	fl.IntVar(&opts.Interval, "interval", 60, "maximum aggregation interval in seconds: 60 or 600")
@@ -205,7 +196,7 @@ with --nat-gateway it sends no request at all.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&opts.NATGateways, "nat-gateway", nil, "NAT gateway id, nat-... (repeat or comma-separate)")
+	listVar(fl, &opts.NATGateways, "nat-gateway", "NAT gateway ids, nat-...")
 	fl.BoolVar(&opts.All, "all", false, "every available NAT gateway of the region (DescribeNatGateways)")
 	fl.StringVar(&opts.SNSTopic, "sns-topic", "", "SNS topic ARN to notify when an alarm fires")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "change nothing: print the equivalent aws CLI commands")
