@@ -35,7 +35,57 @@ type Threshold struct {
 	Name    string // snake_case, as in the config file: min_ports
 	Kind    ThresholdKind
 	Default any // int64, float64 or []int
-	Doc     string
+	// Min and Max bound a count, byte count, duration (seconds) or ratio;
+	// Max 0 means no upper bound (durations stay within maxDuration). A value
+	// outside them is refused when it is set (Set, LoadJSON): a rule must
+	// never meet a threshold it cannot work with (a beacon's period of 0 made
+	// its jitter 0/0, and the NaN failed the whole run).
+	Min, Max float64
+	Doc      string
+}
+
+// maxDuration is the longest duration threshold, 100 years: longer windows
+// would overflow the rules' arithmetic on Unix seconds.
+const maxDuration = 100 * 365 * 86400
+
+// Range describes the values a threshold accepts, in its own units, for
+// --help and error messages: "at least 2", "0 to 1".
+func (p Threshold) Range() string {
+	if p.Kind == KindPorts {
+		return "0 to 65535"
+	}
+	lo := FormatThreshold(p.Kind, p.boundValue(p.Min))
+	if p.Max != 0 {
+		return lo + " to " + FormatThreshold(p.Kind, p.boundValue(p.Max))
+	}
+	return "at least " + lo
+}
+
+func (p Threshold) boundValue(x float64) any {
+	if p.Kind == KindRatio {
+		return x
+	}
+	return int64(x)
+}
+
+// check refuses a value outside the threshold's range.
+func (p Threshold) check(v any) error {
+	var x float64
+	switch n := v.(type) {
+	case int64:
+		x = float64(n)
+	case float64:
+		x = n
+	default:
+		return nil // ports: checked when parsed
+	}
+	if x < p.Min || p.Max != 0 && x > p.Max {
+		return fmt.Errorf("%s is out of range: %s", FormatThreshold(p.Kind, v), p.Range())
+	}
+	if p.Kind == KindDuration && x > maxDuration {
+		return fmt.Errorf("%s is out of range: at most 100 years", FormatThreshold(p.Kind, v))
+	}
+	return nil
 }
 
 // FlagName is the command-line flag of a rule's threshold:
@@ -225,6 +275,9 @@ func (c *DetectConfig) Set(rule, param, value string) error {
 		return err
 	}
 	v, err := ParseThreshold(p.Kind, value)
+	if err == nil {
+		err = p.check(v)
+	}
 	if err != nil {
 		return fmt.Errorf("%s.%s: %v", rule, param, err)
 	}

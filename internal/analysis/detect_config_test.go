@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -267,4 +268,47 @@ func FuzzDetectConfig(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestThresholdRanges (issue 17.21): the validator refuses every value a
+// rule cannot work with, from flags and from a config file alike; every
+// default lies inside its range.
+func TestThresholdRanges(t *testing.T) {
+	for _, r := range Rules() {
+		for _, p := range r.Thresholds {
+			if err := p.check(p.Default); err != nil {
+				t.Errorf("%s.%s: default %v: %v", r.Name, p.Name, p.Default, err)
+			}
+		}
+	}
+	for _, c := range []struct{ rule, param, value string }{
+		{RuleBeaconing, "min_period", "0s"}, // the issue's: a period of 0 made the jitter NaN
+		{RuleBeaconing, "min_contacts", "1"},
+		{RuleBeaconing, "max_jitter", "1.5"},
+		{RuleExfiltration, "window", "0"},
+		{RuleExfiltration, "window", "200000000000"}, // would overflow start + window
+		{RuleNATEgress, "window", "0s"},
+		{RuleNATEgress, "min_bytes", "0"},
+		{RulePortScanVertical, "min_ports", "1"},
+		{RulePortScanVertical, "min_ports", "70000"},
+		{RulePortScanHorizontal, "min_hosts", "0"},
+		{RulePortScanHorizontal, "min_unique_ratio", "2"},
+		{RuleBruteForce, "min_attempts", "0"},
+		{RuleIOCContact, "max_hosts", "0"},
+	} {
+		cfg := NewDetectConfig()
+		if err := cfg.Set(c.rule, c.param, c.value); err == nil || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("Set %s.%s = %s: %v", c.rule, c.param, c.value, err)
+		}
+		doc := fmt.Sprintf(`{"rules": {%q: {%q: %q}}}`, c.rule, c.param, c.value)
+		if err := cfg.LoadJSON("c.json", []byte(doc)); err == nil {
+			t.Errorf("config %s accepted", doc)
+		}
+	}
+	cfg := NewDetectConfig()
+	for _, ok := range [][3]string{{RuleBeaconing, "min_period", "1s"}, {RuleBeaconing, "max_jitter", "1"}, {RulePortScanVertical, "min_ports", "2"}} {
+		if err := cfg.Set(ok[0], ok[1], ok[2]); err != nil {
+			t.Errorf("Set %v: %v", ok, err)
+		}
+	}
 }

@@ -71,7 +71,7 @@ func TestDetectRulesGolden(t *testing.T) {
 	for _, r := range Rules() {
 		fmt.Fprintf(&b, "%s (%s, %s): %s\n%s\n", r.Name, r.Technique, r.Severity, r.Title, r.Doc)
 		for _, p := range r.Thresholds {
-			fmt.Fprintf(&b, "  %s = %s (%s): %s\n", p.Name, FormatThreshold(p.Kind, p.Default), p.Kind, p.Doc)
+			fmt.Fprintf(&b, "  %s = %s (%s, %s): %s\n", p.Name, FormatThreshold(p.Kind, p.Default), p.Kind, p.Range(), p.Doc)
 		}
 		b.WriteString("\n")
 	}

@@ -31,8 +31,8 @@ var (
 
 func probeThresholds() []Threshold {
 	return []Threshold{
-		{Name: "probe_max_packets", Kind: KindCount, Default: int64(3), Doc: "a probe record has at most this many packets (or is rejected)"},
-		{Name: "probe_max_bytes_per_packet", Kind: KindBytes, Default: int64(100), Doc: "and at most this many bytes per packet: no payload"},
+		{Name: "probe_max_packets", Kind: KindCount, Default: int64(3), Min: 0, Doc: "a probe record has at most this many packets (or is rejected)"},
+		{Name: "probe_max_bytes_per_packet", Kind: KindBytes, Default: int64(100), Min: 0, Doc: "and at most this many bytes per packet: no payload"},
 	}
 }
 
@@ -49,8 +49,8 @@ ports is a finding. TCP and UDP only. Severity: high when the actor is
 internal (a compromised host scanning), medium when an external scan got
 answers (accepted probes), low when it was entirely rejected.`,
 		Thresholds: append([]Threshold{
-			{Name: "min_ports", Kind: KindCount, Default: int64(20), Doc: "distinct destination ports in one burst"},
-			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Doc: "a pause longer than this between probes ends a burst"},
+			{Name: "min_ports", Kind: KindCount, Default: int64(20), Min: 2, Max: 65536, Doc: "distinct destination ports in one burst"},
+			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Min: 0, Doc: "a pause longer than this between probes ends a burst"},
 		}, probeThresholds()...),
 		run: runVerticalScan,
 	},
@@ -66,10 +66,10 @@ host once or twice and moves on; a client whose egress is blocked retries
 the same servers all day, burst after burst. Severity as for the vertical
 scan.`,
 		Thresholds: append([]Threshold{
-			{Name: "min_hosts", Kind: KindCount, Default: int64(20), Doc: "distinct targets on one port in one burst"},
-			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Doc: "a pause longer than this between probes ends a burst"},
-			{Name: "min_unique_ratio", Kind: KindRatio, Default: 0.5, Doc: "distinct targets / distinct (target, source port) attempts, in the burst"},
-			{Name: "max_recurring_ratio", Kind: KindRatio, Default: 0.5, Doc: "at most this share of the burst's targets probed again outside it"},
+			{Name: "min_hosts", Kind: KindCount, Default: int64(20), Min: 2, Doc: "distinct targets on one port in one burst"},
+			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Min: 0, Doc: "a pause longer than this between probes ends a burst"},
+			{Name: "min_unique_ratio", Kind: KindRatio, Default: 0.5, Min: 0, Max: 1, Doc: "distinct targets / distinct (target, source port) attempts, in the burst"},
+			{Name: "max_recurring_ratio", Kind: KindRatio, Default: 0.5, Min: 0, Max: 1, Doc: "at most this share of the burst's targets probed again outside it"},
 		}, probeThresholds()...),
 		run: runHorizontalScan,
 	},
@@ -89,10 +89,10 @@ login); otherwise medium.`,
 		Thresholds: []Threshold{
 			{Name: "ports", Kind: KindPorts, Default: defaultAdminPorts, Doc: "admin ports, from any actor"},
 			{Name: "external_ports", Kind: KindPorts, Default: defaultDBPorts, Doc: "ports counted only from external actors"},
-			{Name: "min_attempts", Kind: KindCount, Default: int64(20), Doc: "short sessions in one burst"},
-			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Doc: "a pause longer than this between attempts ends a burst"},
-			{Name: "max_duration", Kind: KindDuration, Default: int64(30), Doc: "a session at most this long is short"},
-			{Name: "max_bytes", Kind: KindBytes, Default: int64(20000), Doc: "and the actor sent at most this many bytes in it"},
+			{Name: "min_attempts", Kind: KindCount, Default: int64(20), Min: 2, Doc: "short sessions in one burst"},
+			{Name: "max_gap", Kind: KindDuration, Default: int64(600), Min: 0, Doc: "a pause longer than this between attempts ends a burst"},
+			{Name: "max_duration", Kind: KindDuration, Default: int64(30), Min: 0, Doc: "a session at most this long is short"},
+			{Name: "max_bytes", Kind: KindBytes, Default: int64(20000), Min: 0, Doc: "and the actor sent at most this many bytes in it"},
 		},
 		run: runBruteForce,
 	},
@@ -111,9 +111,9 @@ endpoints), or on the NAT gateway's inside leg when the host's interface is
 not logged; a record's bytes count at its start. Consecutive qualifying
 windows make one finding.`,
 		Thresholds: []Threshold{
-			{Name: "window", Kind: KindDuration, Default: int64(3600), Doc: "the sliding window"},
-			{Name: "min_bytes", Kind: KindBytes, Default: int64(20_000_000), Doc: "bytes to one destination within the window"},
-			{Name: "baseline_factor", Kind: KindRatio, Default: 10.0, Doc: "and at least this many times the host's median bytes per window"},
+			{Name: "window", Kind: KindDuration, Default: int64(3600), Min: 1, Doc: "the sliding window"},
+			{Name: "min_bytes", Kind: KindBytes, Default: int64(20_000_000), Min: 1, Doc: "bytes to one destination within the window"},
+			{Name: "baseline_factor", Kind: KindRatio, Default: 10.0, Min: 0, Doc: "and at least this many times the host's median bytes per window"},
 		},
 		run: runExfiltration,
 	},
@@ -132,8 +132,8 @@ from a host's connection logged both on its own interface (to the
 internet) and on the NAT's (same source port), or given with --nat; without
 any of these the rule finds nothing.`,
 		Thresholds: []Threshold{
-			{Name: "window", Kind: KindDuration, Default: int64(900), Doc: "the sliding window (the alarm's 15-minute period)"},
-			{Name: "min_bytes", Kind: KindBytes, Default: int64(5_000_000), Doc: "bytes out to one destination within the window (alarm: >= 5000000)"},
+			{Name: "window", Kind: KindDuration, Default: int64(900), Min: 1, Doc: "the sliding window (the alarm's 15-minute period)"},
+			{Name: "min_bytes", Kind: KindBytes, Default: int64(5_000_000), Min: 1, Doc: "bytes out to one destination within the window (alarm: >= 5000000)"},
 		},
 		run: runNATEgress,
 	},
@@ -153,12 +153,12 @@ than full_contacts contacts the jitter allowed shrinks, as the square of
 about 0.1, reported from about 23 contacts; a nearly exact one from about
 12. TCP and UDP; T1071.001 for web ports.`,
 		Thresholds: []Threshold{
-			{Name: "min_contacts", Kind: KindCount, Default: int64(10), Doc: "contacts needed"},
-			{Name: "min_period", Kind: KindDuration, Default: int64(10), Doc: "shortest median interval"},
-			{Name: "max_jitter", Kind: KindRatio, Default: 0.2, Doc: "median absolute deviation of the intervals / median interval"},
-			{Name: "full_contacts", Kind: KindCount, Default: int64(30), Doc: "contacts from which max_jitter applies in full (fewer: less, see above)"},
-			{Name: "contact_gap", Kind: KindDuration, Default: int64(60), Doc: "a 5-tuple silent longer than this starts a new contact"},
-			{Name: "merge_within", Kind: KindDuration, Default: int64(2), Doc: "contacts this close together count as one"},
+			{Name: "min_contacts", Kind: KindCount, Default: int64(10), Min: 3, Doc: "contacts needed"},
+			{Name: "min_period", Kind: KindDuration, Default: int64(10), Min: 1, Doc: "shortest median interval"},
+			{Name: "max_jitter", Kind: KindRatio, Default: 0.2, Min: 0, Max: 1, Doc: "median absolute deviation of the intervals / median interval"},
+			{Name: "full_contacts", Kind: KindCount, Default: int64(30), Min: 0, Doc: "contacts from which max_jitter applies in full (fewer: less, see above)"},
+			{Name: "contact_gap", Kind: KindDuration, Default: int64(60), Min: 0, Doc: "a 5-tuple silent longer than this starts a new contact"},
+			{Name: "merge_within", Kind: KindDuration, Default: int64(2), Min: 0, Doc: "contacts this close together count as one"},
 		},
 		run: runBeaconing,
 	},
@@ -176,7 +176,7 @@ dst) empty and the hosts listed in details. Severity: high when traffic was
 accepted and the host initiated it, medium when accepted and the IOC
 initiated it, low when everything was rejected.`,
 		Thresholds: []Threshold{
-			{Name: "max_hosts", Kind: KindCount, Default: int64(10), Doc: "hosts per IOC address reported one by one"},
+			{Name: "max_hosts", Kind: KindCount, Default: int64(10), Min: 1, Doc: "hosts per IOC address reported one by one"},
 		},
 		run: runIOCContact,
 	},

@@ -425,7 +425,7 @@ FROM s JOIN k USING (a, t, dstport, protocol) ORDER BY 1, 2, 3, 4`,
 		a, t, port, proto := asString(row[0]), asString(row[1]), int(asInt(row[2])), int(asInt(row[3]))
 		n, period, mad := beacon(asInts(row[4]), merge)
 		allowed := maxJitter * beaconAllowance(n, fullContacts)
-		if int64(n) < minContacts || period < float64(minPeriod) || mad > allowed*period {
+		if int64(n) < minContacts || period <= 0 || period < float64(minPeriod) || mad > allowed*period {
 			continue
 		}
 		recs, bytes, s0, s1, e1 := asInt(row[5]), asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9])

@@ -123,7 +123,7 @@ Rules:
 	for _, r := range analysis.Rules() {
 		fmt.Fprintf(&long, "\n%s (%s, %s): %s\n%s\n", r.Name, r.Technique, r.Severity, r.Title, indent(r.Doc, "  "))
 		for _, p := range r.Thresholds {
-			fmt.Fprintf(&long, "  --%s %s: %s\n", analysis.FlagName(r.Name, p.Name), analysis.FormatThreshold(p.Kind, p.Default), p.Doc)
+			fmt.Fprintf(&long, "  --%s %s: %s (%s)\n", analysis.FlagName(r.Name, p.Name), analysis.FormatThreshold(p.Kind, p.Default), p.Doc, p.Range())
 		}
 	}
 	cmd := &cobra.Command{
@@ -169,7 +169,7 @@ Rules:
 	for _, r := range analysis.Rules() {
 		for _, p := range r.Thresholds {
 			name := analysis.FlagName(r.Name, p.Name)
-			fl.String(name, analysis.FormatThreshold(p.Kind, p.Default), fmt.Sprintf("%s: %s (%s)", r.Name, p.Doc, p.Kind))
+			fl.String(name, analysis.FormatThreshold(p.Kind, p.Default), fmt.Sprintf("%s: %s (%s, %s)", r.Name, p.Doc, p.Kind, p.Range()))
 			_ = fl.SetAnnotation(name, "threshold", []string{r.Name + "\x00" + p.Name})
 		}
 	}

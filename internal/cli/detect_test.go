@@ -65,7 +65,7 @@ func (r fr) reply(packets, bytes int64) fr {
 const t0 = int64(1_795_000_000) // 2026-11-17, a multiple of 3600
 
 // newDetectCase creates an empty case holding recs.
-func newDetectCase(t *testing.T, recs []fr) *store.Case {
+func newDetectCase(t testing.TB, recs []fr) *store.Case {
 	t.Helper()
 	ctx := context.Background()
 	c, err := store.Open(ctx, filepath.Join(t.TempDir(), "case"), store.Options{Create: true, Load: true})
@@ -1029,4 +1029,60 @@ func TestASFFPlacement(t *testing.T) {
 			t.Errorf("findings export gives Id %s, detect gave %v", f.Id, ids)
 		}
 	}
+}
+
+// FuzzDetectConfig (issue 17.21) drives the path from a config file to a
+// detection run on a small case that every rule has something to find in:
+// a config the validator accepts must run every rule without an error and
+// give findings whose details can be stored (a beacon period of 0 once gave
+// a NaN jitter that failed the whole run).
+func FuzzDetectConfig(f *testing.F) {
+	for _, s := range []string{
+		`{}`,
+		`{"rules": {"beaconing": {"min_period": "0s"}}}`,
+		`{"rules": {"beaconing": {"min_period": "0s", "min_contacts": 1}}}`,
+		`{"rules": {"beaconing": {"min_period": "1s", "min_contacts": 3, "merge_within": "1h", "max_jitter": 1, "full_contacts": 0}}}`,
+		`{"rules": {"exfiltration": {"window": 1, "min_bytes": 1, "baseline_factor": 0}, "nat-egress": {"window": "1s", "min_bytes": 1}}}`,
+		`{"rules": {"port-scan-vertical": {"min_ports": 2, "max_gap": 0, "probe_max_packets": 0}, "port-scan-horizontal": {"min_hosts": 2, "min_unique_ratio": 0}}}`,
+		`{"rules": {"brute-force": {"min_attempts": 2, "max_duration": 0, "max_bytes": 0, "ports": [], "external_ports": [22]}}}`,
+		`{"rules": {"ioc-contact": {"max_hosts": 1}, "exposed-admin-port": {"admin_ports": [], "database_ports": []}}}`,
+		`{"internal": ["0.0.0.0/0", "::/0"], "nat": ["10.0.0.220"], "infer_interface_addresses": false}`,
+	} {
+		f.Add([]byte(s))
+	}
+	var recs []fr
+	recs = append(recs, probes("198.51.100.23", "10.0.0.5", 1, 25, t0, 2)...)
+	recs = append(recs, sessions("192.0.2.45", "10.0.0.7", 22, 25, t0, 10, 3, 3000)...)
+	recs = append(recs, upload("10.0.0.8", 40000, "203.0.113.200", 30_000_000, 10, t0, 60)...)
+	for i := range 25 {
+		ts := t0 + int64(i)*300 + int64(i%3)
+		q := tcp("10.0.2.63", 40000+i, "203.0.113.66", 443, ts, ts+1, 5, 900)
+		recs = append(recs, q, q.reply(5, 3000), tcp("198.51.100.77", 1024+i, fmt.Sprintf("10.0.1.%d", 10+i), 445, ts, ts, 1, 44).reject())
+	}
+	recs = append(recs,
+		tcp("10.0.1.5", 40000, "10.0.0.220", 443, t0, t0+30, 5000, 6_000_000).pkt("10.0.1.5", "203.0.113.5").on("eni-nat"),
+		tcp("10.0.0.220", 61000, "203.0.113.5", 443, t0, t0+30, 5000, 6_000_000).pkt("10.0.0.220", "203.0.113.5").on("eni-nat"))
+	c := newDetectCase(f, recs)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg := analysis.NewDetectConfig()
+		if err := cfg.LoadJSON("fuzz.json", data); err != nil {
+			return
+		}
+		cfg.IOCs = []analysis.IOCRef{{Key: "203.0.113.66", ThreatIP: "203.0.113.66"}}
+		ctx := context.Background()
+		s, err := c.NewSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := analysis.Detect(ctx, s, cfg)
+		s.Close()
+		if err != nil {
+			t.Fatalf("config %s accepted, but detect fails: %v", data, err)
+		}
+		for _, fd := range res.Findings {
+			if _, err := json.Marshal(fd.Details); err != nil {
+				t.Fatalf("config %s: %s finding's details cannot be stored: %v", data, fd.Rule, err)
+			}
+		}
+	})
 }
