@@ -102,7 +102,10 @@ func strictItem(raw json.RawMessage, v any) error {
 	if len(raw) == 0 || raw[0] != '{' {
 		return fmt.Errorf("expected an object, found %.40s", raw)
 	}
-	return json.Unmarshal(raw, v)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return err
+	}
+	return validateItem(v)
 }
 
 // put adds v under id, or replaces an earlier resource with the same id (the
@@ -447,8 +450,14 @@ func (inv *Inventory) importObject(name string, doc json.RawMessage, meta Meta, 
 // jsonErrorPlace says where a JSON error is, as line:column.
 func jsonErrorPlace(data []byte, off int64, err error) string {
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		off = se.Offset
+	switch {
+	case errors.As(err, &se):
+		off = max(se.Offset-1, 0) // Offset counts the offending byte
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// The decoder reports the start of the value it could not finish;
+		// the damage is where the data ends.
+		off = int64(len(data))
+		err = fmt.Errorf("the file ends inside a JSON value (truncated?)")
 	}
 	if off > int64(len(data)) {
 		off = int64(len(data))

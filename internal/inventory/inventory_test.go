@@ -117,6 +117,21 @@ func TestImportErrors(t *testing.T) {
 		{"empty.json", ``, "empty file"},
 		{"array.json", `[{"a":1}]`, "not a Prowler or ASFF finding"},
 		{"scalar.json", `42`, "neither a JSON object nor an array"},
+		// Issue 17.22: a truncated file is placed where it ends, not at
+		// line 1, column 1; a syntax error where it is.
+		{"cut.json", "{\n  \"Vpcs\": [\n    {\"VpcId\": \"vpc-1\",\n     \"CidrBlock\": \"10.0", "line 4, column 24: the file ends inside a JSON value"},
+		{"syntax.json", "{\"Vpcs\": [\n  {\"VpcId\": \"vpc-1\" \"x\"}]}", "line 2, column 21"},
+		// ... and typed values are checked.
+		{"cidr.json", `{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/99"}]}`, "Vpcs[0]: CidrBlock: not a CIDR"},
+		{"cidr6.json", `{"Subnets": [{"SubnetId": "subnet-1", "CidrBlock": "2001:db8::/64"}]}`, "Subnets[0]: CidrBlock: \"2001:db8::/64\" is not IPv4"},
+		{"sg.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 70000, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}]}`,
+			"SecurityGroups[0]: IpPermissions[0].ToPort: 70000 is out of range"},
+		{"sgcidr.json", `{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "tcp", "IpRanges": [{"CidrIp": "0.0.0.0/33"}]}]}]}`,
+			"SecurityGroups[0]: IpPermissions[0].IpRanges[0].CidrIp: not a CIDR"},
+		{"acl.json", `{"NetworkAcls": [{"NetworkAclId": "acl-1", "Entries": [{"RuleNumber": 0, "Protocol": "-1", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0"}]}]}`,
+			"Entries[0].RuleNumber: 0 is out of range"},
+		{"eni.json", `{"NetworkInterfaces": [{"NetworkInterfaceId": "eni-1", "PrivateIpAddress": "10.0.0.300"}]}`, "PrivateIpAddress: \"10.0.0.300\" is not an IP address"},
+		{"pl.json", `{"PrefixListId": "pl-1", "Entries": [{"Cidr": "10.0.0.0/8"}, {"Cidr": "bad"}]}`, "Entries[1].Cidr: not a CIDR"},
 	}
 	for _, tc := range tests {
 		inv := &Inventory{}
