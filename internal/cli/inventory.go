@@ -92,7 +92,11 @@ several keys.
 Prowler output is recognised too (Prowler 3 JSON, Prowler 4/5 JSON-OCSF,
 ASFF from json-asff or Security Hub, Prowler 2's line-per-finding JSON): its
 internet-exposure findings are shown beside flowir's by 'inventory exposed'
-and 'inventory prowler'.
+and 'inventory prowler'. Prowler results imported alone describe an
+inventory, they do not replace it: they are added to the snapshot given by
+--snapshot, else to the newest snapshot with network resources taken at or
+before --taken-at (the time of the Prowler run), else to the newest one.
+Importing the same results again replaces them.
 
 Folders are read recursively (.json, .jsonl, .ndjson). Every file's SHA-256
 is kept. A file that is not valid JSON stops the import with its line and
@@ -103,7 +107,8 @@ describe-* output does not say its region: --region labels the resources,
 unless an ARN or availability zone in the item says otherwise.`,
 		Example: `  aws ec2 describe-vpcs > dump/vpcs.json; aws ec2 describe-security-groups > dump/sg.json; ...
   flowir inventory import dump/ --region eu-west-1 --taken-at 2024-05-01T10:00:00Z
-  flowir inventory import prowler-output.ocsf.json`,
+  flowir inventory import prowler-output.ocsf.json
+  flowir inventory import prowler-output.ocsf.json --snapshot 2`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("inventory import needs at least one file or folder\nSee 'flowir inventory import --help'")
@@ -117,6 +122,7 @@ unless an ARN or availability zone in the item says otherwise.`,
 	}
 	cmd.Flags().StringVar(&opts.Region, "region", "", "region of resources whose JSON does not say (describe-* output never does)")
 	cmd.Flags().StringVar(&opts.TakenAt, "taken-at", "", "when the dumps were made (RFC 3339, date, or Unix seconds); default now")
+	cmd.Flags().Int64Var(&opts.Snapshot, "snapshot", 0, "add Prowler results to this snapshot (default: the newest with network resources)")
 	return cmd
 }
 
@@ -148,7 +154,45 @@ func runInventoryImport(ctx context.Context, f *Factory, g *globalOptions, opts 
 		return err
 	}
 	defer c.Close()
-	id, err := c.SaveInventory(ctx, inv, store.InventorySnapshot{TakenAt: taken, Method: "import", Origin: strings.Join(opts.Paths, " ")})
+	origin := strings.Join(opts.Paths, " ")
+	if counts := inv.Counts(); len(counts) == 1 && counts["prowler_finding"] > 0 {
+		// Prowler results alone describe a snapshot; they do not replace it.
+		snaps, err := c.InventorySnapshots(ctx)
+		if err != nil {
+			return err
+		}
+		var target *store.InventorySnapshot
+		switch {
+		case opts.Snapshot != 0:
+			for i := range snaps {
+				if snaps[i].ID == opts.Snapshot {
+					target = &snaps[i]
+				}
+			}
+			if target == nil {
+				return usagef("--snapshot %d: no such inventory snapshot (list them with 'flowir inventory snapshots')", opts.Snapshot)
+			}
+		case len(snaps) > 0:
+			var notAfter time.Time
+			if opts.TakenAt != "" {
+				notAfter = taken
+			}
+			target = store.NewestNetworkSnapshot(snaps, notAfter)
+		}
+		if target != nil {
+			n, err := c.AttachProwler(ctx, target.ID, inv, origin)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.Out, "%d Prowler results added to inventory snapshot %d (taken %s)\n", n, target.ID, target.TakenAt.UTC().Format(time.RFC3339))
+			return nil
+		}
+		fmt.Fprintln(f.IO.ErrOut, "warning: the case holds no inventory snapshot: the Prowler results are stored as a snapshot of their own; import describe-* output with them, or before them, for exposure")
+	}
+	if opts.Snapshot != 0 {
+		return usagef("--snapshot is for Prowler results alone: describe-* output makes a snapshot of its own")
+	}
+	id, err := c.SaveInventory(ctx, inv, store.InventorySnapshot{TakenAt: taken, Method: "import", Origin: origin})
 	if err != nil {
 		return err
 	}
@@ -754,6 +798,17 @@ newest snapshot. Reordered rules are not changes.`,
 				}
 				if len(snaps) == 0 {
 					return store.ErrNoInventory
+				}
+				// Snapshots of Prowler results alone (an older flowir made
+				// them) hold no network: compare the ones that do.
+				var network []store.InventorySnapshot
+				for _, s := range snaps {
+					if s.HasNetwork() {
+						network = append(network, s)
+					}
+				}
+				if len(network) > 0 {
+					snaps = network
 				}
 				newest := snaps[len(snaps)-1].ID
 				if new, newName, err = resolve(strconv.FormatInt(newest, 10)); err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/smithy-go/encoding/cbor"
 
 	"github.com/flowir/flowir/internal/awsapi/awstest"
+	"github.com/flowir/flowir/internal/store"
 )
 
 const invDump = "testdata/inventory/dump"
@@ -393,5 +395,68 @@ func TestInventorySnapshotCommand(t *testing.T) {
 	out = mustRun(t, "inventory", "snapshots", "--format", "csv")
 	if !strings.Contains(out, ",sdk,EC2 API at http://127.0.0.1:") || !strings.Contains(out, ",eu-west-1,") {
 		t.Fatalf("snapshots: %s", out)
+	}
+}
+
+// TestInventoryProwlerAlone reproduces issue 12.10: Prowler output imported
+// on its own made an empty "newest" snapshot, after which inventory exposed
+// showed no interface and inventory diff reported every resource removed.
+// Prowler results join the snapshot they describe instead.
+func TestInventoryProwlerAlone(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("FLOWIR_CASE", filepath.Join(dir, "case"))
+	mustRun(t, "inventory", "import", invDump, "--region", "eu-west-1", "--taken-at", "2024-05-01T10:00:00Z")
+	before := exposedRows(t)
+	out := mustRun(t, "inventory", "import", "testdata/inventory/prowler.ocsf.json")
+	if !strings.Contains(out, "Prowler results added to inventory snapshot 1 (taken 2024-05-01T10:00:00Z)") {
+		t.Fatalf("import said:\n%s", out)
+	}
+	// Again: replaced, not doubled.
+	mustRun(t, "inventory", "import", "testdata/inventory/prowler.ocsf.json")
+	if after := exposedRows(t); len(after) != len(before) || len(after) == 0 {
+		t.Errorf("exposed: %d rows after the Prowler import, %d before", len(after), len(before))
+	}
+	snaps := mustRun(t, "inventory", "snapshots", "--format", "csv")
+	if strings.Count(strings.TrimSpace(snaps), "\n") != 1 || !strings.Contains(snaps, "Prowler results from testdata/inventory/prowler.ocsf.json") {
+		t.Errorf("snapshots:\n%s", snaps)
+	}
+	prowler := mustRun(t, "inventory", "prowler", "--format", "csv")
+	once := mustRun(t, "sql", "--format", "csv", "SELECT count(*) AS n, count(DISTINCT resource_id) AS d FROM inventory_resources WHERE resource_type = 'prowler_finding'")
+	if lines := strings.Split(strings.TrimSpace(once), "\n"); len(lines) != 2 || strings.Split(lines[1], ",")[0] != strings.Split(lines[1], ",")[1] || lines[1] == "0,0" {
+		t.Errorf("Prowler results stored twice or not at all: %s\n%s", once, prowler)
+	}
+	// A newer describe dump, then Prowler results of the time of the first:
+	// they go to the first snapshot, and diff compares the two dumps.
+	mustRun(t, "inventory", "import", invDump, "--region", "eu-west-1", "--taken-at", "2024-05-02T10:00:00Z")
+	out = mustRun(t, "inventory", "import", "testdata/inventory/prowler.ocsf.json", "--taken-at", "2024-05-01T12:00:00Z")
+	if !strings.Contains(out, "added to inventory snapshot 1 ") {
+		t.Errorf("Prowler results of 2024-05-01 went elsewhere:\n%s", out)
+	}
+	if d := mustRun(t, "inventory", "diff", "--format", "csv"); strings.Contains(d, "removed") {
+		t.Errorf("diff of two identical dumps:\n%s", d)
+	}
+	if code, _, stderr := run(t, "inventory", "import", "testdata/inventory/prowler.ocsf.json", "--snapshot", "9"); code != 2 || !strings.Contains(stderr, "no such inventory snapshot") {
+		t.Errorf("--snapshot 9: exit %d %s", code, stderr)
+	}
+	// A case whose newest snapshot holds Prowler results only (as an older
+	// flowir stored them) still answers exposure from the network snapshot.
+	c, err := store.Open(context.Background(), filepath.Join(dir, "case"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DB().Exec(`INSERT INTO inventory_snapshots VALUES (3, '2024-05-03T00:00:00Z', now(), 'import', 'old prowler', '', 1, '[]', 'old');
+		INSERT INTO inventory_resources SELECT 3, resource_type, resource_id, region, account_id, vpc_id, source, data FROM inventory_resources WHERE snapshot_id = 1 AND resource_type = 'prowler_finding' LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if after := exposedRows(t); len(after) != len(before) {
+		t.Errorf("exposed with a Prowler-only newest snapshot: %d rows, want %d", len(after), len(before))
+	}
+	if d := mustRun(t, "inventory", "diff", "--format", "csv"); strings.Contains(d, "removed") {
+		t.Errorf("diff with a Prowler-only newest snapshot:\n%s", d)
+	}
+	owners := mustRun(t, "sql", "--format", "csv", "SELECT count(*) AS n FROM interface_owner")
+	if owners == "n\n0\n" {
+		t.Error("interface_owner is empty: the view took the Prowler-only snapshot")
 	}
 }

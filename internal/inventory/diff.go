@@ -26,15 +26,23 @@ var impactRank = map[string]int{"widening": 0, "visibility": 1, "narrowing": 2, 
 // new world-open rule, a new internet route, a new Elastic IP, a new peering
 // or VPN), then losses of visibility (flow logs removed or narrowed), then
 // narrowing changes, then the rest, each with the fields that changed.
+//
+// Prowler results are compared only when both sides hold some: they come
+// from a separate scan, and a snapshot without them was not scanned, which
+// says nothing about its resources (every result would read "removed").
 func Diff(old, new *Inventory) []Change {
 	var out []Change
 	type res struct {
 		r   Resource
 		can string
 	}
+	prowler := len(old.Prowler) > 0 && len(new.Prowler) > 0
 	index := func(inv *Inventory) map[string]res {
 		m := map[string]res{}
 		for _, r := range inv.Resources() {
+			if r.Kind == "prowler_finding" && !prowler {
+				continue
+			}
 			m[r.Kind+"\x00"+r.ID] = res{r, canonicalJSON(r.Data)}
 		}
 		return m

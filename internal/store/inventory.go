@@ -74,16 +74,28 @@ func init() {
 				account_id VARCHAR,
 				region VARCHAR
 			)`,
-			// The newest snapshot (by the time it describes) answers enrichment.
+			// The newest snapshot (by the time it describes) that holds network
+			// resources answers enrichment: one with Prowler results alone
+			// (stored by an older flowir) describes no interface.
 			`CREATE OR REPLACE VIEW interface_owner AS
 				SELECT * EXCLUDE (snapshot_id) FROM inventory_interfaces
-				WHERE snapshot_id = (SELECT snapshot_id FROM inventory_snapshots ORDER BY taken_at DESC, snapshot_id DESC LIMIT 1)`,
+				WHERE snapshot_id = (` + newestNetworkSnapshotSQL + `)`,
 			`CREATE OR REPLACE VIEW vpc_cidrs AS
 				SELECT * EXCLUDE (snapshot_id) FROM inventory_vpc_cidrs
-				WHERE snapshot_id = (SELECT snapshot_id FROM inventory_snapshots ORDER BY taken_at DESC, snapshot_id DESC LIMIT 1)`,
+				WHERE snapshot_id = (` + newestNetworkSnapshotSQL + `)`,
 		}
 	})
 }
+
+// prowlerKind is the inventory kind of Prowler results: checks about
+// resources, not resources of the network.
+const prowlerKind = "prowler_finding"
+
+// newestNetworkSnapshotSQL selects the newest snapshot holding network
+// resources.
+const newestNetworkSnapshotSQL = `SELECT s.snapshot_id FROM inventory_snapshots s
+	WHERE EXISTS (SELECT 1 FROM inventory_resources r WHERE r.snapshot_id = s.snapshot_id AND r.resource_type <> '` + prowlerKind + `')
+	ORDER BY s.taken_at DESC, s.snapshot_id DESC LIMIT 1`
 
 // InventorySnapshot describes one stored snapshot.
 type InventorySnapshot struct {
@@ -97,6 +109,17 @@ type InventorySnapshot struct {
 	Warnings  []string       `json:"warnings"`
 	Version   string         `json:"flowir_version"`
 	Counts    map[string]int `json:"counts,omitempty"`
+}
+
+// HasNetwork reports whether the snapshot holds network resources, not only
+// Prowler results.
+func (s *InventorySnapshot) HasNetwork() bool {
+	for k, n := range s.Counts {
+		if k != prowlerKind && n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrNoInventory is returned when the case holds no inventory snapshot.
@@ -235,7 +258,8 @@ func (c *Case) InventorySnapshots(ctx context.Context) ([]InventorySnapshot, err
 }
 
 // LatestInventoryID returns the id of the newest snapshot (by the time it
-// describes), or ErrNoInventory.
+// describes) that holds network resources, else of the newest snapshot, or
+// ErrNoInventory.
 func (c *Case) LatestInventoryID(ctx context.Context) (int64, error) {
 	snaps, err := c.InventorySnapshots(ctx)
 	if err != nil {
@@ -244,10 +268,85 @@ func (c *Case) LatestInventoryID(ctx context.Context) (int64, error) {
 	if len(snaps) == 0 {
 		return 0, ErrNoInventory
 	}
-	return snaps[len(snaps)-1].ID, nil
+	return NewestNetworkSnapshot(snaps, time.Time{}).ID, nil
 }
 
-// LoadInventory reads snapshot id back (0: the newest).
+// NewestNetworkSnapshot returns, of snaps (oldest first), the newest that
+// holds network resources and was taken at or before notAfter (zero: any
+// time); else the newest that holds network resources; else the newest.
+func NewestNetworkSnapshot(snaps []InventorySnapshot, notAfter time.Time) *InventorySnapshot {
+	var later *InventorySnapshot
+	for i := len(snaps) - 1; i >= 0; i-- {
+		s := &snaps[i]
+		if !s.HasNetwork() {
+			continue
+		}
+		if notAfter.IsZero() || !s.TakenAt.After(notAfter) {
+			return s
+		}
+		if later == nil {
+			later = s
+		}
+	}
+	if later != nil {
+		return later
+	}
+	return &snaps[len(snaps)-1]
+}
+
+// AttachProwler adds the Prowler results of inv to snapshot id, the
+// inventory they describe, in one transaction: a result already in the
+// snapshot (the same check, resource and status) is replaced, not doubled;
+// the files are recorded with the snapshot and its origin notes the import.
+// Prowler results never make a snapshot of their own over a network one.
+func (c *Case) AttachProwler(ctx context.Context, id int64, inv *inventory.Inventory, origin string) (int, error) {
+	if c.ReadOnly {
+		return 0, errors.New("case opened read-only")
+	}
+	var res []inventory.Resource
+	for _, r := range inv.Resources() {
+		if r.Kind != prowlerKind {
+			return 0, fmt.Errorf("only Prowler results attach to a snapshot; %s %s is a network resource: import it as a snapshot of its own", r.Kind, r.ID)
+		}
+		res = append(res, r)
+	}
+	tx, err := c.beginTx(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM inventory_snapshots WHERE snapshot_id = ?`, id).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("no inventory snapshot %d in the case (list them with `flowir inventory snapshots`)", id)
+	}
+	for _, r := range res {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM inventory_resources WHERE snapshot_id = ? AND resource_type = ? AND resource_id = ?`, id, r.Kind, r.ID); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_resources VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, r.Kind, r.ID, nullStr(r.Region), nullStr(r.Account), nullStr(r.VpcID), nullStr(r.Source), string(r.Data)); err != nil {
+			return 0, fmt.Errorf("store %s %s: %w", r.Kind, r.ID, err)
+		}
+	}
+	for _, f := range inv.Files {
+		items, _ := json.Marshal(f.Items)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_files VALUES (?, ?, ?, ?, ?)`, id, f.Path, nullStr(f.SHA256), f.Size, string(items)); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE inventory_snapshots SET
+		resources = (SELECT count(*) FROM inventory_resources WHERE snapshot_id = ?),
+		origin = concat_ws('; ', origin, ?) WHERE snapshot_id = ?`, id, "Prowler results from "+origin, id); err != nil {
+		return 0, err
+	}
+	return len(res), tx.Commit()
+}
+
+// LoadInventory reads snapshot id back (0: the newest that holds network
+// resources, see LatestInventoryID).
 func (c *Case) LoadInventory(ctx context.Context, id int64) (*inventory.Inventory, *InventorySnapshot, error) {
 	snaps, err := c.InventorySnapshots(ctx)
 	if err != nil {
@@ -258,7 +357,7 @@ func (c *Case) LoadInventory(ctx context.Context, id int64) (*inventory.Inventor
 	}
 	var meta *InventorySnapshot
 	if id == 0 {
-		meta = &snaps[len(snaps)-1]
+		meta = NewestNetworkSnapshot(snaps, time.Time{})
 	} else {
 		for i := range snaps {
 			if snaps[i].ID == id {
