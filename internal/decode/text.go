@@ -56,6 +56,7 @@ type colSpec struct {
 	id     flow.FieldID
 	known  bool
 	kind   flow.Kind
+	min    int64
 	max    int64
 	name   string
 	values [][]byte
@@ -77,7 +78,7 @@ func NewTextDecoder(f flow.Format) *TextDecoder {
 		cs := colSpec{known: c.Known, name: c.Name, kind: flow.KindString}
 		if c.Known {
 			fd := flow.Get(c.ID)
-			cs.id, cs.kind, cs.max = c.ID, fd.Kind, fd.Max
+			cs.id, cs.kind, cs.min, cs.max = c.ID, fd.Kind, fd.Min, fd.Max
 			for _, v := range fd.Values {
 				cs.values = append(cs.values, []byte(v))
 			}
@@ -172,8 +173,8 @@ func (d *TextDecoder) Decode(line []byte, r *flow.Record) error {
 			if !ok {
 				return &LineError{Reason: ReasonBadNumber, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%q is not a non-negative whole number", clip(t))}
 			}
-			if big || n > c.max || n < 0 {
-				return &LineError{Reason: ReasonOutOfRange, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%s is out of range (maximum %d)", clip(t), c.max)}
+			if big || n > c.max || n < c.min {
+				return &LineError{Reason: ReasonOutOfRange, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%s is out of range (%d to %d)%s", clip(t), c.min, c.max, rangeWhy(c.id))}
 			}
 			r.Num[c.id] = n
 		case flow.KindIP:
@@ -190,15 +191,38 @@ func (d *TextDecoder) Decode(line []byte, r *flow.Record) error {
 				}
 			}
 			if !ok {
-				return &LineError{Reason: ReasonBadValue, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%q is not one of %s; the line probably does not match the log format", clip(t), flow.Get(c.id).Values)}
+				return &LineError{Reason: ReasonBadValue, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%q is not %s; the line probably does not match the log format", clip(t), flow.Describe(c.id))}
 			}
 			r.Str[c.id] = t
 		default:
+			if !flow.ValidValue(c.id, t) {
+				return &LineError{Reason: ReasonBadValue, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%q is not %s; the line probably does not match the log format", clip(t), flow.Describe(c.id))}
+			}
 			r.Str[c.id] = t
 		}
 		r.Present |= 1 << c.id
 	}
 	return nil
+}
+
+// rangeWhy says why an integer field's bound is what it is, where that is
+// not obvious from the field.
+func rangeWhy(id flow.FieldID) string {
+	switch id {
+	case flow.Start, flow.End:
+		return ": neither Unix seconds nor milliseconds of a time before 2100"
+	case flow.Packets, flow.Bytes, flow.PacketsLostNoRoute, flow.PacketsLostBlackhole, flow.PacketsLostMTUExceeded, flow.PacketsLostTTLExpired:
+		return ": more than any flow carries in one capture window"
+	case flow.TrafficPath:
+		return ": AWS documents the paths 1 to 8"
+	case flow.Version:
+		return ": flow log versions start at 2"
+	case flow.TCPFlags:
+		return ": the flags are 8 bits"
+	case flow.Protocol:
+		return ": IANA protocol numbers are 0 to 255"
+	}
+	return ""
 }
 
 // isControl reports whether line[i] starts a control character: a C0 control

@@ -130,7 +130,8 @@ func TestDecode(t *testing.T) {
 		{name: "null enum", format: "action log-status", line: "- -", want: "action=NULL log-status=NULL"},
 		{name: "null string", format: "interface-id vpc-id", line: "- vpc-1", want: "interface-id=NULL vpc-id=vpc-1"},
 		{name: "null unknown", format: "version resource-id", line: "10 -", want: "version=10 resource-id=NULL"},
-		{name: "double dash is not null", format: "interface-id", line: "--", want: "interface-id=--"},
+		{name: "double dash is not null", format: "resource-id", line: "--", want: "resource-id=--"},
+		{name: "double dash is not an id", format: "interface-id", line: "--", reason: ReasonBadValue, pos: 1, field: "interface-id"},
 		{name: "double dash number", format: "srcport", line: "--", reason: ReasonBadNumber, pos: 1, field: "srcport"},
 
 		// Integers.
@@ -140,10 +141,29 @@ func TestDecode(t *testing.T) {
 		{name: "port 65536", format: "srcport", line: "65536", reason: ReasonOutOfRange, pos: 1, field: "srcport"},
 		{name: "protocol 255", format: "protocol", line: "255", want: "protocol=255"},
 		{name: "protocol 256", format: "protocol", line: "256", reason: ReasonOutOfRange, pos: 1, field: "protocol"},
-		{name: "tcp-flags int32 max", format: "tcp-flags traffic-path version", line: "2147483647 2147483647 2147483647", want: "tcp-flags=2147483647 traffic-path=2147483647 version=2147483647"},
+		// The bounds of AWS's value sets (issue 12.5) and of what AWS can
+		// write (issue 17.2); flow.MaxCounter and flow.MaxTime say why.
+		{name: "tcp-flags 8 bits", format: "tcp-flags", line: "255", want: "tcp-flags=255"},
+		{name: "tcp-flags 256", format: "tcp-flags", line: "256", reason: ReasonOutOfRange, pos: 1, field: "tcp-flags"},
 		{name: "tcp-flags int32 max+1", format: "tcp-flags", line: "2147483648", reason: ReasonOutOfRange, pos: 1, field: "tcp-flags"},
-		{name: "bytes int64 max", format: "bytes start", line: "9223372036854775807 0", want: "bytes=9223372036854775807 start=0"},
+		{name: "traffic-path 1 to 8", format: "traffic-path srcport", line: "1 0", want: "traffic-path=1"},
+		{name: "traffic-path 8", format: "traffic-path", line: "8", want: "traffic-path=8"},
+		{name: "traffic-path 0", format: "traffic-path", line: "0", reason: ReasonOutOfRange, pos: 1, field: "traffic-path"},
+		{name: "traffic-path 9", format: "traffic-path", line: "9", reason: ReasonOutOfRange, pos: 1, field: "traffic-path"},
+		{name: "version 2 and 99", format: "version dstport", line: "2 0", want: "version=2"},
+		{name: "version 99", format: "version", line: "99", want: "version=99"},
+		{name: "version 1", format: "version", line: "1", reason: ReasonOutOfRange, pos: 1, field: "version"},
+		{name: "version 100", format: "version", line: "100", reason: ReasonOutOfRange, pos: 1, field: "version"},
+		{name: "bytes 2^53-1", format: "bytes packets", line: "9007199254740991 9007199254740991", want: "bytes=9007199254740991 packets=9007199254740991"},
+		{name: "bytes 2^53", format: "bytes", line: "9007199254740992", reason: ReasonOutOfRange, pos: 1, field: "bytes"},
+		{name: "packets 2^53", format: "packets", line: "9007199254740992", reason: ReasonOutOfRange, pos: 1, field: "packets"},
+		{name: "bytes int64 max", format: "bytes", line: "9223372036854775807", reason: ReasonOutOfRange, pos: 1, field: "bytes"},
 		{name: "bytes int64 max+1", format: "bytes", line: "9223372036854775808", reason: ReasonOutOfRange, pos: 1, field: "bytes"},
+		{name: "start milliseconds", format: "start end", line: "1616729292000 4102444800000", want: "start=1616729292000 end=4102444800000"},
+		{name: "start zero", format: "start", line: "0", want: "start=0"},
+		{name: "start past milliseconds of 2100", format: "start", line: "4102444800001", reason: ReasonOutOfRange, pos: 1, field: "start"},
+		{name: "start 99999999999999", format: "start end", line: "99999999999999 1", reason: ReasonOutOfRange, pos: 1, field: "start"},
+		{name: "end 99999999999999", format: "start end", line: "1 99999999999999", reason: ReasonOutOfRange, pos: 2, field: "end"},
 		{name: "bytes 20 digits", format: "bytes", line: "99999999999999999999", reason: ReasonOutOfRange, pos: 1, field: "bytes"},
 		{name: "bytes 40 digits", format: "bytes", line: strings.Repeat("9", 40), reason: ReasonOutOfRange, pos: 1, field: "bytes"},
 		{name: "port 30 digits", format: "srcport", line: strings.Repeat("1", 30), reason: ReasonOutOfRange, pos: 1, field: "srcport"},
@@ -158,8 +178,9 @@ func TestDecode(t *testing.T) {
 		{name: "digits then junk", format: "end", line: "1418530070s", reason: ReasonBadNumber, pos: 1, field: "end"},
 		{name: "long junk", format: "end", line: strings.Repeat("0", 25) + "x", reason: ReasonBadNumber, pos: 1, field: "end"},
 		{name: "unicode digit", format: "protocol", line: "٦", reason: ReasonBadNumber, pos: 1, field: "protocol"},
-		{name: "packets lost", format: "packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired", line: "0 1 - 9223372036854775807",
-			want: "packets-lost-no-route=0 packets-lost-blackhole=1 packets-lost-mtu-exceeded=NULL packets-lost-ttl-expired=9223372036854775807"},
+		{name: "packets lost", format: "packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired", line: "0 1 - 9007199254740991",
+			want: "packets-lost-no-route=0 packets-lost-blackhole=1 packets-lost-mtu-exceeded=NULL packets-lost-ttl-expired=9007199254740991"},
+		{name: "packets lost 2^53", format: "packets-lost-blackhole", line: "9007199254740992", reason: ReasonOutOfRange, pos: 1, field: "packets-lost-blackhole"},
 
 		// Addresses.
 		{name: "bad ipv4 octet", format: def, line: strings.Replace(awsAcceptSSH, "172.31.16.139", "999.1.1.1", 1), reason: ReasonBadIP, pos: 4, field: "srcaddr"},
@@ -189,6 +210,24 @@ func TestDecode(t *testing.T) {
 		{name: "log-status not in enum", format: def, line: strings.Replace(awsAcceptSSH, " OK", " FAILED", 1), reason: ReasonBadValue, pos: 14, field: "log-status"},
 		{name: "log-status prefix", format: "log-status", line: "NODAT", reason: ReasonBadValue, pos: 1, field: "log-status"},
 
+		// Every field's value set (issue 12.5): a Transit Gateway-shaped
+		// line read with AWS's default format is a reject naming the field,
+		// not a VPC record whose account id is "TransitGateway".
+		{name: "tgw line in the default format", format: def, line: "6 TransitGateway eni-0123456789abcdef0 10.0.0.1 10.0.0.2 443 49152 6 10 840 1700000000 1700000060 ACCEPT OK",
+			reason: ReasonBadValue, pos: 2, field: "account-id"},
+		{name: "account id unknown", format: def, line: strings.Replace(awsAcceptSSH, "123456789010", "unknown", 1), want: "account-id=unknown"},
+		{name: "account id 13 digits", format: def, line: strings.Replace(awsAcceptSSH, "123456789010", "1234567890101", 1), reason: ReasonBadValue, pos: 2, field: "account-id"},
+		{name: "interface id of another kind", format: def, line: strings.Replace(awsAcceptSSH, "eni-1235b8ca123456789", "tgw-attach-0123", 1), reason: ReasonBadValue, pos: 3, field: "interface-id"},
+		{name: "interface id prefix alone", format: def, line: strings.Replace(awsAcceptSSH, "eni-1235b8ca123456789", "eni-", 1), reason: ReasonBadValue, pos: 3, field: "interface-id"},
+		{name: "flow-direction", format: "flow-direction type", line: "ingress IPv6", want: "flow-direction=ingress type=IPv6"},
+		{name: "flow-direction upper case", format: "flow-direction", line: "INGRESS", reason: ReasonBadValue, pos: 1, field: "flow-direction"},
+		{name: "type", format: "type", line: "IPv5", reason: ReasonBadValue, pos: 1, field: "type"},
+		{name: "vpc id as subnet id", format: "vpc-id subnet-id", line: "vpc-1 vpc-2", reason: ReasonBadValue, pos: 2, field: "subnet-id"},
+		{name: "region", format: "region az-id", line: "not-a-region use1-az1", reason: ReasonBadValue, pos: 1, field: "region"},
+		{name: "aws service", format: "pkt-src-aws-service", line: "s3", reason: ReasonBadValue, pos: 1, field: "pkt-src-aws-service"},
+		{name: "resource-type", format: "resource-type tgw-id", line: "TransitGatewayAttachment tgw-0a1", want: "resource-type=TransitGatewayAttachment tgw-id=tgw-0a1"},
+		{name: "tgw attachment as tgw id", format: "resource-type tgw-id", line: "TransitGateway tgw-attach-0a1", reason: ReasonBadValue, pos: 2, field: "tgw-id"},
+
 		// Field count and blanks.
 		{name: "missing field", format: def, line: strings.TrimSuffix(awsAcceptSSH, " OK"), reason: ReasonFieldCount},
 		{name: "extra field", format: def, line: awsAcceptSSH + " OK", reason: ReasonFieldCount},
@@ -215,7 +254,8 @@ func TestDecode(t *testing.T) {
 		{name: "empty line", format: def, line: "", reason: ReasonEmpty},
 		{name: "blank line", format: def, line: " \t  ", reason: ReasonEmpty},
 		{name: "invalid utf8", format: def, line: strings.Replace(awsAcceptSSH, "eni-", "eni-\xff", 1), reason: ReasonBadUTF8},
-		{name: "utf8 in string field", format: "interface-id vpc-id", line: "eni-ü vpc-1", want: "interface-id=eni-ü vpc-id=vpc-1"},
+		{name: "utf8 in an unknown field", format: "resource-id vpc-id", line: "res-ü vpc-1", want: "resource-id=res-ü vpc-id=vpc-1"},
+		{name: "utf8 in an id", format: "interface-id vpc-id", line: "eni-ü vpc-1", reason: ReasonBadValue, pos: 1, field: "interface-id"},
 
 		// Unknown fields are kept in Extra, in format order.
 		{name: "unknown fields kept", format: "version resource-id srcaddr encryption-status", line: "10 res-0abc 10.0.0.1 -",
@@ -256,7 +296,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestDecodeTooLong(t *testing.T) {
-	d := NewTextDecoder(mustFormat(t, "interface-id"))
+	d := NewTextDecoder(mustFormat(t, "resource-id")) // any text: the limit alone decides
 	var r flow.Record
 	tests := []struct {
 		name   string

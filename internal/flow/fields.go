@@ -56,11 +56,14 @@ type Field struct {
 	Name    string   // AWS name, hyphenated: "log-status"
 	Column  string   // snake_case column name: "log_status"
 	Kind    Kind     // how the text is validated
+	Min     int64    // lower bound for integer kinds (inclusive)
 	Max     int64    // upper bound for integer kinds (inclusive); 0 means the kind's limit
 	Version int      // flow log version that introduced the field
 	VPC     bool     // appears in VPC flow logs
 	TGW     bool     // appears in Transit Gateway flow logs
 	Values  []string // allowed values for KindEnum
+	Class   Class    // the shape of a KindString field's values (values.go)
+	Prefix  string   // the id prefix of a ClassResourceID field: "eni-"
 }
 
 // The known fields. The order is the order of the `flows` table columns, then
@@ -135,65 +138,71 @@ const (
 // `flows` table.
 const NumVPCFields = int(RejectReason) + 1
 
+// The value sets and bounds are AWS's (flowlogs-reference.md §1.3-§1.8 and
+// §4); values.go says why each bound is what it is.
 var fields = [NumFields]Field{
-	{ID: Version, Name: "version", Kind: KindInt32, Version: 2},
-	{ID: AccountID, Name: "account-id", Kind: KindString, Version: 2},
-	{ID: InterfaceID, Name: "interface-id", Kind: KindString, Version: 2},
+	// version is the highest version of the format's fields: 2 to 8 today
+	// (10 per third parties); up to 99 is accepted for versions to come.
+	{ID: Version, Name: "version", Kind: KindInt32, Min: 2, Max: 99, Version: 2},
+	{ID: AccountID, Name: "account-id", Kind: KindString, Class: ClassAccount, Version: 2},
+	{ID: InterfaceID, Name: "interface-id", Kind: KindString, Class: ClassResourceID, Prefix: "eni-", Version: 2},
 	{ID: SrcAddr, Name: "srcaddr", Kind: KindIP, Version: 2},
 	{ID: DstAddr, Name: "dstaddr", Kind: KindIP, Version: 2},
 	{ID: SrcPort, Name: "srcport", Kind: KindInt32, Max: 65535, Version: 2},
 	{ID: DstPort, Name: "dstport", Kind: KindInt32, Max: 65535, Version: 2},
 	{ID: Protocol, Name: "protocol", Kind: KindInt32, Max: 255, Version: 2},
-	{ID: Packets, Name: "packets", Kind: KindInt64, Version: 2},
-	{ID: Bytes, Name: "bytes", Kind: KindInt64, Version: 2},
-	{ID: Start, Name: "start", Kind: KindInt64, Version: 2},
-	{ID: End, Name: "end", Kind: KindInt64, Version: 2},
+	{ID: Packets, Name: "packets", Kind: KindInt64, Max: MaxCounter, Version: 2},
+	{ID: Bytes, Name: "bytes", Kind: KindInt64, Max: MaxCounter, Version: 2},
+	{ID: Start, Name: "start", Kind: KindInt64, Max: MaxTime, Version: 2},
+	{ID: End, Name: "end", Kind: KindInt64, Max: MaxTime, Version: 2},
 	{ID: Action, Name: "action", Kind: KindEnum, Version: 2, Values: []string{"ACCEPT", "REJECT"}},
 	{ID: LogStatus, Name: "log-status", Kind: KindEnum, Version: 2, Values: []string{"OK", "NODATA", "SKIPDATA"}},
-	{ID: VPCID, Name: "vpc-id", Kind: KindString, Version: 3},
-	{ID: SubnetID, Name: "subnet-id", Kind: KindString, Version: 3},
-	{ID: InstanceID, Name: "instance-id", Kind: KindString, Version: 3},
-	{ID: TCPFlags, Name: "tcp-flags", Kind: KindInt32, Version: 3},
-	{ID: Type, Name: "type", Kind: KindString, Version: 3},
+	{ID: VPCID, Name: "vpc-id", Kind: KindString, Class: ClassResourceID, Prefix: "vpc-", Version: 3},
+	{ID: SubnetID, Name: "subnet-id", Kind: KindString, Class: ClassResourceID, Prefix: "subnet-", Version: 3},
+	{ID: InstanceID, Name: "instance-id", Kind: KindString, Class: ClassResourceID, Prefix: "i-", Version: 3},
+	// tcp-flags is the OR of the TCP flag bits seen (§1.5): 8 bits.
+	{ID: TCPFlags, Name: "tcp-flags", Kind: KindInt32, Max: 255, Version: 3},
+	{ID: Type, Name: "type", Kind: KindEnum, Version: 3, Values: []string{"IPv4", "IPv6", "EFA"}},
 	{ID: PktSrcAddr, Name: "pkt-srcaddr", Kind: KindIP, Version: 3},
 	{ID: PktDstAddr, Name: "pkt-dstaddr", Kind: KindIP, Version: 3},
-	{ID: Region, Name: "region", Kind: KindString, Version: 4},
-	{ID: AZID, Name: "az-id", Kind: KindString, Version: 4},
-	{ID: SublocationType, Name: "sublocation-type", Kind: KindString, Version: 4},
-	{ID: SublocationID, Name: "sublocation-id", Kind: KindString, Version: 4},
-	{ID: PktSrcAWSService, Name: "pkt-src-aws-service", Kind: KindString, Version: 5},
-	{ID: PktDstAWSService, Name: "pkt-dst-aws-service", Kind: KindString, Version: 5},
-	{ID: FlowDirection, Name: "flow-direction", Kind: KindString, Version: 5},
-	{ID: TrafficPath, Name: "traffic-path", Kind: KindInt32, Version: 5},
-	{ID: ECSClusterARN, Name: "ecs-cluster-arn", Kind: KindString, Version: 7},
-	{ID: ECSClusterName, Name: "ecs-cluster-name", Kind: KindString, Version: 7},
-	{ID: ECSContainerInstanceARN, Name: "ecs-container-instance-arn", Kind: KindString, Version: 7},
-	{ID: ECSContainerInstanceID, Name: "ecs-container-instance-id", Kind: KindString, Version: 7},
-	{ID: ECSContainerID, Name: "ecs-container-id", Kind: KindString, Version: 7},
-	{ID: ECSSecondContainerID, Name: "ecs-second-container-id", Kind: KindString, Version: 7},
-	{ID: ECSServiceName, Name: "ecs-service-name", Kind: KindString, Version: 7},
-	{ID: ECSTaskDefinitionARN, Name: "ecs-task-definition-arn", Kind: KindString, Version: 7},
-	{ID: ECSTaskARN, Name: "ecs-task-arn", Kind: KindString, Version: 7},
-	{ID: ECSTaskID, Name: "ecs-task-id", Kind: KindString, Version: 7},
-	{ID: RejectReason, Name: "reject-reason", Kind: KindString, Version: 8},
-	{ID: ResourceType, Name: "resource-type", Kind: KindString, Version: 6},
-	{ID: TGWID, Name: "tgw-id", Kind: KindString, Version: 6},
-	{ID: TGWAttachmentID, Name: "tgw-attachment-id", Kind: KindString, Version: 6},
-	{ID: TGWSrcVPCAccountID, Name: "tgw-src-vpc-account-id", Kind: KindString, Version: 6},
-	{ID: TGWDstVPCAccountID, Name: "tgw-dst-vpc-account-id", Kind: KindString, Version: 6},
-	{ID: TGWSrcVPCID, Name: "tgw-src-vpc-id", Kind: KindString, Version: 6},
-	{ID: TGWDstVPCID, Name: "tgw-dst-vpc-id", Kind: KindString, Version: 6},
-	{ID: TGWSrcSubnetID, Name: "tgw-src-subnet-id", Kind: KindString, Version: 6},
-	{ID: TGWDstSubnetID, Name: "tgw-dst-subnet-id", Kind: KindString, Version: 6},
-	{ID: TGWSrcENI, Name: "tgw-src-eni", Kind: KindString, Version: 6},
-	{ID: TGWDstENI, Name: "tgw-dst-eni", Kind: KindString, Version: 6},
-	{ID: TGWSrcAZID, Name: "tgw-src-az-id", Kind: KindString, Version: 6},
-	{ID: TGWDstAZID, Name: "tgw-dst-az-id", Kind: KindString, Version: 6},
-	{ID: TGWPairAttachmentID, Name: "tgw-pair-attachment-id", Kind: KindString, Version: 6},
-	{ID: PacketsLostNoRoute, Name: "packets-lost-no-route", Kind: KindInt64, Version: 6},
-	{ID: PacketsLostBlackhole, Name: "packets-lost-blackhole", Kind: KindInt64, Version: 6},
-	{ID: PacketsLostMTUExceeded, Name: "packets-lost-mtu-exceeded", Kind: KindInt64, Version: 6},
-	{ID: PacketsLostTTLExpired, Name: "packets-lost-ttl-expired", Kind: KindInt64, Version: 6},
+	{ID: Region, Name: "region", Kind: KindString, Class: ClassRegion, Version: 4},
+	{ID: AZID, Name: "az-id", Kind: KindString, Class: ClassZoneID, Version: 4},
+	{ID: SublocationType, Name: "sublocation-type", Kind: KindEnum, Version: 4, Values: []string{"wavelength", "outpost", "localzone"}},
+	{ID: SublocationID, Name: "sublocation-id", Kind: KindString, Class: ClassZoneID, Version: 4},
+	{ID: PktSrcAWSService, Name: "pkt-src-aws-service", Kind: KindString, Class: ClassUpperWord, Version: 5},
+	{ID: PktDstAWSService, Name: "pkt-dst-aws-service", Kind: KindString, Class: ClassUpperWord, Version: 5},
+	{ID: FlowDirection, Name: "flow-direction", Kind: KindEnum, Version: 5, Values: []string{"ingress", "egress"}},
+	// traffic-path: the eight egress paths AWS documents (§1.6).
+	{ID: TrafficPath, Name: "traffic-path", Kind: KindInt32, Min: 1, Max: 8, Version: 5},
+	{ID: ECSClusterARN, Name: "ecs-cluster-arn", Kind: KindString, Class: ClassARN, Version: 7},
+	{ID: ECSClusterName, Name: "ecs-cluster-name", Kind: KindString, Class: ClassName, Version: 7},
+	{ID: ECSContainerInstanceARN, Name: "ecs-container-instance-arn", Kind: KindString, Class: ClassARN, Version: 7},
+	{ID: ECSContainerInstanceID, Name: "ecs-container-instance-id", Kind: KindString, Class: ClassName, Version: 7},
+	{ID: ECSContainerID, Name: "ecs-container-id", Kind: KindString, Class: ClassName, Version: 7},
+	{ID: ECSSecondContainerID, Name: "ecs-second-container-id", Kind: KindString, Class: ClassName, Version: 7},
+	{ID: ECSServiceName, Name: "ecs-service-name", Kind: KindString, Class: ClassName, Version: 7},
+	{ID: ECSTaskDefinitionARN, Name: "ecs-task-definition-arn", Kind: KindString, Class: ClassARN, Version: 7},
+	{ID: ECSTaskARN, Name: "ecs-task-arn", Kind: KindString, Class: ClassARN, Version: 7},
+	{ID: ECSTaskID, Name: "ecs-task-id", Kind: KindString, Class: ClassName, Version: 7},
+	{ID: RejectReason, Name: "reject-reason", Kind: KindString, Class: ClassUpperWord, Version: 8},
+	{ID: ResourceType, Name: "resource-type", Kind: KindEnum, Version: 6, Values: []string{"TransitGateway", "TransitGatewayAttachment"}},
+	{ID: TGWID, Name: "tgw-id", Kind: KindString, Class: ClassResourceID, Prefix: "tgw-", Version: 6},
+	{ID: TGWAttachmentID, Name: "tgw-attachment-id", Kind: KindString, Class: ClassResourceID, Prefix: "tgw-attach-", Version: 6},
+	{ID: TGWSrcVPCAccountID, Name: "tgw-src-vpc-account-id", Kind: KindString, Class: ClassAccount, Version: 6},
+	{ID: TGWDstVPCAccountID, Name: "tgw-dst-vpc-account-id", Kind: KindString, Class: ClassAccount, Version: 6},
+	{ID: TGWSrcVPCID, Name: "tgw-src-vpc-id", Kind: KindString, Class: ClassResourceID, Prefix: "vpc-", Version: 6},
+	{ID: TGWDstVPCID, Name: "tgw-dst-vpc-id", Kind: KindString, Class: ClassResourceID, Prefix: "vpc-", Version: 6},
+	{ID: TGWSrcSubnetID, Name: "tgw-src-subnet-id", Kind: KindString, Class: ClassResourceID, Prefix: "subnet-", Version: 6},
+	{ID: TGWDstSubnetID, Name: "tgw-dst-subnet-id", Kind: KindString, Class: ClassResourceID, Prefix: "subnet-", Version: 6},
+	{ID: TGWSrcENI, Name: "tgw-src-eni", Kind: KindString, Class: ClassResourceID, Prefix: "eni-", Version: 6},
+	{ID: TGWDstENI, Name: "tgw-dst-eni", Kind: KindString, Class: ClassResourceID, Prefix: "eni-", Version: 6},
+	{ID: TGWSrcAZID, Name: "tgw-src-az-id", Kind: KindString, Class: ClassZoneID, Version: 6},
+	{ID: TGWDstAZID, Name: "tgw-dst-az-id", Kind: KindString, Class: ClassZoneID, Version: 6},
+	{ID: TGWPairAttachmentID, Name: "tgw-pair-attachment-id", Kind: KindString, Class: ClassResourceID, Prefix: "tgw-attach-", Version: 6},
+	{ID: PacketsLostNoRoute, Name: "packets-lost-no-route", Kind: KindInt64, Max: MaxCounter, Version: 6},
+	{ID: PacketsLostBlackhole, Name: "packets-lost-blackhole", Kind: KindInt64, Max: MaxCounter, Version: 6},
+	{ID: PacketsLostMTUExceeded, Name: "packets-lost-mtu-exceeded", Kind: KindInt64, Max: MaxCounter, Version: 6},
+	{ID: PacketsLostTTLExpired, Name: "packets-lost-ttl-expired", Kind: KindInt64, Max: MaxCounter, Version: 6},
 }
 
 // tgwFields lists the fields of the Transit Gateway default format, in that

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -21,7 +22,7 @@ type wantField struct {
 // reference's "# in full format" order (§1.3), then the Transit Gateway-only
 // fields (§4).
 var referenceFields = []wantField{
-	{"version", KindInt32, 0, 2, true, true, nil},
+	{"version", KindInt32, 99, 2, true, true, nil},
 	{"account-id", KindString, 0, 2, true, true, nil},
 	{"interface-id", KindString, 0, 2, true, false, nil},
 	{"srcaddr", KindIP, 0, 2, true, true, nil},
@@ -29,27 +30,27 @@ var referenceFields = []wantField{
 	{"srcport", KindInt32, 65535, 2, true, true, nil},
 	{"dstport", KindInt32, 65535, 2, true, true, nil},
 	{"protocol", KindInt32, 255, 2, true, true, nil},
-	{"packets", KindInt64, 0, 2, true, true, nil},
-	{"bytes", KindInt64, 0, 2, true, true, nil},
-	{"start", KindInt64, 0, 2, true, true, nil},
-	{"end", KindInt64, 0, 2, true, true, nil},
+	{"packets", KindInt64, 1<<53 - 1, 2, true, true, nil},
+	{"bytes", KindInt64, 1<<53 - 1, 2, true, true, nil},
+	{"start", KindInt64, 4102444800000, 2, true, true, nil},
+	{"end", KindInt64, 4102444800000, 2, true, true, nil},
 	{"action", KindEnum, 0, 2, true, false, []string{"ACCEPT", "REJECT"}},
 	{"log-status", KindEnum, 0, 2, true, true, []string{"OK", "NODATA", "SKIPDATA"}},
 	{"vpc-id", KindString, 0, 3, true, false, nil},
 	{"subnet-id", KindString, 0, 3, true, false, nil},
 	{"instance-id", KindString, 0, 3, true, false, nil},
-	{"tcp-flags", KindInt32, 0, 3, true, true, nil},
-	{"type", KindString, 0, 3, true, true, nil},
+	{"tcp-flags", KindInt32, 255, 3, true, true, nil},
+	{"type", KindEnum, 0, 3, true, true, []string{"IPv4", "IPv6", "EFA"}},
 	{"pkt-srcaddr", KindIP, 0, 3, true, false, nil},
 	{"pkt-dstaddr", KindIP, 0, 3, true, false, nil},
 	{"region", KindString, 0, 4, true, true, nil},
 	{"az-id", KindString, 0, 4, true, false, nil},
-	{"sublocation-type", KindString, 0, 4, true, false, nil},
+	{"sublocation-type", KindEnum, 0, 4, true, false, []string{"wavelength", "outpost", "localzone"}},
 	{"sublocation-id", KindString, 0, 4, true, false, nil},
 	{"pkt-src-aws-service", KindString, 0, 5, true, true, nil},
 	{"pkt-dst-aws-service", KindString, 0, 5, true, true, nil},
-	{"flow-direction", KindString, 0, 5, true, true, nil},
-	{"traffic-path", KindInt32, 0, 5, true, false, nil},
+	{"flow-direction", KindEnum, 0, 5, true, true, []string{"ingress", "egress"}},
+	{"traffic-path", KindInt32, 8, 5, true, false, nil},
 	{"ecs-cluster-arn", KindString, 0, 7, true, false, nil},
 	{"ecs-cluster-name", KindString, 0, 7, true, false, nil},
 	{"ecs-container-instance-arn", KindString, 0, 7, true, false, nil},
@@ -61,7 +62,7 @@ var referenceFields = []wantField{
 	{"ecs-task-arn", KindString, 0, 7, true, false, nil},
 	{"ecs-task-id", KindString, 0, 7, true, false, nil},
 	{"reject-reason", KindString, 0, 8, true, false, nil},
-	{"resource-type", KindString, 0, 6, false, true, nil},
+	{"resource-type", KindEnum, 0, 6, false, true, []string{"TransitGateway", "TransitGatewayAttachment"}},
 	{"tgw-id", KindString, 0, 6, false, true, nil},
 	{"tgw-attachment-id", KindString, 0, 6, false, true, nil},
 	{"tgw-src-vpc-account-id", KindString, 0, 6, false, true, nil},
@@ -75,10 +76,10 @@ var referenceFields = []wantField{
 	{"tgw-src-az-id", KindString, 0, 6, false, true, nil},
 	{"tgw-dst-az-id", KindString, 0, 6, false, true, nil},
 	{"tgw-pair-attachment-id", KindString, 0, 6, false, true, nil},
-	{"packets-lost-no-route", KindInt64, 0, 6, false, true, nil},
-	{"packets-lost-blackhole", KindInt64, 0, 6, false, true, nil},
-	{"packets-lost-mtu-exceeded", KindInt64, 0, 6, false, true, nil},
-	{"packets-lost-ttl-expired", KindInt64, 0, 6, false, true, nil},
+	{"packets-lost-no-route", KindInt64, 1<<53 - 1, 6, false, true, nil},
+	{"packets-lost-blackhole", KindInt64, 1<<53 - 1, 6, false, true, nil},
+	{"packets-lost-mtu-exceeded", KindInt64, 1<<53 - 1, 6, false, true, nil},
+	{"packets-lost-ttl-expired", KindInt64, 1<<53 - 1, 6, false, true, nil},
 }
 
 func TestFieldRegistry(t *testing.T) {
@@ -123,6 +124,83 @@ func TestFieldRegistry(t *testing.T) {
 				t.Errorf("Get(%d) = %q, not the registry entry", i, g.Name)
 			}
 		})
+	}
+}
+
+// TestValueClasses checks each field's value set against values AWS
+// documents (flowlogs-reference.md §1.3-§1.8, §4, §6), values of other tools'
+// test data (/work/shared/external) that flowir must keep, and values that
+// cannot be what the field holds (issue 12.5: "TransitGateway" as an
+// account id).
+func TestValueClasses(t *testing.T) {
+	tests := []struct {
+		id   FieldID
+		good []string
+		bad  []string
+	}{
+		{AccountID, []string{"123456789010", "000000000000", "unknown", "64111117617"}, []string{"TransitGateway", "1234567890123", "12345678901x", "Unknown", "eni-1"}},
+		{InterfaceID, []string{"eni-1235b8ca123456789", "eni-069xxxxxb7a490", "eni-1"}, []string{"eni-", "TransitGateway", "i-0123", "eni-ABC", "eni-1_2", "123456789010"}},
+		{VPCID, []string{"vpc-abcdefab012345678", "vpc-0jkl5678"}, []string{"vpc-", "subnet-1", "vpc-x.y"}},
+		{SubnetID, []string{"subnet-aaaaaaaa012345678"}, []string{"vpc-1", "subnet-"}},
+		{InstanceID, []string{"i-01234567890123456", "i-0axxxxxx1ad77"}, []string{"i-", "eni-1", "I-1"}},
+		{Region, []string{"ap-southeast-2", "us-east-1", "us-gov-west-1", "cn-north-1"}, []string{"not-a-region", "us-east-1a", "apse2-az3"}},
+		{AZID, []string{"apse2-az3", "use1-az5", "usw2-lax1-az1"}, []string{"us-east-1a!", "Use1-az5"}},
+		{SublocationID, []string{"op-0123456789abcdef0", "usw2-lax1"}, []string{"OP-1", "op_1"}},
+		{PktSrcAWSService, []string{"AMAZON", "S3", "ROUTE53_HEALTHCHECKS", "EC2_INSTANCE_CONNECT", "MEDIA_PACKAGE_V2"}, []string{"s3", "Amazon", "S3-x"}},
+		{RejectReason, []string{"BPA"}, []string{"bpa", "B P A"}},
+		{ECSClusterARN, []string{"arn:aws:ecs:us-east-1:000000000000:cluster/frontend-cluster"}, []string{"frontend-cluster", "arn:"}},
+		{ECSTaskDefinitionARN, []string{"arn:aws:ecs:us-east-1:000000000000:task-definition/backend:3"}, []string{"backend:3"}},
+		{ECSClusterName, []string{"frontend-cluster", "DEMOGO-ECS", "cats"}, []string{"arn:aws:ecs:x", "a/b"}},
+		{ECSContainerID, []string{"574fc0af-908", "0c5c6db7540ca5c4dbc692a53c1d7bab0a4e17e9cf44fc9167659c8687fd13df"}, []string{"a:b"}},
+		{ECSContainerInstanceID, []string{"i-82bfd814a3c34e21a", "39623aba81594d79b596c0c5f556d47b"}, []string{"x/y"}},
+		{Action, []string{"ACCEPT", "REJECT"}, []string{"accept", "ALLOW"}},
+		{LogStatus, []string{"OK", "NODATA", "SKIPDATA"}, []string{"ok", "FAIL"}},
+		{Type, []string{"IPv4", "IPv6", "EFA"}, []string{"ipv4", "IPv5"}},
+		{FlowDirection, []string{"ingress", "egress"}, []string{"INGRESS", "in"}},
+		{SublocationType, []string{"wavelength", "outpost", "localzone"}, []string{"Outpost", "region"}},
+		{ResourceType, []string{"TransitGateway", "TransitGatewayAttachment"}, []string{"VPC", "transitgateway"}},
+		{TGWID, []string{"tgw-0a12bc34de56f7890"}, []string{"tgw-attach-", "tgw-", "vpc-1"}},
+		{TGWAttachmentID, []string{"tgw-attach-0789ijkl"}, []string{"tgw-0a12", "tgw-attach-"}},
+		{TGWPairAttachmentID, []string{"tgw-attach-0123abcd"}, []string{"tgw-1"}},
+		{TGWSrcVPCAccountID, []string{"748335378900", "unknown"}, []string{"vpc-1"}},
+		{TGWSrcVPCID, []string{"vpc-0abc1234"}, []string{"subnet-1"}},
+		{TGWDstSubnetID, []string{"subnet-0abc"}, []string{"vpc-1"}},
+		{TGWSrcENI, []string{"eni-0cc3dd4ee5f66aa7b"}, []string{"tgw-1"}},
+		{TGWDstAZID, []string{"use1-az1"}, []string{"USE1"}},
+	}
+	// shape identifies a value set: fields of the same shape share a test.
+	shape := func(f *Field) string { return fmt.Sprint(f.Kind, f.Class, f.Prefix, f.Values) }
+	tested := map[string]bool{}
+	for _, tt := range tests {
+		tested[shape(Get(tt.id))] = true
+		for _, v := range tt.good {
+			if !ValidValue(tt.id, []byte(v)) {
+				t.Errorf("%s: %q refused", tt.id, v)
+			}
+		}
+		for _, v := range append(tt.bad, "") {
+			if ValidValue(tt.id, []byte(v)) {
+				t.Errorf("%s: %q accepted", tt.id, v)
+			}
+		}
+	}
+	// Every string and enum field has a value set, and a test of it.
+	for _, f := range All() {
+		if f.Kind != KindString && f.Kind != KindEnum {
+			continue
+		}
+		if f.Kind == KindString && f.Class == ClassText {
+			t.Errorf("%s accepts any text", f.Name)
+		}
+		if f.Class == ClassResourceID && f.Prefix == "" {
+			t.Errorf("%s: a resource id without a prefix", f.Name)
+		}
+		if Describe(f.ID) == "text" {
+			t.Errorf("%s: no description of its values", f.Name)
+		}
+		if !tested[shape(&f)] {
+			t.Errorf("%s: no test of its values", f.Name)
+		}
 	}
 }
 

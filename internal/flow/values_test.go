@@ -2,6 +2,8 @@ package flow
 
 import (
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -57,4 +59,59 @@ func TestValidPartitions(t *testing.T) {
 			}
 		}
 	}
+}
+
+// valueShapes defines each string field's value set as a regular
+// expression, independently of ValidValue (which implements them by hand,
+// without allocating): the oracle of FuzzValidValue.
+var valueShapes = func() map[FieldID]*regexp.Regexp {
+	m := map[FieldID]*regexp.Regexp{}
+	for _, f := range All() {
+		var re string
+		switch {
+		case f.Kind == KindEnum:
+			re = `^(` + strings.Join(f.Values, "|") + `)$`
+		case f.Kind != KindString:
+			continue
+		case f.Class == ClassAccount:
+			re = `^([0-9]{1,12}|unknown)$`
+		case f.Class == ClassResourceID:
+			re = `^` + regexp.QuoteMeta(f.Prefix) + `[a-z0-9]+$`
+		case f.Class == ClassRegion:
+			re = regionShape.String()
+		case f.Class == ClassZoneID:
+			re = `^[a-z0-9-]+$`
+		case f.Class == ClassUpperWord:
+			re = `^[A-Z0-9_]+$`
+		case f.Class == ClassARN:
+			re = `^arn:[!-~]+$`
+		case f.Class == ClassName:
+			re = `^[A-Za-z0-9_-]+$`
+		default:
+			re = `^.+$`
+		}
+		m[f.ID] = regexp.MustCompile(re)
+	}
+	return m
+}()
+
+func FuzzValidValue(f *testing.F) {
+	for _, s := range []string{"123456789012", "unknown", "eni-0abc", "tgw-attach-1", "us-east-1", "use1-az1", "S3", "arn:aws:ecs:x", "DEMOGO-ECS", "ACCEPT", "IPv6", ""} {
+		f.Add(uint8(0), s)
+	}
+	ids := make([]FieldID, 0, len(valueShapes))
+	for id := range valueShapes {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	f.Fuzz(func(t *testing.T, sel uint8, s string) {
+		for i, id := range ids {
+			if uint8(i) != sel%uint8(len(ids)) && sel < 128 {
+				continue // most runs check one field, the others all
+			}
+			if got, want := ValidValue(id, []byte(s)), valueShapes[id].MatchString(s); got != want {
+				t.Fatalf("ValidValue(%s, %q) = %v, its definition says %v", Get(id).Name, s, got, want)
+			}
+		}
+	})
 }

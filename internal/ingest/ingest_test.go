@@ -103,6 +103,10 @@ func TestBadInput(t *testing.T) {
 		{name: "port-http.log", data: []byte(header + strings.Replace(good, " 22 ", " http ", 1)), outcome: Ingested, rejects: 1, headers: 1, reason: "bad-number"},
 		{name: "bad-ip.log", data: []byte(header + strings.Replace(good, "172.31.16.139", "999.1.1.1", 1)), outcome: Ingested, rejects: 1, headers: 1, reason: "bad-ip"},
 		{name: "long-line.log", data: []byte(header + good + big + "\n" + good), outcome: Ingested, records: 2, rejects: 1, headers: 1, reason: "line-too-long"},
+		// Issue 12.5: a Transit Gateway-shaped line in a default-format
+		// stream is a reject, not a record whose account is "TransitGateway".
+		{name: "tgw-line.log", data: []byte(header + good + "6 TransitGateway eni-0123456789abcdef0 10.0.0.1 10.0.0.2 443 49152 6 10 840 1700000000 1700000060 ACCEPT OK\n"),
+			outcome: Ingested, records: 1, rejects: 1, headers: 1, reason: "bad-value"},
 		{name: "unknown-field.log", data: []byte(strings.TrimSuffix(header, "\n") + " encryption-status\n" + strings.TrimSuffix(good, "\n") + " 1\n"), outcome: Ingested, records: 1, headers: 1},
 	}
 	for _, tt := range tests {
