@@ -65,7 +65,8 @@ func (p Param) String() string {
 // bind: a canonical string for ip and cidr, int64 for port and int, the text
 // itself for string. Canonical forms matter because the case stores
 // addresses as text and the query compares them for equality: "2001:DB8::1"
-// and "2001:db8:0:0:0:0:0:1" must both become "2001:db8::1".
+// and "2001:db8:0:0:0:0:0:1" must both become "2001:db8::1", and
+// "::ffff:10.0.0.1" the "10.0.0.1" the decoder stores for it.
 func (p Param) Parse(raw string) (any, error) {
 	v := strings.TrimSpace(raw)
 	switch p.Type {
@@ -77,20 +78,22 @@ func (p Param) Parse(raw string) (any, error) {
 		if a.Zone() != "" {
 			return nil, fmt.Errorf("%w: %s=%q has an IPv6 zone (%%%s); flow logs never carry zones, drop it", ErrParam, p.Name, raw, a.Zone())
 		}
-		return a.String(), nil
+		// An IPv4-mapped address as its IPv4 address, as records store it.
+		return a.Unmap().String(), nil
 	case TypeCIDR:
 		if !strings.Contains(v, "/") {
 			a, err := netip.ParseAddr(v)
 			if err != nil || a.Zone() != "" {
 				return nil, fmt.Errorf("%w: %s=%q is not a CIDR network or address (examples: 10.0.0.0/8, 2001:db8::/32)", ErrParam, p.Name, raw)
 			}
+			a = a.Unmap()
 			return netip.PrefixFrom(a, a.BitLen()).String(), nil
 		}
 		pfx, err := netip.ParsePrefix(v)
-		if err != nil {
+		if err != nil || pfx.Addr().Zone() != "" {
 			return nil, fmt.Errorf("%w: %s=%q is not a CIDR network (examples: 10.0.0.0/8, 2001:db8::/32)", ErrParam, p.Name, raw)
 		}
-		return pfx.Masked().String(), nil
+		return canonicalPrefix(pfx).String(), nil
 	case TypePort:
 		n, err := strconv.ParseUint(v, 10, 16)
 		if err != nil || strings.HasPrefix(v, "+") {

@@ -16,7 +16,9 @@ func TestParamParse(t *testing.T) {
 		{TypeIP, " 10.0.0.5 ", "10.0.0.5"},
 		{TypeIP, "2001:DB8:0:0:0:0:0:1", "2001:db8::1"},
 		{TypeIP, "2001:db8:1234:a100:8d6e:3477:df66:f105", "2001:db8:1234:a100:8d6e:3477:df66:f105"},
-		{TypeIP, "::ffff:10.0.0.1", "::ffff:10.0.0.1"},
+		// The form the decoder stores (issue 17.16): IPv4-mapped as IPv4.
+		{TypeIP, "::ffff:10.0.0.1", "10.0.0.1"},
+		{TypeIP, "::FFFF:a00:1", "10.0.0.1"},
 		{TypeIP, "999.1.1.1", nil},
 		{TypeIP, "010.0.0.1", nil}, // leading zero: octal or decimal? refused
 		{TypeIP, "10.0.0", nil},
@@ -30,6 +32,8 @@ func TestParamParse(t *testing.T) {
 		{TypeCIDR, "2001:DB8:0::/48", "2001:db8::/48"},
 		{TypeCIDR, "10.0.0.1", "10.0.0.1/32"},
 		{TypeCIDR, "2001:db8::1", "2001:db8::1/128"},
+		{TypeCIDR, "::ffff:10.0.0.0/104", "10.0.0.0/8"},
+		{TypeCIDR, "::ffff:10.0.0.1", "10.0.0.1/32"},
 		{TypeCIDR, "10.0.0.0/33", nil},
 		{TypeCIDR, "999.0.0.0/8", nil},
 		{TypeCIDR, "fe80::1%eth0", nil},

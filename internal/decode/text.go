@@ -10,6 +10,7 @@ package decode
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"unicode/utf8"
 
 	"github.com/flowir/flowir/internal/flow"
@@ -69,11 +70,14 @@ type TextDecoder struct {
 	cols    []colSpec
 	toks    [][]byte
 	unknown []string
+	// ipText holds the canonical text of the line's addresses written in
+	// another form (see canonicalIP); the record's values point into it.
+	ipText []byte
 }
 
 // NewTextDecoder returns a decoder for lines written in format f.
 func NewTextDecoder(f flow.Format) *TextDecoder {
-	d := &TextDecoder{format: f, cols: make([]colSpec, len(f.Cols)), toks: make([][]byte, 0, len(f.Cols)+1)}
+	d := &TextDecoder{format: f, cols: make([]colSpec, len(f.Cols)), toks: make([][]byte, 0, len(f.Cols)+1), ipText: make([]byte, 0, 4*len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"))}
 	for i, c := range f.Cols {
 		cs := colSpec{known: c.Known, name: c.Name, kind: flow.KindString}
 		if c.Known {
@@ -152,6 +156,7 @@ func (d *TextDecoder) Decode(line []byte, r *flow.Record) error {
 		return &LineError{Reason: ReasonFieldCount, Detail: fmt.Sprintf("expected %d fields, found %d; the line does not match the log format %q (give the right one with --log-format, or check the file's header line)", len(d.cols), len(toks), shortFormat(d.format))}
 	}
 	r.Reset()
+	d.ipText = d.ipText[:0]
 	for i, t := range toks {
 		c := &d.cols[i]
 		null := len(t) == 1 && t[0] == '-'
@@ -178,10 +183,11 @@ func (d *TextDecoder) Decode(line []byte, r *flow.Record) error {
 			}
 			r.Num[c.id] = n
 		case flow.KindIP:
-			if !validIP(t) {
+			a, ok := parseIP(t)
+			if !ok {
 				return &LineError{Reason: ReasonBadIP, Pos: i + 1, Field: c.name, Detail: fmt.Sprintf("%q is not an IPv4 or IPv6 address", clip(t))}
 			}
-			r.Str[c.id] = t
+			r.Str[c.id], d.ipText = canonicalIP(a, t, d.ipText)
 		case flow.KindEnum:
 			ok := false
 			for _, v := range c.values {
@@ -309,105 +315,169 @@ func parseUint(b []byte) (n int64, ok, big bool) {
 	return int64(u), true, false
 }
 
-// validIP reports whether b is an IPv4 address in dotted-decimal form (no
-// leading zeros, as net/netip requires) or an IPv6 address without a zone. It
+// parseIP parses b as an IPv4 address in dotted-decimal form (no leading
+// zeros, as net/netip requires) or an IPv6 address without a zone. It
 // accepts exactly what netip.ParseAddr accepts without a zone, but does not
 // allocate: netip.ParseAddr needs a string, and converting the slice to one
 // costs an allocation per address.
-func validIP(b []byte) bool {
+func parseIP(b []byte) (netip.Addr, bool) {
 	if len(b) == 0 {
-		return false
+		return netip.Addr{}, false
 	}
 	for _, c := range b {
 		if c == ':' {
-			return validIPv6(b)
+			a, ok := parseIPv6(b)
+			return netip.AddrFrom16(a), ok
 		}
 	}
-	return validIPv4(b)
+	a, ok := parseIPv4(b)
+	return netip.AddrFrom4(a), ok
 }
 
-// validIPv6 reports whether b is an IPv6 address in RFC 4291 text form: up to
-// eight groups of one to four hex digits separated by colons, at most one
-// "::" standing for one or more zero groups, and optionally a dotted IPv4
+// validIP reports whether b is an address parseIP accepts.
+func validIP(b []byte) bool {
+	_, ok := parseIP(b)
+	return ok
+}
+
+// canonicalIP returns the one text form of an address every record stores
+// (issue 17.16): an IPv4-mapped IPv6 address (::ffff:192.0.2.1) as the IPv4
+// address it stands for, since AWS writes IPv4 addresses in dotted form and
+// the IOC, investigation and named-query code all compare them so; any
+// other IPv6 address in RFC 5952's form (lower case, the longest run of zero
+// groups as ::), as net/netip prints it. Text already in that form (every
+// IPv4 address, AWS's IPv6 addresses) is returned as it is; another form is
+// written into buf, which is returned grown.
+func canonicalIP(a netip.Addr, text, buf []byte) (canon, grown []byte) {
+	if a.Is4() {
+		return text, buf // dotted decimal without leading zeros: canonical
+	}
+	a = a.Unmap()
+	n := len(buf)
+	buf = a.AppendTo(buf)
+	if string(buf[n:]) == string(text) {
+		return text, buf[:n]
+	}
+	return buf[n:len(buf):len(buf)], buf
+}
+
+// parseIPv6 parses an IPv6 address in RFC 4291 text form: up to eight
+// groups of one to four hex digits separated by colons, at most one "::"
+// standing for one or more zero groups, and optionally a dotted IPv4
 // address in place of the last two groups. A zone ("%eth0") is refused.
-func validIPv6(b []byte) bool {
-	groups := 0 // 16-bit groups read; an embedded IPv4 address counts for two
-	ellipsis := false
+func parseIPv6(b []byte) (ip [16]byte, ok bool) {
+	var g [8]uint16
+	n := 0    // 16-bit groups read; an embedded IPv4 address counts for two
+	ell := -1 // the groups before the "::", -1 without one
 	i := 0
 	if len(b) >= 2 && b[0] == ':' && b[1] == ':' {
-		ellipsis = true
+		ell = 0
 		i = 2
 		if i == len(b) {
-			return true
+			return ip, true
 		}
 	}
 	for {
 		j := i
+		var v uint16
 		for j < len(b) && j-i <= 4 && isHex(b[j]) {
+			v = v<<4 | uint16(hexValue(b[j]))
 			j++
 		}
 		if j == i || j-i > 4 {
-			return false
+			return ip, false
 		}
 		if j < len(b) && b[j] == '.' {
 			// An embedded IPv4 address ends the address and fills the last
 			// two groups: it needs exactly six groups before it, or fewer
 			// and a "::" that stands for at least one more.
-			if groups > 6 || (!ellipsis && groups != 6) || (ellipsis && groups == 6) {
-				return false
+			if n > 6 || (ell < 0 && n != 6) || (ell >= 0 && n == 6) {
+				return ip, false
 			}
-			return validIPv4(b[i:])
+			v4, ok := parseIPv4(b[i:])
+			if !ok {
+				return ip, false
+			}
+			g[n], g[n+1] = uint16(v4[0])<<8|uint16(v4[1]), uint16(v4[2])<<8|uint16(v4[3])
+			n += 2
+			break
 		}
-		groups++
+		g[n] = v
+		n++
 		i = j
 		if i == len(b) {
 			break
 		}
 		if b[i] != ':' || i+1 == len(b) {
-			return false
+			return ip, false
 		}
 		i++
 		if b[i] == ':' {
-			if ellipsis {
-				return false
+			if ell >= 0 {
+				return ip, false
 			}
-			ellipsis = true
+			ell = n
 			i++
 			if i == len(b) {
 				break
 			}
 		}
-		if groups == 8 {
-			return false
+		if n == 8 {
+			return ip, false
 		}
 	}
-	if ellipsis {
-		return groups < 8
+	if ell >= 0 {
+		if n == 8 {
+			return ip, false // "::" stands for at least one group
+		}
+		// The groups after the "::" go to the end; zeros fill the gap.
+		k := n - ell
+		copy(g[8-k:], g[ell:n])
+		for x := ell; x < 8-k; x++ {
+			g[x] = 0
+		}
+	} else if n != 8 {
+		return ip, false
 	}
-	return groups == 8
+	for x, v := range g {
+		ip[2*x], ip[2*x+1] = byte(v>>8), byte(v)
+	}
+	return ip, true
+}
+
+func hexValue(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-func validIPv4(b []byte) bool {
+// parseIPv4 parses a dotted-decimal IPv4 address without leading zeros.
+func parseIPv4(b []byte) (ip [4]byte, ok bool) {
 	octets, n, digits := 0, 0, 0
 	for i := 0; i <= len(b); i++ {
 		if i == len(b) || b[i] == '.' {
-			if digits == 0 || n > 255 || (digits > 1 && b[i-digits] == '0') {
-				return false
+			if digits == 0 || n > 255 || (digits > 1 && b[i-digits] == '0') || octets == 4 {
+				return ip, false
 			}
+			ip[octets] = byte(n)
 			octets++
 			n, digits = 0, 0
 			continue
 		}
 		c := b[i]
 		if c < '0' || c > '9' || digits == 3 {
-			return false
+			return ip, false
 		}
 		n = n*10 + int(c-'0')
 		digits++
 	}
-	return octets == 4
+	return ip, octets == 4
 }

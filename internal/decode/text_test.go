@@ -194,8 +194,13 @@ func TestDecode(t *testing.T) {
 		{name: "hostname", format: "pkt-srcaddr", line: "localhost", reason: ReasonBadIP, pos: 1, field: "pkt-srcaddr"},
 		{name: "ipv6 compressed", format: "srcaddr dstaddr pkt-srcaddr pkt-dstaddr", line: ":: ::1 2a02:cf40:: fe80::1:2",
 			want: "srcaddr=:: dstaddr=::1 pkt-srcaddr=2a02:cf40:: pkt-dstaddr=fe80::1:2"},
-		{name: "ipv6 upper case kept as written", format: "srcaddr", line: "2001:DB8::A", want: "srcaddr=2001:DB8::A"},
-		{name: "ipv6 v4-mapped", format: "srcaddr", line: "::ffff:192.0.2.1", want: "srcaddr=::ffff:192.0.2.1"},
+		// One text form per address (issue 17.16): RFC 5952 for IPv6, and
+		// an IPv4-mapped address as the IPv4 address it stands for.
+		{name: "ipv6 upper case", format: "srcaddr", line: "2001:DB8::A", want: "srcaddr=2001:db8::a"},
+		{name: "ipv6 zeros written out", format: "srcaddr dstaddr", line: "2001:0db8:0000:0000:0000:0000:0000:0001 0:0:0:0:0:0:0:0", want: "srcaddr=2001:db8::1 dstaddr=::"},
+		{name: "ipv6 v4-mapped", format: "srcaddr", line: "::ffff:192.0.2.1", want: "srcaddr=192.0.2.1"},
+		{name: "ipv6 v4-mapped in hex", format: "pkt-dstaddr", line: "::FFFF:C000:0201", want: "pkt-dstaddr=192.0.2.1"},
+		{name: "ipv6 v4-compatible stays ipv6", format: "srcaddr", line: "::192.0.2.1", want: "srcaddr=::c000:201"},
 		{name: "ipv6 zone", format: "srcaddr", line: "fe80::1%eth0", reason: ReasonBadIP, pos: 1, field: "srcaddr"},
 		{name: "ipv6 empty zone", format: "srcaddr", line: "fe80::1%", reason: ReasonBadIP, pos: 1, field: "srcaddr"},
 		{name: "ipv6 two ellipses", format: "srcaddr", line: "2001::db8::1", reason: ReasonBadIP, pos: 1, field: "srcaddr"},
@@ -414,12 +419,23 @@ func netipValid(s string) bool {
 }
 
 func FuzzValidIP(f *testing.F) {
-	for _, s := range []string{"::", "::ffff:1.2.3.4", "1.2.3.4", "fe80::1%eth0", "2001:db8::1", "1:2:3:4:5:6:7:8"} {
+	for _, s := range []string{"::", "::ffff:1.2.3.4", "1.2.3.4", "fe80::1%eth0", "2001:db8::1", "1:2:3:4:5:6:7:8", "::FFFF:C000:0201", "1::2:0:0:3"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := validIP([]byte(s)), netipValid(s); got != want {
-			t.Fatalf("validIP(%q) = %v, netip says %v", s, got, want)
+		a, ok := parseIP([]byte(s))
+		if ok != netipValid(s) {
+			t.Fatalf("parseIP(%q) = %v, netip says %v", s, ok, !ok)
+		}
+		if !ok {
+			return
+		}
+		if want := netip.MustParseAddr(s); a != want {
+			t.Fatalf("parseIP(%q) = %v, netip says %v", s, a, want)
+		}
+		canon, _ := canonicalIP(a, []byte(s), nil)
+		if want := netip.MustParseAddr(s).Unmap().String(); string(canon) != want {
+			t.Fatalf("canonicalIP(%q) = %q, want %q", s, canon, want)
 		}
 	})
 }
@@ -436,6 +452,7 @@ func TestDecodeAllocs(t *testing.T) {
 		{tcpFlagFormat, awsDoubleSpace},
 		{"version resource-id srcaddr encryption-status", "10 res-0abc 2001:db8::1 -"},
 		{"srcaddr dstaddr", "::ffff:192.0.2.1 2001:db8:1234:a102:3304:8879:34cf:4071"},
+		{"srcaddr dstaddr pkt-srcaddr pkt-dstaddr", "2001:DB8:0:0:0:0:0:A 0:0:0:0:0:ffff:c000:201 ::FFFF:10.0.0.1 FE80::1"},
 	}
 	for _, tt := range tests {
 		d := NewTextDecoder(mustFormat(t, tt.format))
