@@ -27,6 +27,10 @@ type IOStreams struct {
 
 	stdinTTY, stdoutTTY, stderrTTY bool
 
+	// csvSafe is --csv-safe when given; nil means the default, on when
+	// standard output is a terminal.
+	csvSafe *bool
+
 	// width reports the terminal width, or 0 if unknown. It is asked on each
 	// call, because a terminal can be resized while a command runs.
 	width func() int
@@ -121,12 +125,23 @@ func (s *IOStreams) TerminalWidth() int {
 // SetTerminalWidth fixes the value TerminalWidth returns, for tests.
 func (s *IOStreams) SetTerminalWidth(w int) { s.width = func() int { return w } }
 
-// OutputOptions returns the Options for printing a result to Out: the table
-// is fitted to the terminal width only when Out is a terminal, because output
-// that goes to a file or a pipe is evidence and must not be shortened.
+// SetCSVSafe sets whether CSV and TSV output neutralises spreadsheet
+// formulas (Options.CSVSafe), overriding the default: on when standard
+// output is a terminal.
+func (s *IOStreams) SetCSVSafe(v bool) { s.csvSafe = &v }
+
+// OutputOptions returns the Options for printing a result to Out. When Out
+// is a terminal, the table is fitted to its width, CSV and TSV show control
+// characters escaped, and formulas are neutralised unless SetCSVSafe(false)
+// said otherwise. Output that goes to a file or a pipe is evidence: it is
+// exact and never shortened, and neutralised only if SetCSVSafe(true) asked.
 func (s *IOStreams) OutputOptions() Options {
-	if !s.stdoutTTY {
-		return Options{}
+	o := Options{CSVSafe: s.stdoutTTY, Terminal: s.stdoutTTY}
+	if s.csvSafe != nil {
+		o.CSVSafe = *s.csvSafe
 	}
-	return Options{Width: s.TerminalWidth()}
+	if s.stdoutTTY {
+		o.Width = s.TerminalWidth()
+	}
+	return o
 }

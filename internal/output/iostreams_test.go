@@ -36,8 +36,17 @@ func TestIOStreamsTest(t *testing.T) {
 	if !ios.IsStdoutTTY() || !ios.IsStdinTTY() || !ios.IsStderrTTY() || ios.TerminalWidth() != 72 {
 		t.Error("setters had no effect")
 	}
-	if o := ios.OutputOptions(); o.Width != 72 {
-		t.Errorf("OutputOptions.Width = %d on a 72-column terminal", o.Width)
+	if o := ios.OutputOptions(); o != (Options{Width: 72, CSVSafe: true, Terminal: true}) {
+		t.Errorf("OutputOptions = %+v on a 72-column terminal", o)
+	}
+	ios.SetCSVSafe(false)
+	if o := ios.OutputOptions(); o.CSVSafe || !o.Terminal {
+		t.Errorf("OutputOptions = %+v after SetCSVSafe(false) on a terminal", o)
+	}
+	ios.SetStdoutTTY(false)
+	ios.SetCSVSafe(true)
+	if o := ios.OutputOptions(); o != (Options{CSVSafe: true}) {
+		t.Errorf("OutputOptions = %+v after SetCSVSafe(true) off a terminal", o)
 	}
 }
 

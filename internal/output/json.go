@@ -242,8 +242,11 @@ func appendEncoded(b []byte, v any) ([]byte, error) {
 }
 
 // appendJSONString appends s as a JSON string. Quotes, backslashes and
-// control characters are escaped; so are U+2028 and U+2029, which are valid
-// JSON but end a line in JavaScript. Invalid UTF-8 becomes U+FFFD, as it
+// control characters (DEL included) are escaped; so are U+2028 and U+2029,
+// which are valid JSON but end a line in JavaScript, and the C1 controls and
+// bidirectional overrides (isDisplayControl), which are valid JSON but act
+// on a terminal: JSON shown on a screen cannot rewrite it, and every reader
+// decodes the escapes to the same string. Invalid UTF-8 becomes U+FFFD, as it
 // must for the output to be JSON at all. '<', '>' and '&' are left alone:
 // this output is not embedded in HTML.
 func appendJSONString(b []byte, s string) []byte {
@@ -253,7 +256,7 @@ func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
 				i++
 				continue
 			}
@@ -282,9 +285,12 @@ func appendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		if r == '\u2028' || r == '\u2029' {
+		if r == '\u2028' || r == '\u2029' || isDisplayControl(r) {
+			// Line separators break JavaScript; C1 controls and bidi
+			// overrides would act on a terminal. The escape is the same
+			// string to every JSON reader.
 			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
 			i += size
 			start = i
 			continue

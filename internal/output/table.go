@@ -299,6 +299,28 @@ func runeWidth(r rune) int {
 	return 1
 }
 
+// isDisplayControl reports whether r, beyond ASCII, changes what a
+// terminal shows rather than being shown: the C1 controls (U+009B is CSI,
+// the start of an escape sequence) and the bidirectional marks, embeddings,
+// overrides and isolates that reorder the text around them.
+func isDisplayControl(r rune) bool {
+	return r >= 0x80 && r < 0xa0 ||
+		r == 0x061C || r == 0x200E || r == 0x200F ||
+		r >= 0x202A && r <= 0x202E ||
+		r >= 0x2066 && r <= 0x2069
+}
+
+// TerminalSafe returns s with everything a terminal would act on instead of
+// showing escaped as sanitize does, except line feeds: for messages of
+// several lines that quote untrusted text (a file name, a value).
+func TerminalSafe(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = sanitize(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // sanitize makes s safe to print on a terminal, one line per row: control
 // characters (a newline, an escape sequence that would move the cursor or
 // recolour the screen) and the bidirectional overrides that reorder what is
@@ -337,10 +359,7 @@ func sanitize(s string) string {
 			b.WriteString(`\x`)
 			b.WriteByte(hex[r>>4])
 			b.WriteByte(hex[r&0xf])
-		case r >= 0x80 && r < 0xa0, // C1 controls, including CSI
-			r == 0x061C, r == 0x200E, r == 0x200F, // bidi marks
-			r >= 0x202A && r <= 0x202E, // bidi embeddings and overrides
-			r >= 0x2066 && r <= 0x2069: // bidi isolates
+		case isDisplayControl(r):
 			b.WriteString(`\u`)
 			for shift := 12; shift >= 0; shift -= 4 {
 				b.WriteByte(hex[(r>>shift)&0xf])

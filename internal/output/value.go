@@ -92,6 +92,10 @@ func valueClass(v any) colClass {
 	return classText
 }
 
+// isText reports whether v is printed as text, not as a number, time or
+// boolean: the values CSVSafe may change.
+func isText(v any) bool { return v != nil && valueClass(v) == classText }
+
 // maxDepth bounds the nesting of lists and structs, so that a value that
 // contains itself produces an error instead of a stack overflow.
 const maxDepth = 200
