@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -79,6 +80,8 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 	root.SetErr(f.IO.ErrOut)
 	root.PersistentFlags().StringVar(&g.caseDir, "case", "", "case directory (default $FLOWIR_CASE, else ./flowir-case)")
 	root.PersistentFlags().StringVar(&g.format, "format", "", "output format: table, csv, tsv, json or ndjson (default table)")
+	root.PersistentFlags().Var(csvSafeFlag{f.IO}, "csv-safe", "in csv and tsv, put a ' before text that a spreadsheet would run as a formula (=, +, -, @, ...) (default true when standard output is a terminal)")
+	root.PersistentFlags().Lookup("csv-safe").NoOptDefVal = "true"
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &UsageError{fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath())}
 	})
@@ -143,6 +146,21 @@ func readCase(ctx context.Context, f *Factory, g *globalOptions) (output.Format,
 	return format, c, nil
 }
 
+// csvSafeFlag is --csv-safe: it sets the output option on the streams, so
+// every command that prints rows follows it.
+type csvSafeFlag struct{ io *output.IOStreams }
+
+func (v csvSafeFlag) String() string { return "" }
+func (v csvSafeFlag) Type() string   { return "bool" }
+func (v csvSafeFlag) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("give true or false")
+	}
+	v.io.SetCSVSafe(b)
+	return nil
+}
+
 // writeResult prints a query result in the chosen format.
 func writeResult(f *Factory, format output.Format, r *store.Result) error {
 	return output.Write(f.IO.Out, format, outputResult(r), f.IO.OutputOptions())
@@ -174,9 +192,15 @@ func Run(ctx context.Context, args []string, ios *output.IOStreams) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(ios.ErrOut, "flowir:", err)
-	var ue *UsageError
 	msg := err.Error()
+	if ios.IsStderrTTY() {
+		// Errors quote evidence (a file name, a value DuckDB could not
+		// convert): shown, not obeyed.
+		msg = output.TerminalSafe(msg)
+	}
+	fmt.Fprintln(ios.ErrOut, "flowir:", msg)
+	var ue *UsageError
+	msg = err.Error()
 	if errors.As(err, &ue) || strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
 		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") {
 		return 2

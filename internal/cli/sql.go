@@ -45,7 +45,11 @@ checkpoint, query, ...). The case is attached read-only and the query cannot
 read files outside it.
 
 The query comes from the argument, from --file, or from standard input
-when the argument is '-' or absent.`,
+when the argument is '-' or absent.
+
+On a terminal, csv and tsv show control characters escaped and neutralise
+spreadsheet formulas (--csv-safe); written to a file or a pipe they are exact
+unless --csv-safe is given.`,
 		Example: `  flowir sql 'SELECT action, count(*) FROM flows GROUP BY action'
   flowir sql --format csv -f playbook-data-ratio.sql > ratio.csv
   echo 'SELECT * FROM rejects LIMIT 10' | flowir sql`,

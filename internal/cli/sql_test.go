@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowir/flowir/internal/output"
+)
+
+// smallCase ingests one record into a new case and returns its directory.
+func smallCase(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	log := filepath.Join(dir, "a.log")
+	if err := os.WriteFile(log, []byte("2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	caseDir := filepath.Join(dir, "case")
+	mustRun(t, "ingest", "--case", caseDir, "-q", log)
+	return caseDir
+}
+
+// runTTY runs flowir in-process with standard output and error said to be
+// terminals.
+func runTTY(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ios, in, out, errOut := output.Test()
+	in.WriteString(stdin)
+	ios.SetStdoutTTY(true)
+	ios.SetStderrTTY(true)
+	code = Run(context.Background(), args, ios)
+	return code, out.String(), errOut.String()
+}
+
+// TestCSVSafeAndTerminal checks --csv-safe and its default (on when standard
+// output is a terminal), that numbers are never changed, that control
+// characters never reach a terminal, and that JSON stays exact.
+func TestCSVSafeAndTerminal(t *testing.T) {
+	caseDir := smallCase(t)
+	q := `SELECT '=cmd|''/c calc''!A1' AS f, '+HYPERLINK("http://x")' AS h, -5 AS n, '-5' AS s, -2.5::DOUBLE AS d, chr(27) || '[2J' AS esc`
+	csvRow := func(out string) []string {
+		t.Helper()
+		recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("csv %q: %v", out, err)
+		}
+		return recs[1]
+	}
+	// Off a terminal: exact unless asked.
+	row := csvRow(mustRun(t, "sql", "--case", caseDir, "--format", "csv", q))
+	if row[0] != `=cmd|'/c calc'!A1` || row[5] != "\x1b[2J" {
+		t.Errorf("off a terminal: %q", row)
+	}
+	row = csvRow(mustRun(t, "sql", "--case", caseDir, "--format", "csv", "--csv-safe", q))
+	if want := []string{`'=cmd|'/c calc'!A1`, `'+HYPERLINK("http://x")`, "-5", "-5", "-2.5", "\x1b[2J"}; strings.Join(row, "|") != strings.Join(want, "|") {
+		t.Errorf("--csv-safe: %q, want %q", row, want)
+	}
+	// On a terminal: neutralised and escaped by default.
+	code, out, errOut := runTTY(t, "", "sql", "--case", caseDir, "--format", "csv", q)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	row = csvRow(out)
+	if row[0] != `'=cmd|'/c calc'!A1` || row[2] != "-5" || row[5] != `\x1b[2J` {
+		t.Errorf("on a terminal: %q", row)
+	}
+	_, out, _ = runTTY(t, "", "sql", "--case", caseDir, "--format", "csv", "--csv-safe=false", q)
+	if row = csvRow(out); row[0] != `=cmd|'/c calc'!A1` || row[5] != `\x1b[2J` {
+		t.Errorf("--csv-safe=false on a terminal: %q", row)
+	}
+	for _, format := range []string{"table", "tsv", "json", "ndjson", "csv"} {
+		_, out, _ := runTTY(t, "", "sql", "--case", caseDir, "--format", format, q)
+		if strings.ContainsRune(out, 0x1b) {
+			t.Errorf("%s on a terminal sends ESC: %q", format, out)
+		}
+	}
+	// JSON is exact, on a terminal too.
+	_, out, _ = runTTY(t, "", "sql", "--case", caseDir, "--format", "json", q)
+	var back []map[string]any
+	if err := json.Unmarshal([]byte(out), &back); err != nil || back[0]["esc"] != "\x1b[2J" || back[0]["f"] != `=cmd|'/c calc'!A1` || back[0]["n"] != -5.0 {
+		t.Errorf("json: %v, %v", back, err)
+	}
+	// An error quoting a value does not send it to a terminal either.
+	code, _, errOut = runTTY(t, "", "sql", "--case", caseDir, "SELECT CAST(chr(27) || '[2J' AS INTEGER)")
+	if code != 1 || strings.ContainsRune(errOut, 0x1b) || !strings.Contains(errOut, `\x1b[2J`) {
+		t.Errorf("error on a terminal: exit %d, %q", code, errOut)
+	}
+}
