@@ -138,12 +138,17 @@ func runQuery(cmd *cobra.Command, f *Factory, g *globalOptions, opts *QueryOptio
 		return err
 	}
 	defer c.Close()
+	if !opts.Enrich {
+		rows, err := c.QueryRows(cmd.Context(), sqlText, args...)
+		if err != nil {
+			return fmt.Errorf("query %s: %w", q.Name, err)
+		}
+		defer rows.Close()
+		return writeRows(cmd.Context(), f, format, rows)
+	}
 	res, err := c.Query(cmd.Context(), sqlText, args...)
 	if err != nil {
 		return fmt.Errorf("query %s: %w", q.Name, err)
-	}
-	if !opts.Enrich {
-		return writeResult(f, format, res)
 	}
 	out := outputResult(res)
 	cols := addressColumns(out)

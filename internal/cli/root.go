@@ -161,6 +161,36 @@ func (v csvSafeFlag) Set(s string) error {
 	return nil
 }
 
+// writeRows prints a query's rows as they come: CSV, TSV, JSON and NDJSON
+// hold one row at a time (the table a block of them, see output). It stops
+// when ctx is cancelled. On an error the output is left unfinished (a JSON
+// array without its closing bracket), so that a truncated result cannot be
+// taken for a whole one.
+func writeRows(ctx context.Context, f *Factory, format output.Format, rows *store.Rows) error {
+	cols := make([]output.Column, len(rows.Columns))
+	for i, c := range rows.Columns {
+		cols[i] = output.Column{Name: c.Name, Type: c.Type}
+	}
+	w, err := output.NewWriter(f.IO.Out, format, cols, f.IO.OutputOptions())
+	if err != nil {
+		return err
+	}
+	for n := 0; rows.Next(); n++ {
+		if n%1024 == 0 {
+			if err := context.Cause(ctx); err != nil {
+				return err
+			}
+		}
+		if err := w.WriteRow(rows.Values()); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
 // writeResult prints a query result in the chosen format.
 func writeResult(f *Factory, format output.Format, r *store.Result) error {
 	return output.Write(f.IO.Out, format, outputResult(r), f.IO.OutputOptions())

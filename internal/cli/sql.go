@@ -47,6 +47,12 @@ read files outside it.
 The query comes from the argument, from --file, or from standard input
 when the argument is '-' or absent.
 
+Rows are printed as DuckDB returns them: csv, tsv, json and ndjson hold one
+row at a time, the table at most 10,000 (a longer table is printed in blocks,
+the header repeated when a block needs wider columns). DuckDB itself holds the
+whole result, in its compact columnar form, until the last row is printed:
+about 0.5 GB for a million rows of every column of flows.
+
 On a terminal, csv and tsv show control characters escaped and neutralise
 spreadsheet formulas (--csv-safe); written to a file or a pipe they are exact
 unless --csv-safe is given.`,
@@ -97,9 +103,10 @@ func runSQL(cmd *cobra.Command, f *Factory, g *globalOptions, opts *SQLOptions) 
 		return err
 	}
 	defer c.Close()
-	res, err := c.Query(cmd.Context(), q)
+	rows, err := c.QueryRows(cmd.Context(), q)
 	if err != nil {
 		return err
 	}
-	return writeResult(f, format, res)
+	defer rows.Close()
+	return writeRows(cmd.Context(), f, format, rows)
 }

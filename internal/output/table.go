@@ -3,6 +3,7 @@ package output
 import (
 	"bufio"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,23 +26,35 @@ type cell struct {
 	w int
 }
 
-// tableState buffers the rendered cells of a table until Close, because the
-// width of every column depends on every row.
+// tableBlock is how many rows the table holds before it prints them: the
+// widths of a table depend on every row, but holding a million rendered rows
+// takes gigabytes, so a long table is laid out in blocks (see tableState).
+const tableBlock = 10000
+
+// tableState buffers the rendered cells of a table, because the width of a
+// column depends on its rows. It holds at most tableBlock rows: a longer
+// table is printed block by block, each block with the widest widths seen so
+// far; when a block needs wider columns than the one before, the header is
+// printed again above it, so every block is aligned under its header.
 type tableState struct {
 	cols  []colInfo
-	out   io.Writer
+	out   *bufio.Writer
 	opts  Options
 	rows  [][]cell
 	buf   []byte
 	num   []bool // every non-nil value so far is a number
 	fixed []bool // every non-nil value so far is a time or a bool
 	seen  []bool // the column has a non-nil value
+
+	widths  []int // the widest cell so far, per column
+	printed []int // the widths the last block was printed with; nil before the first
+	line    []byte
 }
 
 func newTableState(cols []colInfo, out io.Writer, opts Options) *tableState {
 	n := len(cols)
-	t := &tableState{cols: cols, out: out, opts: opts,
-		num: make([]bool, n), fixed: make([]bool, n), seen: make([]bool, n)}
+	t := &tableState{cols: cols, out: bufio.NewWriterSize(out, 64<<10), opts: opts,
+		num: make([]bool, n), fixed: make([]bool, n), seen: make([]bool, n), widths: make([]int, n)}
 	for i := range n {
 		t.num[i], t.fixed[i] = true, true
 	}
@@ -71,6 +84,9 @@ func (t *tableState) add(row []any) error {
 		cells[i] = cell{s, displayWidth(s)}
 	}
 	t.rows = append(t.rows, cells)
+	if len(t.rows) >= tableBlock {
+		return t.printBlock()
+	}
 	return nil
 }
 
@@ -91,13 +107,25 @@ func (t *tableState) class(i int) colClass {
 	return classText
 }
 
+// render prints what is left of the table (the header alone if it has no
+// rows) and flushes it.
 func (t *tableState) render() error {
-	n := len(t.cols)
-	if n == 0 {
+	if len(t.cols) == 0 {
 		return nil
 	}
+	if len(t.rows) > 0 || t.printed == nil {
+		if err := t.printBlock(); err != nil {
+			return err
+		}
+	}
+	return t.out.Flush()
+}
+
+// printBlock prints the buffered rows, with the header first if this is the
+// first block or the columns have grown since the last one.
+func (t *tableState) printBlock() error {
+	n := len(t.cols)
 	header := make([]cell, n)
-	widths := make([]int, n)
 	right := make([]bool, n)
 	shrink := make([]bool, n)
 	for i, c := range t.cols {
@@ -107,20 +135,17 @@ func (t *tableState) render() error {
 		s := sanitize(c.name)
 		header[i] = cell{s, displayWidth(s)}
 		if !t.opts.NoHeader {
-			widths[i] = header[i].w
+			t.widths[i] = max(t.widths[i], header[i].w)
 		}
 	}
 	for _, row := range t.rows {
 		for i, c := range row {
-			widths[i] = max(widths[i], c.w)
+			t.widths[i] = max(t.widths[i], c.w)
 		}
 	}
-	widths = fitWidths(widths, shrink, t.opts.Width)
-
-	bw := bufio.NewWriterSize(t.out, 64<<10)
-	var line []byte
+	widths := fitWidths(append([]int(nil), t.widths...), shrink, t.opts.Width)
 	writeLine := func(cells []cell) error {
-		line = line[:0]
+		line := t.line[:0]
 		for i, c := range cells {
 			if i > 0 {
 				line = append(line, colSep...)
@@ -145,21 +170,28 @@ func (t *tableState) render() error {
 			line = line[:len(line)-1]
 		}
 		line = append(line, '\n')
-		_, err := bw.Write(line)
+		t.line = line
+		_, err := t.out.Write(line)
 		return err
 	}
-	if !t.opts.NoHeader {
+	if !t.opts.NoHeader && !slices.Equal(widths, t.printed) {
+		if t.printed != nil {
+			if _, err := t.out.WriteString("\n"); err != nil {
+				return err
+			}
+		}
 		if err := writeLine(header); err != nil {
 			return err
 		}
 	}
+	t.printed = widths
 	for _, row := range t.rows {
 		if err := writeLine(row); err != nil {
 			return err
 		}
 	}
-	t.rows = nil
-	return bw.Flush()
+	t.rows = t.rows[:0]
+	return nil
 }
 
 func appendSpaces(b []byte, n int) []byte {

@@ -167,3 +167,46 @@ func TestTableSanitizes(t *testing.T) {
 		t.Errorf("escapes not shown: %q", out)
 	}
 }
+
+// TestTableBlocks checks that a long table holds at most tableBlock rows,
+// prints every row, and repeats the header when a later block is wider.
+func TestTableBlocks(t *testing.T) {
+	var out bytes.Buffer
+	w, err := NewWriter(&out, FormatTable, []Column{{Name: "n", Type: "BIGINT"}, {Name: "s", Type: "VARCHAR"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 2*tableBlock + 5
+	for i := range rows {
+		s := "x"
+		if i >= tableBlock+tableBlock/2 {
+			s = "wider text"
+		}
+		if err := w.WriteRow([]any{int64(i), s}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(w.table.rows); n >= tableBlock {
+			t.Fatalf("row %d: %d rows held", i, n)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	var headers, data int
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(l), "n  s"):
+			headers++
+		case l != "":
+			data++
+		}
+	}
+	if data != rows || headers != 2 {
+		t.Fatalf("%d data lines, %d headers; want %d and 2\n%s", data, headers, rows, out.String()[:200])
+	}
+	// The second block is aligned under its own header.
+	if !strings.Contains(out.String(), "\n\n    n  s\n") || !strings.HasSuffix(out.String(), "20004  wider text\n") {
+		t.Errorf("block layout:\n%s", out.String()[len(out.String())-300:])
+	}
+}

@@ -57,8 +57,11 @@ type Rows struct {
 // sandbox's check (checkReadOnly): exactly one statement, a SELECT, calling
 // no function that writes; otherwise the error wraps ErrNotReadOnly.
 //
-// DuckDB's Go driver materialises a result inside DuckDB before the first
-// row is returned; rows are turned into Go values one at a time.
+// DuckDB's Go driver (duckdb-go v2.10506) materialises a result inside
+// DuckDB before the first row is returned, in DuckDB's columnar form (about
+// 0.5 GB for a million rows of every column of flows; memory_limit does not
+// bound it), and exposes no streaming result; rows are turned into Go
+// values one at a time, so the Go side holds one row.
 func (c *Case) QueryRows(ctx context.Context, q string, args ...any) (*Rows, error) {
 	conn, err := c.db.Conn(ctx)
 	if err != nil {
