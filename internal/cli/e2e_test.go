@@ -20,7 +20,20 @@ import (
 // TestMain lets the test binary stand in for flowir in a second process:
 // with FLOWIR_TEST_HOLD_CASE set it opens that case for writing, says
 // "ready" and holds it until killed, so the lock test has a real rival.
+//
+// With FLOWIR_TEST_MAIN_ARGS set (a JSON list of arguments) it is flowir
+// itself: Main with the process's real streams and signals.
 func TestMain(m *testing.M) {
+	if args := os.Getenv("FLOWIR_TEST_MAIN_ARGS"); args != "" {
+		var a []string
+		if err := json.Unmarshal([]byte(args), &a); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		os.Args = append([]string{"flowir"}, a...)
+		signalsHandled = func() { fmt.Fprintln(os.Stderr, signalsReadyLine) }
+		os.Exit(Main())
+	}
 	if dir := os.Getenv("FLOWIR_TEST_HOLD_CASE"); dir != "" {
 		c, err := store.Open(context.Background(), dir, store.Options{Create: true, Load: true})
 		if err != nil {

@@ -205,13 +205,46 @@ func outputResult(r *store.Result) *output.Result {
 	return res
 }
 
+// signalError is the cause of the context of a run stopped by a signal.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "stopped by " + e.sig.String() }
+
+// exitCode is the shell's convention for a process ended by the signal:
+// 128 + its number (130 for Ctrl-C, 143 for SIGTERM).
+func (e signalError) exitCode() int {
+	if n, ok := e.sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 1
+}
+
 // Main runs flowir with the process's arguments and streams and returns the
-// exit status: 0 success, 1 failure, 2 usage error.
+// exit status: 0 success, 1 failure, 2 usage error, 128+n when signal n
+// (SIGINT, SIGTERM) stopped it.
+//
+// The first SIGINT or SIGTERM cancels the commands' context: DuckDB
+// interrupts its query, ingest stops between batches and keeps what it
+// committed, reading standard input stops. A second one ends the process at
+// once, with the signal's default action.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		cancel(signalError{sig})
+	}()
+	signalsHandled()
 	return Run(ctx, os.Args[1:], output.System())
 }
+
+// signalsHandled is called once Main handles SIGINT and SIGTERM. The tests'
+// stand-in for flowir says so on standard error, so that a test sends its
+// signal to a process that is ready for it, however slow the machine.
+var signalsHandled = func() {}
 
 // Run runs flowir with args on the given streams and returns the exit status.
 func Run(ctx context.Context, args []string, ios *output.IOStreams) int {
@@ -223,12 +256,22 @@ func Run(ctx context.Context, args []string, ios *output.IOStreams) int {
 		return 0
 	}
 	msg := err.Error()
+	var sig signalError
+	if errors.As(context.Cause(ctx), &sig) {
+		msg = sig.Error()
+		if !errors.Is(err, context.Canceled) && !errors.As(err, &sig) {
+			msg += ": " + err.Error()
+		}
+	}
 	if ios.IsStderrTTY() {
 		// Errors quote evidence (a file name, a value DuckDB could not
 		// convert): shown, not obeyed.
 		msg = output.TerminalSafe(msg)
 	}
 	fmt.Fprintln(ios.ErrOut, "flowir:", msg)
+	if sig.sig != nil {
+		return sig.exitCode()
+	}
 	var ue *UsageError
 	msg = err.Error()
 	if errors.As(err, &ue) || strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||

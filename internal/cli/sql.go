@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -45,7 +46,7 @@ checkpoint, query, ...). The case is attached read-only and the query cannot
 read files outside it.
 
 The query comes from the argument, from --file, or from standard input
-when the argument is '-' or absent.
+when the argument is '-' or absent (at most 1 MiB; Ctrl-C stops the wait).
 
 Rows are printed as DuckDB returns them: csv, tsv, json and ndjson hold one
 row at a time, the table at most 10,000 (a longer table is printed in blocks,
@@ -74,39 +75,80 @@ unless --csv-safe is given.`,
 	return cmd
 }
 
+// maxQueryBytes bounds a query read from a file or standard input, so that
+// --file /dev/zero or a runaway pipe ends with a message instead of taking
+// all memory.
+const maxQueryBytes = 1 << 20
+
 func runSQL(cmd *cobra.Command, f *Factory, g *globalOptions, opts *SQLOptions) error {
+	ctx := cmd.Context()
 	q := opts.Query
 	switch {
 	case opts.File != "" && q != "":
 		return usagef("give the query as an argument or with --file, not both")
 	case opts.File != "":
-		b, err := os.ReadFile(opts.File)
+		// Opened inside readQuery: opening a FIFO waits for its writer.
+		b, err := readQuery(ctx, opts.File, func() (io.ReadCloser, error) { return os.Open(opts.File) })
 		if err != nil {
-			return fmt.Errorf("read query: %w", err)
+			return err
 		}
 		q = string(b)
 	case q == "-" || q == "":
 		if q == "" && f.IO.IsStdinTTY() {
 			return usagef("no query: give one as an argument, with --file, or on standard input\nSee 'flowir sql --help'")
 		}
-		b, err := io.ReadAll(f.IO.In)
+		b, err := readQuery(ctx, "standard input", func() (io.ReadCloser, error) { return io.NopCloser(f.IO.In), nil })
 		if err != nil {
-			return fmt.Errorf("read query from standard input: %w", err)
+			return err
 		}
 		q = string(b)
 	}
 	if strings.TrimSpace(q) == "" {
 		return usagef("the query is empty")
 	}
-	format, c, err := readCase(cmd.Context(), f, g)
+	format, c, err := readCase(ctx, f, g)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	rows, err := c.QueryRows(cmd.Context(), q)
+	rows, err := c.QueryRows(ctx, q)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	return writeRows(cmd.Context(), f, format, rows)
+	return writeRows(ctx, f, format, rows)
+}
+
+// readQuery opens a query's source and reads at most maxQueryBytes from
+// it. It returns when ctx is cancelled even if the source never opens or
+// never ends (a FIFO without a writer, a pipe whose writer stays open):
+// Ctrl-C stops a `flowir sql` waiting for its query.
+func readQuery(ctx context.Context, what string, open func() (io.ReadCloser, error)) ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := open()
+		if err != nil {
+			done <- result{nil, err}
+			return
+		}
+		defer r.Close()
+		b, err := io.ReadAll(io.LimitReader(r, maxQueryBytes+1))
+		done <- result{b, err}
+	}()
+	select {
+	case res := <-done:
+		switch {
+		case res.err != nil:
+			return nil, fmt.Errorf("read the query from %s: %w", what, res.err)
+		case len(res.b) > maxQueryBytes:
+			return nil, usagef("the query from %s is longer than %d bytes: is it the right file?", what, maxQueryBytes)
+		}
+		return res.b, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for the query on %s: %w", what, context.Cause(ctx))
+	}
 }

@@ -1,14 +1,20 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/flowir/flowir/internal/output"
 )
@@ -36,6 +42,140 @@ func runTTY(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 	ios.SetStderrTTY(true)
 	code = Run(context.Background(), args, ios)
 	return code, out.String(), errOut.String()
+}
+
+// signalsReadyLine is what the stand-in for flowir (TestMain) prints on
+// standard error once Main handles signals.
+const signalsReadyLine = "flowir-test: signals handled"
+
+// startFlowir starts the test binary as flowir (see TestMain) with args and
+// stdin, and waits until it handles signals. It returns the command and a
+// function that returns the command's standard error once it has ended.
+func startFlowir(t *testing.T, stdin io.Reader, args ...string) (*exec.Cmd, func() string) {
+	t.Helper()
+	a, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "FLOWIR_TEST_MAIN_ARGS="+string(a))
+	cmd.Stdin = stdin
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = w
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	var buf bytes.Buffer
+	ready, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if sc.Text() == signalsReadyLine {
+				close(ready)
+				continue
+			}
+			buf.WriteString(sc.Text() + "\n")
+		}
+	}()
+	stderr := func() string { <-done; return buf.String() }
+	select {
+	case <-ready:
+	case <-done:
+		t.Fatalf("flowir %s ended before it was ready: %s", strings.Join(args, " "), stderr())
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("flowir %s not ready after 2 minutes: %s", strings.Join(args, " "), stderr())
+	}
+	return cmd, stderr
+}
+
+// TestSignalsStopFlowir runs the real Main in a second process and sends it
+// SIGINT or SIGTERM while it waits for a query on a pipe that never ends,
+// or on a FIFO nobody writes to, and while DuckDB runs a long query. Before, the signal was caught and
+// nothing looked at it: flowir sql waited for its input forever.
+func TestSignalsStopFlowir(t *testing.T) {
+	caseDir := smallCase(t)
+	long := "SELECT sum(i) FROM range(100000000000000) t(i)"
+	fifo := filepath.Join(t.TempDir(), "query.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		sig  syscall.Signal
+		args []string
+		pipe bool // stdin: a pipe whose writer stays open
+		code int
+	}{
+		{"stdin-SIGINT", syscall.SIGINT, []string{"sql", "--case", caseDir}, true, 130},
+		{"stdin-SIGTERM", syscall.SIGTERM, []string{"sql", "--case", caseDir}, true, 143},
+		{"query-SIGINT", syscall.SIGINT, []string{"sql", "--case", caseDir, long}, false, 130},
+		{"query-SIGTERM", syscall.SIGTERM, []string{"sql", "--case", caseDir, long}, false, 143},
+		{"fifo-SIGINT", syscall.SIGINT, []string{"sql", "--case", caseDir, "--file", fifo}, false, 130},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdin io.Reader
+			if tt.pipe {
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				defer r.Close()
+				stdin = r
+			}
+			cmd, stderr := startFlowir(t, stdin, tt.args...)
+			// Time to be waiting on the pipe, or inside DuckDB's query.
+			time.Sleep(2 * time.Second)
+			sent := time.Now()
+			if err := cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 20 s after %v; stderr: %s", tt.sig, stderr())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != tt.code || !strings.Contains(stderr(), "stopped by") {
+				t.Errorf("exit %d, stderr %q; want exit %d and 'stopped by'", code, stderr(), tt.code)
+			}
+			t.Logf("stopped %v after the signal", time.Since(sent).Round(time.Millisecond))
+		})
+	}
+}
+
+// TestSQLQueryInputBounded: a query file or standard input that never ends
+// (/dev/zero) is refused once it passes maxQueryBytes, instead of filling
+// the memory.
+func TestSQLQueryInputBounded(t *testing.T) {
+	caseDir := smallCase(t)
+	code, _, errOut := run(t, "sql", "--case", caseDir, "--file", "/dev/zero")
+	if code != 2 || !strings.Contains(errOut, "longer than") {
+		t.Errorf("--file /dev/zero: exit %d, %q", code, errOut)
+	}
+	ios, in, _, errBuf := output.Test()
+	in.Write(bytes.Repeat([]byte("-- padding\n"), maxQueryBytes/10))
+	if code := Run(context.Background(), []string{"sql", "--case", caseDir}, ios); code != 2 || !strings.Contains(errBuf.String(), "longer than") {
+		t.Errorf("long stdin: exit %d, %q", code, errBuf.String())
+	}
+	// A query on standard input still works.
+	ios, in, out, _ := output.Test()
+	in.WriteString("SELECT count(*) AS n FROM flows")
+	if code := Run(context.Background(), []string{"sql", "--case", caseDir, "--format", "csv"}, ios); code != 0 || out.String() != "n\n1\n" {
+		t.Errorf("stdin query: exit %d, %q", code, out.String())
+	}
 }
 
 // TestCSVSafeAndTerminal checks --csv-safe and its default (on when standard
