@@ -383,14 +383,16 @@ own template leaves such queries out. Without --log-format, --sample or
 		},
 	}
 	opts.Table.bindFormat(cmd)
-	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "query parameter as key=value (repeatable)")
+	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "query parameter as key=value (one -p per parameter)")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only records ending at or after this time")
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only records starting before this time")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "maximum rows (default: the query's own limit; -1 for none)")
 	return cmd
 }
 
-// parseQueryArgs reads -p, --since, --until and --limit.
+// parseQueryArgs reads -p, --since, --until and --limit, for flowir query
+// and the athena commands. A parameter takes one value: given twice it is a
+// usage error, where the map kept the last one without a word.
 func parseQueryArgs(f *Factory, params []string, since, until string, limit int) (map[string]string, analysis.Bounds, error) {
 	m := map[string]string{}
 	var b analysis.Bounds
@@ -398,6 +400,9 @@ func parseQueryArgs(f *Factory, params []string, since, until string, limit int)
 		k, v, ok := strings.Cut(p, "=")
 		if !ok || k == "" {
 			return nil, b, usagef("parameter %q: give it as key=value", p)
+		}
+		if prev, dup := m[k]; dup {
+			return nil, b, usagef("parameter %s given twice (-p %s=%s, -p %s=%s): a parameter takes one value; run the query once per value", k, k, prev, k, v)
 		}
 		m[k] = v
 	}
@@ -617,7 +622,7 @@ reason and exits with status 1.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.SQL, "sql", "", "run this SQL instead of a named query")
-	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "query parameter as key=value (repeatable)")
+	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "query parameter as key=value (one -p per parameter)")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only records ending at or after this time")
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only records starting before this time")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "maximum rows (default: the query's own limit; -1 for none)")

@@ -91,7 +91,7 @@ NAME_ptr; one NAME_whois column in a table on a terminal).`,
 			return runQuery(cmd, f, g, opts)
 		},
 	}
-	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "query parameter as key=value (repeatable)")
+	cmd.Flags().StringArrayVarP(&opts.Params, "param", "p", nil, "query parameter as key=value (one -p per parameter)")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only records ending at or after this time")
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only records starting before this time")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "maximum rows (default: the query's own limit; -1 for none)")
@@ -105,27 +105,10 @@ func runQuery(cmd *cobra.Command, f *Factory, g *globalOptions, opts *QueryOptio
 	if err != nil {
 		return &UsageError{err}
 	}
-	params := map[string]string{}
-	for _, p := range opts.Params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return usagef("parameter %q: give it as key=value", p)
-		}
-		params[k] = v
+	params, b, err := parseQueryArgs(f, opts.Params, opts.Since, opts.Until, opts.Limit)
+	if err != nil {
+		return err
 	}
-	var b analysis.Bounds
-	now := f.Now()
-	if opts.Since != "" {
-		if b.Since, err = analysis.ParseTime(opts.Since, now); err != nil {
-			return usagef("--since: %v", err)
-		}
-	}
-	if opts.Until != "" {
-		if b.Until, err = analysis.ParseTime(opts.Until, now); err != nil {
-			return usagef("--until: %v", err)
-		}
-	}
-	b.Limit = opts.Limit
 	sqlText, args, err := q.Render(analysis.DuckDB, "flows", params, b)
 	if err != nil {
 		return &UsageError{err}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
@@ -100,6 +101,7 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 		newInventoryCmd(f, g), newSetupCmd(f, g), newFindingsCmd(f, g),
 		newEnrichCmd(f, g, nil),
 	)
+	refuseRepeats(root)
 	return root
 }
 
@@ -159,6 +161,50 @@ func (v csvSafeFlag) Set(s string) error {
 	}
 	v.io.SetCSVSafe(b)
 	return nil
+}
+
+// onceValue is a flag that takes one value and refuses a second: pflag
+// keeps the last of `--since 24h --since 7d` without a word, and a result
+// computed with one of two values the user gave cannot be trusted.
+type onceValue struct {
+	pflag.Value
+	first string
+	set   bool
+}
+
+func (v *onceValue) Set(s string) error {
+	if v.set {
+		return fmt.Errorf("given twice (%q, then %q): give it once", v.first, s)
+	}
+	v.first, v.set = s, true
+	return v.Value.Set(s)
+}
+
+// refuseRepeats makes every single-value flag of cmd and of the commands
+// under it refuse a second occurrence (onceValue). Flags that collect
+// several values (-p, list flags, counters) are left alone.
+func refuseRepeats(cmd *cobra.Command) {
+	wrap := func(fl *pflag.Flag) {
+		if _, done := fl.Value.(*onceValue); done || repeatable(fl.Value) {
+			return
+		}
+		fl.Value = &onceValue{Value: fl.Value}
+	}
+	cmd.PersistentFlags().VisitAll(wrap)
+	cmd.Flags().VisitAll(wrap)
+	for _, sub := range cmd.Commands() {
+		refuseRepeats(sub)
+	}
+}
+
+// repeatable reports whether a flag value is meant to be given more than
+// once: pflag's slices and arrays, cli's list flags, counters.
+func repeatable(v pflag.Value) bool {
+	if _, ok := v.(pflag.SliceValue); ok {
+		return true
+	}
+	t := v.Type()
+	return strings.HasSuffix(t, "Slice") || strings.HasSuffix(t, "Array") || t == "list" || t == "count"
 }
 
 // writeRows prints a query's rows as they come: CSV, TSV, JSON and NDJSON

@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/flowir/flowir/internal/output"
 )
 
@@ -230,6 +233,63 @@ func TestCSVSafeAndTerminal(t *testing.T) {
 	code, _, errOut = runTTY(t, "", "sql", "--case", caseDir, "SELECT CAST(chr(27) || '[2J' AS INTEGER)")
 	if code != 1 || strings.ContainsRune(errOut, 0x1b) || !strings.Contains(errOut, `\x1b[2J`) {
 		t.Errorf("error on a terminal: exit %d, %q", code, errOut)
+	}
+}
+
+// TestRepeatedFlagsRefused: -p ip=A -p ip=B used only B; a single-value
+// flag given twice kept the last. Both are usage errors now.
+func TestRepeatedFlagsRefused(t *testing.T) {
+	caseDir := smallCase(t)
+	for _, tt := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"query", "data-ratio", "--case", caseDir, "-p", "ip=10.0.0.1", "-p", "ip=10.0.0.2"}, "parameter ip given twice"},
+		{[]string{"query", "top-talkers", "--case", caseDir, "--since", "1h", "--since", "2h"}, "given twice"},
+		{[]string{"query", "top-talkers", "--case", caseDir, "--limit", "1", "--limit", "2"}, "given twice"},
+		{[]string{"sql", "--case", caseDir, "--case", caseDir, "SELECT 1"}, "given twice"},
+		{[]string{"sql", "--case", caseDir, "--format", "csv", "--format", "json", "SELECT 1"}, "given twice"},
+		{[]string{"sql", "--case", caseDir, "--csv-safe", "--csv-safe=false", "SELECT 1"}, "given twice"},
+		{[]string{"sql", "--case", caseDir, "-f", "/dev/null", "-f", "/dev/null"}, "given twice"},
+		{[]string{"status", "--case", caseDir, "--case", caseDir}, "given twice"},
+		{[]string{"athena", "queries", "data-ratio", "-p", "ip=10.0.0.1", "-p", "ip=10.0.0.2"}, "parameter ip given twice"},
+		{[]string{"athena", "queries", "data-ratio", "-p", "ip=10.0.0.1", "--since", "1h", "--since", "2h"}, "given twice"},
+		{[]string{"ingest", "--case", caseDir, "--since", "1h", "--since", "2h", caseDir}, "given twice"},
+		{[]string{"detect", "--case", caseDir, "--until", "1h", "--until", "2h"}, "given twice"},
+		{[]string{"investigate", "10.0.0.1", "--case", caseDir, "--since", "1h", "--since", "2h"}, "given twice"},
+	} {
+		code, _, errOut := run(t, tt.args...)
+		if code != 2 || !strings.Contains(errOut, tt.msg) {
+			t.Errorf("flowir %s: exit %d, %q; want exit 2 mentioning %q", strings.Join(tt.args, " "), code, errOut, tt.msg)
+		}
+	}
+	mustRun(t, "query", "data-ratio", "--case", caseDir, "-p", "ip=10.0.0.1", "--format", "csv")
+}
+
+// TestEveryFlagRefusesRepeats walks the command tree: every flag that takes
+// one value refuses a second, so a flag added later cannot keep the last of
+// two values silently.
+func TestEveryFlagRefusesRepeats(t *testing.T) {
+	ios, _, _, _ := output.Test()
+	root := NewRootCmd(&Factory{IO: ios})
+	n := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		check := func(fl *pflag.Flag) {
+			if _, ok := fl.Value.(*onceValue); !ok && !repeatable(fl.Value) {
+				t.Errorf("%s --%s (%s) keeps the last of two values", c.CommandPath(), fl.Name, fl.Value.Type())
+			}
+			n++
+		}
+		c.PersistentFlags().VisitAll(check)
+		c.Flags().VisitAll(check)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	if n < 50 {
+		t.Fatalf("only %d flags seen", n)
 	}
 }
 
