@@ -37,6 +37,7 @@ type CWLReader struct {
 	guess  bool
 	rec    flow.Record
 	err    error
+	hdr    headerNote
 
 	Lines   int64
 	Records int64
@@ -95,6 +96,7 @@ func (c *CWLReader) Next() (Item, error) {
 	if flow.LooksLikeHeader(msg) {
 		if f, ok := flow.HeaderFormat(msg); ok {
 			c.Headers++
+			c.hdr = headerNote{}
 			c.guess = false
 			if !f.Equal(c.format) {
 				c.setFormat(f)
@@ -111,7 +113,7 @@ func (c *CWLReader) Next() (Item, error) {
 		}
 	}
 	if err := c.dec.Decode(msg, &c.rec); err != nil {
-		return c.reject(it, err.(*LineError), msg), nil
+		return c.reject(it, c.hdr.check(msg, it.Line, err.(*LineError)), msg), nil
 	}
 	c.Records++
 	it.Kind, it.Record = ItemRecord, &c.rec

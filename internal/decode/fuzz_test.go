@@ -64,7 +64,7 @@ func allDigits(s string) bool {
 var reasons = map[string]bool{
 	ReasonFieldCount: true, ReasonBadNumber: true, ReasonOutOfRange: true, ReasonBadIP: true,
 	ReasonBadValue: true, ReasonBadUTF8: true, ReasonTooLong: true, ReasonEmpty: true,
-	ReasonNUL: true, ReasonControlChar: true,
+	ReasonNUL: true, ReasonControlChar: true, ReasonBadHeader: true,
 }
 
 // hasControl reports whether s holds a character no flow log value may: a

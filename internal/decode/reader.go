@@ -51,6 +51,7 @@ type TextReader struct {
 	rec     flow.Record
 	line    int64
 	long    []byte
+	hdr     headerNote
 	Lines   int64
 	Records int64
 	Rejects int64
@@ -112,6 +113,7 @@ func (t *TextReader) Next() (Item, error) {
 	if flow.LooksLikeHeader(line) {
 		if f, ok := flow.HeaderFormat(line); ok {
 			t.Headers++
+			t.hdr = headerNote{}
 			if !f.Equal(t.format) {
 				t.format = f
 				t.tgw, t.mask = f.IsTGW(), f.Mask()
@@ -128,7 +130,7 @@ func (t *TextReader) Next() (Item, error) {
 	if err := t.dec.Decode(line, &t.rec); err != nil {
 		t.Rejects++
 		it.Kind = ItemReject
-		it.Err = err.(*LineError)
+		it.Err = t.hdr.check(line, t.line, err.(*LineError))
 		if len(it.Raw) > RawLimit {
 			it.Raw = it.Raw[:RawLimit]
 		}
@@ -178,4 +180,30 @@ func (t *TextReader) readLine() ([]byte, error) {
 		// and is not counted; the caller reports the file as partial.
 		return nil, err
 	}
+}
+
+// headerNote remembers the last line that had the shape of a header but was
+// not one (issue 17.10: a header naming a field twice, or mostly names of
+// no field, was not recognised, and every line after it was rejected for
+// its field count without a word about the header).
+type headerNote struct {
+	line int64
+	why  string
+}
+
+// check is given the reject of line n. A line shaped like a header becomes
+// a bad-header reject that says why it was not recognised; the field-count
+// rejects after it say that the header before them was not recognised.
+func (h *headerNote) check(line []byte, n int64, e *LineError) *LineError {
+	if flow.LooksLikeHeader(line) {
+		if why := flow.HeaderProblem(line); why != "" {
+			h.line, h.why = n, why
+			return &LineError{Reason: ReasonBadHeader, Detail: "the line looks like a header line but was not recognised as one: " + why +
+				"; the lines after it are read with the format before it (fix the header, or give the format with --log-format)"}
+		}
+	}
+	if h.line > 0 && e.Reason == ReasonFieldCount {
+		e.Detail += fmt.Sprintf("; the header line %d was not recognised (%s)", h.line, h.why)
+	}
+	return e
 }

@@ -183,6 +183,17 @@ func TestTextReader(t *testing.T) {
 			{J, 4, ReasonBadUTF8, ""},
 			{R, 5, "", "interface-id=eni-1235b8ca123456789 srcaddr=NULL log-status=NODATA"},
 		}},
+		// Issue 17.10: a line shaped like a header that is not one is a
+		// bad-header reject (the field-count rejects after it say why).
+		{name: "header naming a field twice", in: lines("version srcaddr dstaddr srcaddr bytes", "2 10.0.0.1 10.0.0.2 10.0.0.3 100", awsAcceptSSH), format: def, want: []item{
+			{J, 1, ReasonBadHeader, ""},
+			{J, 2, ReasonFieldCount, ""},
+			{R, 3, "", "interface-id=eni-1235b8ca123456789 srcaddr=172.31.16.139 log-status=OK"},
+		}},
+		{name: "header of mostly unknown names", in: lines("version interface src dst proto", "2 eni-1 10.0.0.1 10.0.0.2 6"), format: def, want: []item{
+			{J, 1, ReasonBadHeader, ""},
+			{J, 2, ReasonFieldCount, ""},
+		}},
 		{name: "string-only data line is not a header", in: lines("vpc-id subnet-id instance-id", "vpc-0abc subnet-1 i-123"), format: def, format2: "vpc-id subnet-id instance-id", want: []item{
 			{H, 1, "", "vpc-id subnet-id instance-id"},
 			{R, 2, "", "interface-id= srcaddr= log-status="},
@@ -223,6 +234,48 @@ func TestTextReader(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A header that is not recognised is said so, with why, in its own reject
+// and in the field-count rejects after it (issue 17.10), until a header is
+// recognised; a data line that decodes is a record even when all its values
+// have the shape of field names.
+func TestTextReaderBadHeader(t *testing.T) {
+	in := lines("version srcaddr dstaddr srcaddr bytes", "2 10.0.0.1 10.0.0.2 10.0.0.3 100",
+		"version interface src dst proto", "2 eni-1 10.0.0.1 10.0.0.2 6",
+		defaultHeader, "2 1", natFormat, natLine)
+	tr := NewTextReader(strings.NewReader(in), flow.DefaultFormat())
+	want := []struct {
+		kind   ItemKind
+		reason string
+		detail []string // substrings of the reject's message
+	}{
+		{ItemReject, ReasonBadHeader, []string{"not recognised", "srcaddr is named twice", "--log-format"}},
+		{ItemReject, ReasonFieldCount, []string{"expected 14 fields, found 5", "header line 1 was not recognised (the field srcaddr is named twice)"}},
+		{ItemReject, ReasonBadHeader, []string{"only 1 of its 5 names are flow log fields (not: interface (interface-id?), src, dst, proto)"}},
+		{ItemReject, ReasonFieldCount, []string{"header line 3 was not recognised (only 1 of its 5"}},
+		{ItemHeader, "", nil},
+		{ItemReject, ReasonFieldCount, nil}, // after a recognised header: nothing about line 3
+		{ItemHeader, "", nil},
+		{ItemRecord, "", nil},
+	}
+	for i, w := range want {
+		it, err := tr.Next()
+		if err != nil {
+			t.Fatalf("item %d: %v", i+1, err)
+		}
+		if it.Kind != w.kind || it.Kind == ItemReject && it.Err.Reason != w.reason {
+			t.Fatalf("item %d: kind %d %+v, want %d %s", i+1, it.Kind, it.Err, w.kind, w.reason)
+		}
+		for _, d := range w.detail {
+			if !strings.Contains(it.Err.Error(), d) {
+				t.Errorf("item %d: %q does not say %q", i+1, it.Err.Error(), d)
+			}
+		}
+		if i == 5 && strings.Contains(it.Err.Error(), "not recognised") {
+			t.Errorf("item %d: %q still speaks of an earlier header", i+1, it.Err.Error())
+		}
 	}
 }
 

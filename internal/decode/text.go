@@ -35,6 +35,10 @@ const (
 	// field (a carriage return, a vertical tab, an escape ...): no flow log
 	// value holds one, and none could be stored and shown faithfully.
 	ReasonControlChar = "control-character"
+	// ReasonBadHeader is a line that has the shape of a header line (field
+	// names) but is not one flowir can read: a field named twice, or mostly
+	// names of no flow log field (flow.HeaderProblem).
+	ReasonBadHeader = "bad-header"
 )
 
 // LineError says why a line is not a record: which field (1-based position in

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -105,8 +106,9 @@ func validName(s string) bool {
 // text file, which names the fields in format order) and returns its format.
 //
 // A line is a header when every token has the shape of a field name and more
-// than half of them are known field names. Data tokens never qualify: numbers,
-// addresses, `-` and upper-case values are not name-shaped, and resource ids
+// than half of them are known field names (or Untyped ones). Data tokens
+// never qualify: numbers, addresses, `-` and upper-case values are not
+// name-shaped, and resource ids
 // such as `vpc-0abc` are name-shaped but not known names.
 func HeaderFormat(line []byte) (Format, bool) {
 	toks := strings.Fields(string(line))
@@ -119,7 +121,7 @@ func HeaderFormat(line []byte) (Format, bool) {
 		if !validName(t) {
 			return Format{}, false
 		}
-		if _, ok := Lookup(t); ok {
+		if _, ok := Lookup(t); ok || isUntyped(t) {
 			known++
 		}
 	}
@@ -132,6 +134,124 @@ func HeaderFormat(line []byte) (Format, bool) {
 	}
 	return f, true
 }
+
+// HeaderProblem says why line, which has the shape of a header line (every
+// token a field name, at least one of them a field flowir knows), is not a
+// header HeaderFormat accepts: a field named twice, or more names flowir
+// does not know than names it knows. It returns "" for a line of another
+// shape, and for a header HeaderFormat accepts. Readers use it to say that
+// a header was not recognised, and why, instead of rejecting every line
+// after it for its field count.
+func HeaderProblem(line []byte) string {
+	toks := strings.Fields(string(line))
+	var unknown []string
+	known, dup := 0, ""
+	seen := map[string]bool{}
+	for _, t := range toks {
+		t = strings.TrimSuffix(strings.TrimPrefix(t, "${"), "}")
+		if !validName(t) {
+			return ""
+		}
+		n := strings.ReplaceAll(strings.ToLower(t), "_", "-")
+		if seen[n] && dup == "" {
+			dup = n
+		}
+		seen[n] = true
+		if _, ok := Lookup(n); ok || isUntyped(n) {
+			known++
+		} else {
+			unknown = append(unknown, n)
+		}
+	}
+	switch {
+	case known == 0:
+		return ""
+	case dup != "":
+		return fmt.Sprintf("the field %s is named twice", dup)
+	case known*2 <= len(toks):
+		return fmt.Sprintf("only %d of its %d names are flow log fields (not: %s)", known, len(toks), describeUnknown(unknown, false))
+	}
+	return ""
+}
+
+// describeUnknown lists unknown field names for a message, each with the
+// known field it probably means, if any; dollar writes them as a format
+// string does (${name}).
+func describeUnknown(names []string, dollar bool) string {
+	quote := func(n string) string {
+		if dollar {
+			return "${" + n + "}"
+		}
+		return n
+	}
+	var b strings.Builder
+	for i, n := range names {
+		if i == 8 {
+			fmt.Fprintf(&b, ", ... %d more", len(names)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quote(n))
+		if s := Suggest(n); s != "" {
+			fmt.Fprintf(&b, " (%s?)", quote(s))
+		}
+	}
+	return b.String()
+}
+
+// Suggest returns the known field an unknown field name probably means:
+// the same name without its hyphens or underscores (src_addr, srcAddr:
+// srcaddr), or the one known field whose name starts with it (interface:
+// interface-id). It returns "" when there is no such field.
+func Suggest(name string) string {
+	squash := func(s string) string { return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(s)) }
+	n := squash(name)
+	var prefixed []string
+	for _, f := range fields {
+		if squash(f.Name) == n {
+			return f.Name
+		}
+		if strings.HasPrefix(f.Name, strings.ToLower(name)+"-") {
+			prefixed = append(prefixed, f.Name)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
+	return ""
+}
+
+// Untyped lists the fields AWS writes that flowir does not type yet
+// (flowlogs-reference.md §1.4: their versions and value sets are not
+// documented): a header or --log-format naming them is read, and their
+// values are kept as text with the record's other unknown fields.
+var Untyped = []string{"resource-id", "encryption-status"}
+
+// isUntyped reports whether name (as written in a header: hyphens or
+// underscores, any case) is one of the Untyped fields.
+func isUntyped(name string) bool {
+	return slices.Contains(Untyped, strings.ReplaceAll(strings.ToLower(name), "_", "-"))
+}
+
+// Undocumented returns the fields of f that are neither fields flowir
+// knows nor Untyped ones: in a format the user typed, almost always a
+// misspelling.
+func (f Format) Undocumented() []string {
+	var out []string
+	for _, c := range f.Cols {
+		if !c.Known && !slices.Contains(Untyped, c.Name) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// DescribeFields lists unknown field names for a message as a format
+// string writes them (${name}), each with the known field it probably
+// means, if any.
+func DescribeFields(names []string) string { return describeUnknown(names, true) }
 
 // LooksLikeHeader is a cheap pre-check for HeaderFormat on the hot path: a
 // header starts with a letter (data lines start with a digit, `-` or, for odd

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -381,5 +382,52 @@ func TestFormatMask(t *testing.T) {
 	}
 	if got := TGWDefaultFormat().Mask(); got&all != all || got&(1<<InterfaceID) != 0 || got&(1<<Action) != 0 {
 		t.Errorf("TGW default mask %x: want version and the last TGW field, no interface-id or action", got)
+	}
+}
+
+func TestHeaderProblem(t *testing.T) {
+	tests := []struct {
+		line string
+		want string // a substring of the problem; "" for none
+	}{
+		{"version account-id version srcaddr", "the field version is named twice"},
+		{"${version} ${srcaddr} ${SRCADDR}", "the field srcaddr is named twice"},
+		{"version interface src dst proto", "only 1 of its 5 names are flow log fields (not: interface (interface-id?), src, dst, proto)"},
+		{"version src_addr dst-addr foo", "not: src-addr (srcaddr?), dst-addr (dstaddr?), foo"},
+		{"version a b c d e f g h i j", "not: a, b, c, d, e, f, g, h, ... 2 more"},
+		// Not header-shaped, or a header HeaderFormat accepts.
+		{"version account-id interface-id", ""},
+		{"version resource-id encryption-status", ""},
+		{"vpc-0abc subnet-1 i-123", ""}, // no known name: a data line of a custom format
+		{"2 123456789010 eni-1 version", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		got := HeaderProblem([]byte(tt.line))
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("HeaderProblem(%q) = %q, want %q", tt.line, got, tt.want)
+		}
+		if _, ok := HeaderFormat([]byte(tt.line)); ok && got != "" {
+			t.Errorf("%q: a header with a problem", tt.line)
+		}
+	}
+}
+
+func TestSuggestAndUndocumented(t *testing.T) {
+	for in, want := range map[string]string{"interface": "interface-id", "src_addr": "srcaddr", "srcAddr": "srcaddr", "pkt-src-addr": "pkt-srcaddr",
+		"logstatus": "log-status", "reject": "reject-reason", "tgw": "", "pkt": "", "foo": "", "ecs-task": ""} {
+		if got := Suggest(in); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+	f, err := ParseFormat("${version} ${interface} ${encryption-status} ${resource-id} ${x}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Undocumented(); !slices.Equal(got, []string{"interface", "x"}) {
+		t.Errorf("Undocumented = %q", got)
+	}
+	if got := DescribeFields(f.Undocumented()); got != "${interface} (${interface-id}?), ${x}" {
+		t.Errorf("DescribeFields = %q", got)
 	}
 }
