@@ -664,8 +664,8 @@ func runAthenaRun(cmd *cobra.Command, f *Factory, g *globalOptions, opts *Athena
 		}
 		lf := flow.AllVPCFormat()
 		if opts.LogFormat != "" {
-			if lf, err = flow.ParseFormat(opts.LogFormat); err != nil {
-				return usagef("--log-format: %v", err)
+			if lf, err = parseLogFormat(opts.LogFormat); err != nil {
+				return err
 			}
 		}
 		params, b, err := parseQueryArgs(f, opts.Params, opts.Since, opts.Until, opts.Limit)

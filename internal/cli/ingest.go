@@ -64,6 +64,10 @@ folders are not read and are listed. A named pipe, a device (/dev/zero) or
 a process substitution given as a SOURCE is refused: a stream cannot be
 hashed and then read; give - and pipe it to standard input instead.
 
+A source with lines but not one record among them (a README, a binary file,
+a log read with the wrong --log-format) fails, saying what its lines were;
+--log-format refuses a field no flow log has before anything is read.
+
 What a source holds is recognised by its content, not its name. Text takes
 its field order from its header line (AWS writes one at the top of every S3
 text object; a header repeated inside is recognised again). Lines before any
@@ -149,8 +153,8 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 	}
 	var lf flow.Format
 	if opts.LogFormat != "" {
-		if lf, err = flow.ParseFormat(opts.LogFormat); err != nil {
-			return &UsageError{fmt.Errorf("--log-format: %w", err)}
+		if lf, err = parseLogFormat(opts.LogFormat); err != nil {
+			return err
 		}
 	}
 	for _, p := range opts.Paths {
@@ -217,6 +221,23 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 }
 
 // printIngestSummary prints the per-file problems and the totals.
+// parseLogFormat reads a --log-format the user typed. A field that is
+// neither one flowir knows nor one AWS writes that flowir keeps as text
+// (flow.Untyped) is refused before anything is read (issue 12.4): in a
+// format typed by hand it is a misspelling (${interface} for
+// ${interface-id}), and applied, it would reject every line for a column
+// that does not exist.
+func parseLogFormat(s string) (flow.Format, error) {
+	lf, err := flow.ParseFormat(s)
+	if err != nil {
+		return lf, usagef("--log-format: %v", err)
+	}
+	if u := lf.Undocumented(); len(u) > 0 {
+		return lf, usagef("--log-format: no flow log field is named %s; the fields are listed in AWS's \"Available fields\" (for example ${pkt-srcaddr}): check the spelling", flow.DescribeFields(u))
+	}
+	return lf, nil
+}
+
 func printIngestSummary(w io.Writer, format output.Format, dir string, s *ingest.Summary) error {
 	switch format {
 	case output.FormatJSON, output.FormatNDJSON:

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/flowir/flowir/internal/decode"
@@ -226,13 +229,13 @@ type itemReader interface {
 // readErr is damage in the input (the source is then partial); storeErr a
 // failure to store (nothing of the source is kept). notes says what the
 // caller should know (a window not applied, ...).
-func (r *runner) load(ctx context.Context, c *content, w *store.SourceWriter, win window) (st store.Stats, notes []string, readErr, storeErr error) {
+func (r *runner) load(ctx context.Context, c *content, w *store.SourceWriter, win window) (st store.Stats, rj rejectLog, notes []string, readErr, storeErr error) {
 	if c.records != nil {
-		st, readErr, storeErr = r.loadJSON(ctx, c.records, w)
+		st, readErr, storeErr = r.loadJSON(ctx, c.records, w, &rj)
 		if win.bounded() {
 			notes = append(notes, "the time window does not apply to the playbook's JSON records (their times are text); every record was loaded")
 		}
-		return st, notes, readErr, storeErr
+		return st, rj, notes, readErr, storeErr
 	}
 	var it itemReader
 	switch {
@@ -263,7 +266,7 @@ func (r *runner) load(ctx context.Context, c *content, w *store.SourceWriter, wi
 			storeErr = w.AddRecord(item.Record, item.Line, item.TGW, item.Mask)
 			n++
 		case decode.ItemReject:
-			storeErr = w.AddReject(item.Line, item.Err.Reason, item.Err.Error(), item.Raw)
+			storeErr = rj.add(w, item.Line, item.Err, item.Raw)
 		}
 		if storeErr != nil {
 			break
@@ -297,11 +300,62 @@ func (r *runner) load(ctx context.Context, c *content, w *store.SourceWriter, wi
 	}
 	st.Records -= out
 	st.OutOfWindow = out
-	return st, notes, readErr, storeErr
+	return st, rj, notes, readErr, storeErr
+}
+
+// rejectLog stores a source's rejects and keeps what the messages about
+// them need: the first one and the count of each reason.
+type rejectLog struct {
+	first     *decode.LineError
+	firstLine int64
+	reasons   map[string]int64
+}
+
+func (l *rejectLog) add(w *store.SourceWriter, line int64, e *decode.LineError, raw []byte) error {
+	if l.first == nil {
+		l.first, l.firstLine = e, line
+		l.reasons = map[string]int64{}
+	}
+	l.reasons[e.Reason]++
+	return w.AddReject(line, e.Reason, e.Error(), raw)
+}
+
+// noRecords is the error of a source that has lines but not one record
+// among them (issue 12.4: a README ingested as a source was stored as a
+// complete source of 0 records and 227 rejects): what it is cannot be told
+// from a flow log that happens to be empty, so it fails, saying what its
+// lines were and what to do.
+func noRecords(st store.Stats, rj rejectLog) error {
+	reasons := make([]string, 0, len(rj.reasons))
+	for k := range rj.reasons {
+		reasons = append(reasons, k)
+	}
+	slices.SortFunc(reasons, func(a, b string) int {
+		return cmp.Or(cmp.Compare(rj.reasons[b], rj.reasons[a]), cmp.Compare(a, b))
+	})
+	var counts []string
+	for _, k := range reasons {
+		counts = append(counts, fmt.Sprintf("%d %s", rj.reasons[k], k))
+	}
+	hint := "is it a flow log? Flow logs without a header line are read with --log-format '${version} ${account-id} ...' (default: AWS's default format)"
+	switch {
+	case rj.reasons[decode.ReasonBadHeader] > 0:
+		// The lines after a header that was not recognised are read with
+		// another format: the header is the cause, however few.
+		hint = "its header line was not recognised"
+	case reasons[0] == decode.ReasonNUL, reasons[0] == decode.ReasonBadUTF8, reasons[0] == decode.ReasonTooLong:
+		hint = "it is not text: a binary or damaged file, or one in another encoding"
+	}
+	what := "line"
+	if st.Headers > 0 {
+		what = fmt.Sprintf("line after %d header line(s)", st.Headers)
+	}
+	return fmt.Errorf("not one %s is a flow log record: %d rejected (%s); %s; line %d: %s",
+		what, st.Rejects, strings.Join(counts, ", "), hint, rj.firstLine, rj.first.Error())
 }
 
 // loadJSON stores the playbook's JSON records.
-func (r *runner) loadJSON(ctx context.Context, jr *decode.JSONRecordReader, w *store.SourceWriter) (st store.Stats, readErr, storeErr error) {
+func (r *runner) loadJSON(ctx context.Context, jr *decode.JSONRecordReader, w *store.SourceWriter, rj *rejectLog) (st store.Stats, readErr, storeErr error) {
 	jw, err := w.JSONRecords()
 	if err != nil {
 		return st, nil, err
@@ -319,7 +373,7 @@ func (r *runner) loadJSON(ctx context.Context, jr *decode.JSONRecordReader, w *s
 			storeErr = jw.Add(it.Line, it.Values, it.Extra)
 			n++
 		} else {
-			storeErr = w.AddReject(it.Line, it.Err.Reason, it.Err.Error(), it.Raw)
+			storeErr = rj.add(w, it.Line, it.Err, it.Raw)
 		}
 		if storeErr != nil {
 			break

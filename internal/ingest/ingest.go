@@ -688,13 +688,22 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 		// Refused before anything of it was written: the batch is intact.
 		return fail(err, true)
 	}
-	st, notes, readErr, storeErr := r.load(ctx, c, w, d.win)
+	st, rj, notes, readErr, storeErr := r.load(ctx, c, w, d.win)
 	res.Notes = notes
 	res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers, res.OutOfWindow = w.ID(), st.Lines, st.Records, st.Rejects, st.Headers, st.OutOfWindow
 	if storeErr != nil {
 		res.SourceID = 0
 		fail(storeErr, false)
 		return true
+	}
+	if st.Records+st.OutOfWindow == 0 && st.Rejects > 0 {
+		err := noRecords(st, rj)
+		if derr := w.Discard(); derr != nil {
+			fail(fmt.Errorf("%w; and taking its rejects back out of the batch failed: %v", err, derr), false)
+			return true
+		}
+		res.SourceID = 0
+		return fail(err, true)
 	}
 	if local != nil {
 		// The records are those of the bytes hashed, or they go.

@@ -97,11 +97,17 @@ func TestBadInput(t *testing.T) {
 		{name: "good.log.gz", data: gz(t, header+good+good), outcome: Ingested, records: 2, headers: 1},
 		{name: "truncated.log.gz", data: truncated, outcome: Partial, headers: 1, errLike: "unexpected EOF"},
 		{name: "garbage.gz", data: append([]byte{0x1f, 0x8b}, bytes.Repeat([]byte{7, 1, 2}, 100)...), outcome: Failed, errLike: "gzip"},
-		{name: "binary.log", data: []byte("\x00\x01\x02ELF\x00binary"), outcome: Failed, errLike: "binary"},
-		{name: "missing-field.log", data: []byte(header + "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT\n"), outcome: Ingested, rejects: 1, headers: 1, reason: "field-count"},
-		{name: "extra-field.log", data: []byte(header + strings.TrimSuffix(good, "\n") + " extra\n"), outcome: Ingested, rejects: 1, headers: 1, reason: "field-count"},
-		{name: "port-http.log", data: []byte(header + strings.Replace(good, " 22 ", " http ", 1)), outcome: Ingested, rejects: 1, headers: 1, reason: "bad-number"},
-		{name: "bad-ip.log", data: []byte(header + strings.Replace(good, "172.31.16.139", "999.1.1.1", 1)), outcome: Ingested, rejects: 1, headers: 1, reason: "bad-ip"},
+		{name: "binary.log", data: []byte("\x00\x01\x02ELF\x00binary"), outcome: Failed, errLike: "1 rejected (1 nul-byte); it is not text: a binary"},
+		{name: "missing-field.log", data: []byte(header + good + "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT\n"), outcome: Ingested, records: 1, rejects: 1, headers: 1, reason: "field-count"},
+		{name: "extra-field.log", data: []byte(header + good + strings.TrimSuffix(good, "\n") + " extra\n"), outcome: Ingested, records: 1, rejects: 1, headers: 1, reason: "field-count"},
+		{name: "port-http.log", data: []byte(header + good + strings.Replace(good, " 22 ", " http ", 1)), outcome: Ingested, records: 1, rejects: 1, headers: 1, reason: "bad-number"},
+		{name: "bad-ip.log", data: []byte(header + good + strings.Replace(good, "172.31.16.139", "999.1.1.1", 1)), outcome: Ingested, records: 1, rejects: 1, headers: 1, reason: "bad-ip"},
+		// Issue 12.4: lines, but not one record among them: the source fails
+		// (exit non-zero) and says why; issue 17.8: NUL bytes are rejects,
+		// and a file of nothing else fails the same way.
+		{name: "no-record.log", data: []byte(header + strings.Replace(good, "172.31.16.139", "999.1.1.1", 1)), outcome: Failed, errLike: "not one line after 1 header line(s) is a flow log record: 1 rejected (1 bad-ip)"},
+		{name: "readme.md", data: []byte("# notes\n\nnot a log\n"), outcome: Failed, errLike: "not one line is a flow log record: 3 rejected (2 field-count, 1 empty-line); is it a flow log?"},
+		{name: "nul-early.log", data: []byte(header + "2 123456789010 eni-1\x00 10.0.0.1\n" + good), outcome: Ingested, records: 1, rejects: 1, headers: 1, reason: "nul-byte"},
 		{name: "long-line.log", data: []byte(header + good + big + "\n" + good), outcome: Ingested, records: 2, rejects: 1, headers: 1, reason: "line-too-long"},
 		// Issue 12.5: a Transit Gateway-shaped line in a default-format
 		// stream is a reject, not a record whose account is "TransitGateway".

@@ -396,14 +396,16 @@ const (
 	Gzip    Container = "gzip"
 	Plain   Container = "text"
 	Parquet Container = "parquet"
-	Binary  Container = "binary"
 	Zstd    Container = "zstd"
 	Bzip2   Container = "bzip2"
 	Zip     Container = "zip"
 )
 
 // Sniff identifies the container from the first bytes of a stream. Text is
-// anything without NUL bytes in its first block.
+// anything else: a NUL byte makes its line a reject wherever it is (issue
+// 17.8: one NUL in the first 8 KiB refused a whole file of good records,
+// where one later was a reject), and a binary file, whose lines are all
+// rejects, fails as any source without a record does.
 func Sniff(head []byte) Container {
 	switch {
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
@@ -416,8 +418,6 @@ func Sniff(head []byte) Container {
 		return Bzip2
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return Zip
-	case bytes.IndexByte(head, 0) >= 0:
-		return Binary
 	}
 	return Plain
 }
@@ -445,8 +445,8 @@ var ErrUnsupported = errors.New("unsupported container")
 
 // Open opens r (named name in messages) and returns its decompressed bytes.
 // A gzip file may hold several members, as concatenated deliveries do; all
-// are read. Parquet and other binary containers are refused with a message
-// that says so; the caller decides what to do with them.
+// are read. Parquet and the other containers Sniff recognises are refused
+// with a message that says so; the caller decides what to do with them.
 func Open(name string, r io.ReadCloser) (*Opened, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	head, err := br.Peek(8192)
@@ -466,9 +466,6 @@ func Open(name string, r io.ReadCloser) (*Opened, error) {
 		o.closers = append(o.closers, zr)
 	case Plain:
 		o.Reader = br
-	case Binary:
-		r.Close()
-		return nil, fmt.Errorf("%s: binary content (NUL bytes in the first 8 KiB), not a flow log text file: %w", name, ErrUnsupported)
 	default:
 		r.Close()
 		return nil, fmt.Errorf("%s: %s file: %w (flowir reads gzip or plain text flow logs here)", name, o.Container, ErrUnsupported)
