@@ -150,11 +150,17 @@ func TestCWLErrors(t *testing.T) {
 		t.Errorf("two formats: %v", err)
 	}
 	// No flow log: AWS's default format, with a note; these custom
-	// records are then rejected, visibly, not lost.
+	// records then fail their streams, visibly, saying why (issue 12.4:
+	// not one line is a record), not lost.
 	srv.SetFlowLogs()
 	s = mustRun(t, c, opts)
-	if s.Records != 0 || s.Rejects != 55 || len(s.Listings) != 1 || len(s.Listings[0].Notes) == 0 {
-		t.Errorf("no flow log: %+v", s.Listings)
+	if s.Records != 0 || s.Failed == 0 || s.Failed != s.Files || len(s.Listings) != 1 || len(s.Listings[0].Notes) == 0 {
+		t.Errorf("no flow log: %+v %+v", s, s.Listings)
+	}
+	for _, r := range s.Results {
+		if !strings.Contains(r.Error, "not one line is a flow log record") || !strings.Contains(r.Error, "--log-format") {
+			t.Errorf("%s: %s", r.Path, r.Error)
+		}
 	}
 	if _, err := source.ParseCWLURL("cwl://"); err == nil {
 		t.Error("empty group accepted")
