@@ -193,6 +193,9 @@ type input struct {
 	stamp   source.Stamp
 	hashErr error
 	copyOf  string
+	// src is the sources row of the input once its loader has built it:
+	// what a failure is recorded as when the batch holding it fails.
+	src store.Source
 }
 
 // prepared is an input ready to load: fetched (remote) and decided.
@@ -479,13 +482,13 @@ func (r *runner) prepare(ctx context.Context, in *input) *prepared {
 // reaches its age.
 func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 	var b *store.Batch
-	var inBatch []*FileResult
+	var inBatch []*input
 	commit := func() {
 		if b == nil {
 			return
 		}
-		if err := b.Commit(); err != nil {
-			notStored(ctx, inBatch, nil, "the transaction holding it failed ("+err.Error()+")")
+		if err := commitBatch(b); err != nil {
+			r.notStored(ctx, inBatch, nil, "the transaction holding it failed ("+err.Error()+")")
 		}
 		b, inBatch = nil, inBatch[:0]
 	}
@@ -518,6 +521,7 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 			var err error
 			if b, err = r.c.BeginBatch(ctx); err != nil {
 				*p.in.res = FileResult{Path: p.in.path, Origin: p.in.origin, ETag: p.in.etag, Outcome: Failed, Bytes: p.in.res.Bytes, Error: err.Error()}
+				r.recordFailure(ctx, p.in, r.sourceRow(p.in))
 				r.filesDone.Add(1)
 				if p.spool != nil {
 					p.spool.Close()
@@ -534,12 +538,12 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 		r.filesDone.Add(1)
 		res := p.in.res
 		if used {
-			inBatch = append(inBatch, res)
+			inBatch = append(inBatch, p.in)
 		}
 		if res.Outcome == Failed && used {
 			// A store error: the batch's transaction is gone.
 			b.Abort()
-			notStored(ctx, inBatch, res, "the transaction holding it was aborted by an error on "+res.Path)
+			r.notStored(ctx, inBatch, p.in, "the transaction holding it was aborted by an error on "+res.Path)
 			b, inBatch = nil, inBatch[:0]
 			continue
 		}
@@ -549,27 +553,67 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 	}
 	if ctx.Err() != nil && b != nil {
 		b.Abort()
-		notStored(ctx, inBatch, nil, "")
+		r.notStored(ctx, inBatch, nil, "")
 		return
 	}
 	commit()
 }
 
+// commitBatch commits a batch; a variable so that tests can make a commit
+// fail as a full disk does.
+var commitBatch = (*store.Batch).Commit
+
 // notStored sets the results of a batch's sources that did not reach the
 // case. When the run was interrupted they were not started, as far as the
 // case is concerned: nothing was wrong with them, and the next run ingests
 // them. Otherwise they failed because of why, except cause, the source
-// whose error aborted the batch, which keeps its own result.
-func notStored(ctx context.Context, rs []*FileResult, cause *FileResult, why string) {
-	for _, o := range rs {
+// whose error aborted the batch, which keeps its own result; each is
+// recorded in sources as failed (issue 17.13), outside the batch that is
+// gone, so that `flowir status` counts it and the next run loads it again.
+func (r *runner) notStored(ctx context.Context, ins []*input, cause *input, why string) {
+	for _, in := range ins {
+		o := in.res
 		switch {
 		case ctx.Err() != nil:
 			*o = FileResult{Path: o.Path}
-		case o != cause:
-			*o = FileResult{Path: o.Path, Origin: o.Origin, ETag: o.ETag, Outcome: Failed, Bytes: o.Bytes,
+			continue
+		case in != cause:
+			*o = FileResult{Path: o.Path, Origin: o.Origin, ETag: o.ETag, Format: o.Format, Outcome: Failed, Bytes: o.Bytes,
 				Error: "not stored: " + why + "; run the ingest again"}
 		}
+		r.unclaim(in.path, in.src.SHA256)
+		r.recordFailure(ctx, in, in.src)
 	}
+}
+
+// unclaim forgets that the source at path, which failed, claimed the
+// content sha: it is not in the case, so a copy of the same content later
+// in the run may still be ingested.
+func (r *runner) unclaim(path, sha string) {
+	if sha == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.claimed[sha].path == path {
+		delete(r.claimed, sha)
+	}
+	r.failed[sha] = true
+}
+
+// recordFailure records in's failure (its result's error) in sources, or
+// says in its result why that failed too.
+func (r *runner) recordFailure(ctx context.Context, in *input, src store.Source) {
+	if err := r.c.RecordFailure(ctx, src, in.res.Error); err != nil {
+		in.res.Error += " (and recording the failure failed: " + err.Error() + ")"
+	}
+}
+
+// sourceRow is the sources row of in as its finder knows it, before it is
+// read.
+func (r *runner) sourceRow(in *input) store.Source {
+	return store.Source{Path: in.path, Origin: in.origin, ETag: in.etag, Size: max(in.size, 0),
+		Account: in.part.Account, Region: in.part.Region, Date: in.part.Date, Hour: in.part.Hour}
 }
 
 // source loads one prepared source into batch b and sets its result. used
@@ -578,28 +622,14 @@ func notStored(ctx context.Context, rs []*FileResult, cause *FileResult, why str
 func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used bool) {
 	in := p.in
 	res := in.res
-	src := store.Source{Path: in.path, Origin: in.origin, ETag: in.etag, Size: in.size,
-		Account: in.part.Account, Region: in.part.Region, Date: in.part.Date, Hour: in.part.Hour}
-	if src.Size < 0 {
-		src.Size = 0
-	}
+	src := r.sourceRow(in)
+	defer func() { in.src = src }()
 	fail := func(err error, record bool) bool {
 		res.Outcome, res.Error = Failed, err.Error()
 		res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers, res.OutOfWindow = 0, 0, 0, 0, 0, 0
-		if src.SHA256 != "" {
-			// Not in the case: a copy of the same content later in the run
-			// may still be ingested.
-			r.mu.Lock()
-			if r.claimed[src.SHA256].path == in.path {
-				delete(r.claimed, src.SHA256)
-			}
-			r.failed[src.SHA256] = true
-			r.mu.Unlock()
-		}
+		r.unclaim(in.path, src.SHA256)
 		if record {
-			if rerr := r.c.RecordFailure(ctx, src, res.Error); rerr != nil {
-				res.Error += " (and recording the failure failed: " + rerr.Error() + ")"
-			}
+			r.recordFailure(ctx, in, src)
 		}
 		return false
 	}
