@@ -60,11 +60,17 @@ twice. Standard error says, per rule, how many findings were stored,
 replaced and kept. --no-store runs the rules and prints the findings
 without touching the stored ones (the case is opened read-only).
 
-Every finding has: rule, severity, MITRE ATT&CK technique, src, dst,
+Every finding has: id, rule, severity, MITRE ATT&CK technique, src, dst,
 dst_port, direction, first_seen, last_seen, records and bytes (of its
 evidence records), a one-line summary, and evidence_sql: a query that
 returns exactly its evidence records from table flows (paste it into
 'flowir sql').
+
+The id is stable: 12 hex digits of the SHA-256 of the finding's rule, src,
+dst, dst_port, protocol, direction and first_seen, so a rerun on the same
+records gives the same finding the same id (a rerun on more records too,
+unless its first_seen moves earlier). It is stored in column finding_id of
+table findings.
 
 Actor, target and direction mean the same in every rule: ` + "\n" + analysis.Convention + `
 
@@ -511,7 +517,7 @@ func extraRanges(cfg *analysis.DetectConfig) string {
 
 // FindingColumns are the columns detect prints, in order.
 var FindingColumns = []output.Column{
-	{Name: "rule"}, {Name: "severity"}, {Name: "technique"}, {Name: "src"}, {Name: "dst"},
+	{Name: "id"}, {Name: "rule"}, {Name: "severity"}, {Name: "technique"}, {Name: "src"}, {Name: "dst"},
 	{Name: "dst_port", Type: "INTEGER"}, {Name: "direction"}, {Name: "first_seen", Type: "TIMESTAMP"}, {Name: "last_seen", Type: "TIMESTAMP"},
 	{Name: "records", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}, {Name: "summary"}, {Name: "evidence_sql"}, {Name: "details"},
 }
@@ -535,7 +541,11 @@ func findingsResult(rows []store.FindingRow, showSuppressed bool) *output.Result
 		if r.Details != nil {
 			details = r.Details
 		}
-		row := []any{r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
+		id := r.ID
+		if id == "" {
+			id = store.FindingID(r)
+		}
+		row := []any{id, r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
 			r.FirstSeen, r.LastSeen, r.Records, r.Bytes, r.Summary, r.EvidenceSQL, details}
 		if showSuppressed {
 			var reason any

@@ -3,14 +3,11 @@ package cli
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -191,7 +188,7 @@ func findingsASFF(ctx context.Context, c *store.Case, caseDir string, rows []sto
 	caseName := caseLabel(caseDir)
 	out := make([]inventory.ASFFFinding, 0, len(rows))
 	for _, r := range rows {
-		id := findingID(r)
+		id := asffID(r)
 		places, err := c.EvidencePlacements(ctx, r.EvidenceSQL, r.Src)
 		if err != nil {
 			return nil, fmt.Errorf("finding %s: its evidence query fails, so its account and Region are unknown: %w", id, err)
@@ -301,14 +298,13 @@ func placeFinding(places []store.Placement, account, region string) []store.Plac
 	return out
 }
 
-// findingID is a stable id: the same finding found again gets the same id.
-func findingID(r store.FindingRow) string {
-	port := ""
-	if r.DstPort != nil {
-		port = strconv.Itoa(*r.DstPort)
-	}
-	h := sha256.Sum256([]byte(strings.Join([]string{r.Rule, r.Src, r.Dst, port, strconv.Itoa(r.Protocol), r.Direction, r.FirstSeen.UTC().Format(time.RFC3339)}, "\x00")))
-	return r.Rule + "-" + hex.EncodeToString(h[:8])
+// asffID is a finding's id in ASFF: its rule and the first 16 hex digits of
+// its hash, whose first store.FindingIDLen are its id in the case (what
+// 'flowir findings show' takes). It is what it was before findings had ids
+// in the case, so exporting again still updates the findings in Security Hub
+// instead of duplicating them.
+func asffID(r store.FindingRow) string {
+	return r.Rule + "-" + store.FindingHash(r)[:16]
 }
 
 // caseLabel is the case directory's base name, for finding ids.

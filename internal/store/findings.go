@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -61,12 +64,17 @@ func init() {
 			// suppressed, with the entry and its reason; it stays stored.
 			`ALTER TABLE findings ADD COLUMN IF NOT EXISTS suppressed BOOLEAN DEFAULT false`,
 			`ALTER TABLE findings ADD COLUMN IF NOT EXISTS suppressed_reason VARCHAR`,
+			// The finding's stable id (FindingID), which triage state
+			// (table triage) is keyed by.
+			`ALTER TABLE findings ADD COLUMN IF NOT EXISTS finding_id VARCHAR`,
 		}
 	})
 }
 
 // FindingRow is one stored finding.
 type FindingRow struct {
+	// ID is the finding's stable id (FindingID); Findings sets it.
+	ID          string
 	RunID       int64
 	Rule        string
 	Severity    string
@@ -86,6 +94,32 @@ type FindingRow struct {
 	// SuppressedBy says which allow-list entry suppressed the finding, and
 	// why; "" when it is not suppressed.
 	SuppressedBy string
+}
+
+// FindingIDLen is the length of a finding id, in hex digits.
+const FindingIDLen = 12
+
+// FindingHash is the SHA-256, in hex, of what makes a finding the same
+// finding when detect runs again: its rule, actor, target, port, protocol,
+// direction and first time seen. It leaves out what a rerun on more data may
+// change (last seen, records, bytes, the summary) and the run. Protocol and
+// direction are in it so that a TCP and a UDP finding, or an inbound and an
+// outbound one, between the same addresses never share an id.
+func FindingHash(r FindingRow) string {
+	port := ""
+	if r.DstPort != nil {
+		port = strconv.Itoa(*r.DstPort)
+	}
+	h := sha256.Sum256([]byte(strings.Join([]string{r.Rule, r.Src, r.Dst, port, strconv.Itoa(r.Protocol), r.Direction, r.FirstSeen.UTC().Format(time.RFC3339)}, "\x00")))
+	return hex.EncodeToString(h[:])
+}
+
+// FindingID is a finding's stable id: the first FindingIDLen hex digits of
+// FindingHash, short enough to type, the same on every rerun of detect on
+// the same records, so triage state (notes, tags, status) keyed by it
+// survives reruns.
+func FindingID(r FindingRow) string {
+	return FindingHash(r)[:FindingIDLen]
 }
 
 // DetectRun describes one run of flowir detect.
@@ -238,9 +272,14 @@ func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingR
 			port = *f.DstPort
 		}
 		ins = append(ins, []any{res.RunID, f.Rule, f.Severity, f.Technique, nullStr(f.Src), nullStr(f.Dst), port, f.Protocol, nullStr(f.Direction),
-			naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, f.Bytes, f.Summary, f.EvidenceSQL, details, f.SuppressedBy != "", nullStr(f.SuppressedBy)})
+			naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, f.Bytes, f.Summary, f.EvidenceSQL, details, f.SuppressedBy != "", nullStr(f.SuppressedBy), FindingID(f)})
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO findings VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ins); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO findings (run_id, rule, severity, technique, src, dst, dst_port, protocol, direction,
+		first_seen, last_seen, records, bytes, summary, evidence_sql, details, suppressed, suppressed_reason, finding_id) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ins); err != nil {
+		return nil, err
+	}
+	if err := backfillFindingIDs(ctx, tx); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO detect_runs (run_id, started_at, finished_at, rules, config, findings, flow_records, flowir_version, since, "until")
@@ -249,6 +288,50 @@ func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingR
 		return nil, err
 	}
 	return res, tx.Commit()
+}
+
+// backfillFindingIDs sets the id of the findings a run kept that were
+// stored before findings had ids, so every row of table findings has one.
+func backfillFindingIDs(ctx context.Context, tx *tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT rowid, rule, coalesce(src, ''), coalesce(dst, ''), dst_port, coalesce(protocol, 0), coalesce(direction, ''), first_seen
+		FROM findings WHERE finding_id IS NULL`)
+	if err != nil {
+		return err
+	}
+	type upd struct {
+		rowid int64
+		id    string
+	}
+	var us []upd
+	for rows.Next() {
+		var u upd
+		var f FindingRow
+		var port sql.NullInt64
+		var first sql.NullTime
+		if err := rows.Scan(&u.rowid, &f.Rule, &f.Src, &f.Dst, &port, &f.Protocol, &f.Direction, &first); err != nil {
+			rows.Close()
+			return err
+		}
+		if port.Valid {
+			p := int(port.Int64)
+			f.DstPort = &p
+		}
+		if first.Valid {
+			f.FirstSeen = first.Time.UTC()
+		}
+		u.id = FindingID(f)
+		us = append(us, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, u := range us {
+		if _, err := tx.ExecContext(ctx, `UPDATE findings SET finding_id = ? WHERE rowid = ?`, u.id, u.rowid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // naiveUTC returns t as a UTC wall-clock time for a TIMESTAMP column.
@@ -263,14 +346,20 @@ func naiveUTC(t time.Time) any {
 // stored order (severity, rule, time, actor, target).
 func (c *Case) Findings(ctx context.Context, rules []string) ([]FindingRow, error) {
 	q := `SELECT run_id, rule, severity, technique, coalesce(src, ''), coalesce(dst, ''), dst_port, protocol, coalesce(direction, ''),
-		first_seen, last_seen, records, bytes, summary, evidence_sql, details, %s FROM findings`
+		first_seen, last_seen, records, bytes, summary, evidence_sql, details, %s, %s FROM findings`
 	// A case last written before allow lists, opened read-only, has no
 	// suppressed_reason column: nothing in it is suppressed.
 	supp := "''"
 	if c.hasColumn(ctx, "findings", "suppressed_reason") {
 		supp = "coalesce(suppressed_reason, '')"
 	}
-	q = fmt.Sprintf(q, supp)
+	// Nor a finding_id column: ids are computed, as for rows stored before
+	// findings had ids.
+	id := "''"
+	if c.hasColumn(ctx, "findings", "finding_id") {
+		id = "coalesce(finding_id, '')"
+	}
+	q = fmt.Sprintf(q, supp, id)
 	var args []any
 	if len(rules) > 0 {
 		q += ` WHERE rule IN (SELECT unnest(?::VARCHAR[]))`
@@ -289,7 +378,7 @@ func (c *Case) Findings(ctx context.Context, rules []string) ([]FindingRow, erro
 		var first, last sql.NullTime
 		var details sql.NullString
 		if err := rows.Scan(&f.RunID, &f.Rule, &f.Severity, &f.Technique, &f.Src, &f.Dst, &port, &proto, &f.Direction,
-			&first, &last, &f.Records, &f.Bytes, &f.Summary, &f.EvidenceSQL, &details, &f.SuppressedBy); err != nil {
+			&first, &last, &f.Records, &f.Bytes, &f.Summary, &f.EvidenceSQL, &details, &f.SuppressedBy, &f.ID); err != nil {
 			return nil, err
 		}
 		if port.Valid {
@@ -298,6 +387,9 @@ func (c *Case) Findings(ctx context.Context, rules []string) ([]FindingRow, erro
 		}
 		f.Protocol = int(proto.Int64)
 		f.FirstSeen, f.LastSeen = first.Time.UTC(), last.Time.UTC()
+		if f.ID == "" {
+			f.ID = FindingID(f)
+		}
 		if details.Valid {
 			if err := json.Unmarshal([]byte(details.String), &f.Details); err != nil {
 				return nil, fmt.Errorf("finding %s: details: %w", f.Rule, err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -249,5 +250,103 @@ func TestEvidencePlacements(t *testing.T) {
 	}
 	if _, err := c.EvidencePlacements(ctx, "SELECT 1", ""); err == nil {
 		t.Error("an evidence query without flow columns gave placements")
+	}
+}
+
+// TestFindingID: a finding's id depends on its rule, actor, target, port,
+// protocol, direction and first time seen only, is stored with it, and is
+// the same when detect finds it again with more evidence; rows stored before
+// findings had ids get theirs when a run keeps them.
+func TestFindingID(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	p22, p443 := 22, 443
+	base := FindingRow{Rule: "brute-force", Src: "192.0.2.45", Dst: "10.16.0.153", DstPort: &p22, Protocol: 6, Direction: "inbound", FirstSeen: at}
+	// The hash of "brute-force\x00192.0.2.45\x0010.16.0.153\x0022\x006\x00inbound\x002026-11-20T10:00:00Z",
+	// computed with sha256sum.
+	if got, want := FindingID(base), "0e3959b8ee48"; got != want {
+		t.Errorf("FindingID = %s, want %s", got, want)
+	}
+	for _, c := range []struct {
+		name string
+		edit func(*FindingRow)
+		same bool
+	}{
+		{"more evidence", func(r *FindingRow) {
+			r.LastSeen, r.Records, r.Bytes, r.Summary, r.RunID = at.Add(time.Hour), 99, 1e6, "other", 7
+		}, true},
+		{"suppressed", func(r *FindingRow) { r.SuppressedBy = "x" }, true},
+		{"same instant elsewhere", func(r *FindingRow) { r.FirstSeen = at.In(time.FixedZone("X", 3600)) }, true},
+		{"rule", func(r *FindingRow) { r.Rule = "exposed-admin-port" }, false},
+		{"actor", func(r *FindingRow) { r.Src = "192.0.2.46" }, false},
+		{"target", func(r *FindingRow) { r.Dst = "" }, false},
+		{"port", func(r *FindingRow) { r.DstPort = &p443 }, false},
+		{"no port", func(r *FindingRow) { r.DstPort = nil }, false},
+		{"protocol", func(r *FindingRow) { r.Protocol = 17 }, false},
+		{"direction", func(r *FindingRow) { r.Direction = "outbound" }, false},
+		{"first seen", func(r *FindingRow) { r.FirstSeen = at.Add(time.Second) }, false},
+	} {
+		r := base
+		c.edit(&r)
+		if got := FindingID(r) == FindingID(base); got != c.same {
+			t.Errorf("%s: same id %v, want %v", c.name, got, c.same)
+		}
+	}
+
+	c := openTestCase(t)
+	run := DetectRun{StartedAt: at, Rules: []string{"brute-force", "beaconing"}, Config: []byte(`{}`)}
+	beacon := FindingRow{Rule: "beaconing", Severity: "medium", Technique: "T1071", Src: "10.0.0.1", Dst: "203.0.113.50", DstPort: &p443,
+		Protocol: 6, Direction: "outbound", FirstSeen: at, LastSeen: at.Add(time.Hour), Records: 12, Bytes: 1200, Summary: "s", EvidenceSQL: "SELECT 1"}
+	bf := base
+	bf.Severity, bf.Technique, bf.LastSeen, bf.Records, bf.Summary, bf.EvidenceSQL = "medium", "T1110", at.Add(time.Hour), 40, "s", "SELECT 1"
+	if _, err := c.ReplaceFindings(ctx, run, []FindingRow{bf, beacon}); err != nil {
+		t.Fatal(err)
+	}
+	ids := func() map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		rows, err := c.DB().QueryContext(ctx, `SELECT rule, coalesce(finding_id, 'NULL') FROM findings`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var rule, id string
+			if err := rows.Scan(&rule, &id); err != nil {
+				t.Fatal(err)
+			}
+			out[rule] = id
+		}
+		return out
+	}
+	want := map[string]string{"brute-force": FindingID(base), "beaconing": FindingID(beacon)}
+	if got := ids(); !maps.Equal(got, want) {
+		t.Errorf("stored ids %v, want %v", got, want)
+	}
+	// A rerun with more evidence: the same ids.
+	bf.LastSeen, bf.Records = at.Add(2*time.Hour), 80
+	if _, err := c.ReplaceFindings(ctx, run, []FindingRow{bf, beacon}); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := c.Findings(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 || fs[0].ID != want[fs[0].Rule] || fs[1].ID != want[fs[1].Rule] {
+		t.Errorf("findings after a rerun: %+v", fs)
+	}
+	// A row stored before findings had ids: read with its id computed, and
+	// given it when a run of another rule keeps it.
+	if _, err := c.DB().ExecContext(ctx, `UPDATE findings SET finding_id = NULL WHERE rule = 'brute-force'`); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := c.Findings(ctx, []string{"brute-force"}); err != nil || len(fs) != 1 || fs[0].ID != want["brute-force"] {
+		t.Errorf("finding without a stored id: %+v %v", fs, err)
+	}
+	if _, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: at, Rules: []string{"beaconing"}, Config: []byte(`{}`)}, []FindingRow{beacon}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(); !maps.Equal(got, want) {
+		t.Errorf("ids after a run kept the old row: %v, want %v", got, want)
 	}
 }
