@@ -96,7 +96,10 @@ group.
 
 Every line becomes a record or a rejected line (kept with its reason in the
 rejects table); for every source, lines = records + rejects + headers + out
-of window. Each source is loaded in one transaction: an interrupted ingest
+of window. An empty line (AWS never writes one) is a reject, reason
+empty-line. A source keeps its first 10,000 rejected lines with their text;
+the rest are counted by reason in table rejects_not_kept, so that a file of
+millions of bad lines does not fill the case. Each source is loaded in one transaction: an interrupted ingest
 (Ctrl-C, a killed process) leaves no half source, its summary counts only
 the sources it committed, and running the same command again finishes the
 job.
@@ -297,6 +300,9 @@ func printIngestSummary(w io.Writer, format output.Format, dir string, s *ingest
 	fmt.Fprintf(w, "time:     %.1fs, %.1f MB read\n", s.Seconds, float64(s.Bytes)/1e6)
 	if s.Rejects > 0 {
 		fmt.Fprintf(w, "rejected lines are in the case: flowir sql 'SELECT * FROM rejects LIMIT 20'\n")
+	}
+	if s.RejectsNotKept > 0 {
+		fmt.Fprintf(w, "not kept: %d rejected lines past the first %d of their source are counted by reason, not kept with their text (flowir sql 'SELECT * FROM rejects_not_kept')\n", s.RejectsNotKept, store.RejectsKept)
 	}
 	return nil
 }

@@ -24,7 +24,8 @@ func newStatusCmd(f *Factory, g *globalOptions, runF func(*StatusOptions) error)
 		Short: "Show what the case holds: sources, records, time range, rejects",
 		Long: `Show what the case holds: sources by status, records by log-status and action,
 records per account, region and day, the time range of the records, rejected
-lines by reason, and every partial or failed file with its error.
+lines by reason (those each source keeps with their text, its first 10,000,
+and those counted only), and every partial or failed file with its error.
 
 The line counts reconcile: lines = records + rejected lines + header lines
 (+ the records an ingest's --since/--until left out). Sources are summed by
@@ -126,6 +127,9 @@ func printStatus(ios *output.IOStreams, format output.Format, st *store.Status) 
 	}
 	if len(st.RejectReasons) > 0 {
 		fmt.Fprintln(w, "\nrejected lines by reason (flowir sql 'SELECT * FROM rejects'):")
+		if st.RejectsNotKept > 0 {
+			fmt.Fprintf(w, "(%d of them are counted, not kept with their text: each source keeps its first %d; flowir sql 'SELECT * FROM rejects_not_kept')\n", st.RejectsNotKept, store.RejectsKept)
+		}
 		res := &output.Result{Columns: []output.Column{{Name: "reason"}, {Name: "lines", Type: "BIGINT"}}}
 		for _, r := range st.RejectReasons {
 			res.Rows = append(res.Rows, []any{r.Reason, r.Lines})

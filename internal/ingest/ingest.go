@@ -105,7 +105,10 @@ type FileResult struct {
 	Lines    int64  `json:"lines"`
 	Records  int64  `json:"records"`
 	Rejects  int64  `json:"rejects"`
-	Headers  int64  `json:"headers"`
+	// RejectsNotKept counts the rejects (among Rejects) past the source's
+	// first store.RejectsKept: counted by reason, not kept as rows.
+	RejectsNotKept int64 `json:"rejects_not_kept,omitempty"`
+	Headers        int64 `json:"headers"`
 	// OutOfWindow counts the records left out by the time window: lines =
 	// records + rejects + headers + out_of_window.
 	OutOfWindow int64  `json:"out_of_window"`
@@ -118,18 +121,21 @@ type FileResult struct {
 
 // Summary is the result of a run.
 type Summary struct {
-	Files       int      `json:"files"` // sources found: files, S3 objects, CloudWatch Logs streams
-	Ingested    int      `json:"ingested"`
-	Skipped     int      `json:"skipped"`
-	Partial     int      `json:"partial"`
-	Failed      int      `json:"failed"`
-	Lines       int64    `json:"lines"`
-	Records     int64    `json:"records"`
-	Rejects     int64    `json:"rejects"`
-	Headers     int64    `json:"headers"`
-	OutOfWindow int64    `json:"out_of_window"`
-	Bytes       int64    `json:"bytes"`
-	Ignored     []string `json:"ignored,omitempty"`
+	Files    int   `json:"files"` // sources found: files, S3 objects, CloudWatch Logs streams
+	Ingested int   `json:"ingested"`
+	Skipped  int   `json:"skipped"`
+	Partial  int   `json:"partial"`
+	Failed   int   `json:"failed"`
+	Lines    int64 `json:"lines"`
+	Records  int64 `json:"records"`
+	Rejects  int64 `json:"rejects"`
+	// RejectsNotKept counts the rejects (among Rejects) not kept as rows
+	// (see FileResult).
+	RejectsNotKept int64    `json:"rejects_not_kept,omitempty"`
+	Headers        int64    `json:"headers"`
+	OutOfWindow    int64    `json:"out_of_window"`
+	Bytes          int64    `json:"bytes"`
+	Ignored        []string `json:"ignored,omitempty"`
 	// NotRead lists what folder walks passed over other than by name: a
 	// symbolic link loop or a link to nothing, a named pipe, a device.
 	NotRead  []source.Skip `json:"not_read,omitempty"`
@@ -337,6 +343,7 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 			s.Lines += fr.Lines
 			s.Records += fr.Records
 			s.Rejects += fr.Rejects
+			s.RejectsNotKept += fr.RejectsNotKept
 			s.Headers += fr.Headers
 			s.OutOfWindow += fr.OutOfWindow
 		}
@@ -793,6 +800,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 			Outcome: Skipped, DuplicateOf: dd.dupPath, SourceID: dd.dupID}
 		return false
 	}
+	res.RejectsNotKept = w.RejectsNotKept()
 	w.Finish(st)
 	return true
 }

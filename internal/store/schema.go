@@ -92,6 +92,14 @@ func schemaDDL() []string {
 			detail VARCHAR NOT NULL,
 			raw VARCHAR NOT NULL            -- the line, at most 4 KiB, invalid UTF-8 escaped
 		)`,
+		// The rejects of a source past the first RejectsKept, counted by
+		// reason (writer.go): lines = records + rejects + headers holds
+		// with rejects = the source's rows in rejects + these lines.
+		`CREATE TABLE IF NOT EXISTS rejects_not_kept (
+			source_id INTEGER NOT NULL,
+			reason VARCHAR NOT NULL,
+			lines BIGINT NOT NULL
+		)`,
 		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (\n\t%s\n)", wideTable, strings.Join(flowsColumns(), ",\n\t")),
 		fmt.Sprintf("CREATE TABLE IF NOT EXISTS tgwflow (\n\t%s\n)", strings.Join(tgwflowColumns(), ",\n\t")),
 	}

@@ -8,20 +8,23 @@ import (
 
 // Status is what a case holds: the answer of `flowir status`.
 type Status struct {
-	Dir           string          `json:"case"`
-	SchemaVersion int             `json:"schema_version"`
-	Sources       SourceCounts    `json:"sources"`
-	Records       int64           `json:"records"`
-	TGWRecords    int64           `json:"tgw_records"`
-	Rejects       int64           `json:"rejects"`
-	Lines         int64           `json:"lines"`
-	Headers       int64           `json:"headers"`
-	FirstStart    *time.Time      `json:"first_start"`
-	LastEnd       *time.Time      `json:"last_end"`
-	ByStatus      []StatusCount   `json:"by_log_status"`
-	ByPartition   []PartitionRow  `json:"by_partition"`
-	RejectReasons []ReasonCount   `json:"reject_reasons"`
-	Problems      []SourceProblem `json:"problem_sources"`
+	Dir           string       `json:"case"`
+	SchemaVersion int          `json:"schema_version"`
+	Sources       SourceCounts `json:"sources"`
+	Records       int64        `json:"records"`
+	TGWRecords    int64        `json:"tgw_records"`
+	Rejects       int64        `json:"rejects"`
+	// RejectsNotKept counts the rejects (among Rejects) past each source's
+	// first store.RejectsKept, counted by reason but not kept as rows.
+	RejectsNotKept int64           `json:"rejects_not_kept"`
+	Lines          int64           `json:"lines"`
+	Headers        int64           `json:"headers"`
+	FirstStart     *time.Time      `json:"first_start"`
+	LastEnd        *time.Time      `json:"last_end"`
+	ByStatus       []StatusCount   `json:"by_log_status"`
+	ByPartition    []PartitionRow  `json:"by_partition"`
+	RejectReasons  []ReasonCount   `json:"reject_reasons"`
+	Problems       []SourceProblem `json:"problem_sources"`
 
 	// Added with S3, CloudWatch Logs, JSON records and windows (tgw.go):
 	// lines = records + tgw_records + json_records + rejects + headers +
@@ -105,9 +108,21 @@ func (c *Case) Status(ctx context.Context) (*Status, error) {
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM tgwflow`).Scan(&s.TGWRecords); err != nil {
 		return nil, err
 	}
+	// Rejects past a source's first RejectsKept are counted, not kept as
+	// rows (a case last written by an older flowir has no such table).
+	reasons := `SELECT reason, count(*) AS lines FROM rejects GROUP BY ALL`
+	if ok, err := c.hasTable(ctx, "rejects_not_kept"); err != nil {
+		return nil, err
+	} else if ok {
+		if err := db.QueryRowContext(ctx, `SELECT coalesce(sum(lines), 0)::BIGINT FROM rejects_not_kept`).Scan(&s.RejectsNotKept); err != nil {
+			return nil, err
+		}
+		reasons += ` UNION ALL SELECT reason, lines FROM rejects_not_kept`
+	}
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM rejects`).Scan(&s.Rejects); err != nil {
 		return nil, err
 	}
+	s.Rejects += s.RejectsNotKept
 	if err := c.statusExtras(ctx, s); err != nil {
 		return nil, err
 	}
@@ -140,7 +155,7 @@ func (c *Case) Status(ctx context.Context) (*Status, error) {
 		s.ByPartition = append(s.ByPartition, r)
 	}
 	rows.Close()
-	rows, err = db.QueryContext(ctx, `SELECT reason, count(*) FROM rejects GROUP BY ALL ORDER BY 2 DESC, 1`)
+	rows, err = db.QueryContext(ctx, `SELECT reason, sum(lines)::BIGINT FROM (`+reasons+`) GROUP BY ALL ORDER BY 2 DESC, 1`)
 	if err != nil {
 		return nil, err
 	}

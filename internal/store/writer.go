@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -154,9 +156,10 @@ type Batch struct {
 }
 
 type pendingSource struct {
-	id    int64
-	src   Source
-	stats Stats
+	id      int64
+	src     Source
+	stats   Stats
+	notKept map[string]int64 // rejects beyond RejectsKept, by reason
 }
 
 // appKey identifies a column set: which known fields a record format has,
@@ -257,6 +260,10 @@ type SourceWriter struct {
 	// records it added: what Discard takes back.
 	marks   map[*plan]int64
 	records int64
+	// kept counts the rejects stored as rows; notKept those beyond
+	// RejectsKept, by reason.
+	kept    int64
+	notKept map[string]int64
 }
 
 // BeginSource adds src to the batch. Call Finish (or Discard) before
@@ -516,9 +523,26 @@ func extraJSON(r *flow.Record) string {
 	return b.String()
 }
 
+// RejectsKept is how many rejected lines of one source are kept as rows of
+// table rejects, with their text; the rest are counted by reason in table
+// rejects_not_kept. AWS never writes a line that is not a record, so a few
+// rejects are worth reading one by one, and thousands are one problem seen
+// many times (a file in another format, a damaged download). Without a cap
+// 100 KB of gzipped newlines became 105 million rows (issue 17.20).
+const RejectsKept = 10_000
+
 // AddReject stores a line that is not a record, with the reason and the line
-// itself as evidence.
+// itself as evidence; past the source's first RejectsKept rejects it only
+// counts the line under its reason.
 func (w *SourceWriter) AddReject(line int64, reason, detail string, raw []byte) error {
+	if w.kept >= RejectsKept {
+		if w.notKept == nil {
+			w.notKept = map[string]int64{}
+		}
+		w.notKept[reason]++
+		return nil
+	}
+	w.kept++
 	if err := w.b.begin(); err != nil {
 		return fmt.Errorf("store reject of line %d: %w", line, err)
 	}
@@ -563,7 +587,17 @@ func (w *SourceWriter) Finish(st Stats) {
 		return
 	}
 	w.done = true
-	w.b.pending = append(w.b.pending, pendingSource{id: w.id, src: w.src, stats: st})
+	w.b.pending = append(w.b.pending, pendingSource{id: w.id, src: w.src, stats: st, notKept: w.notKept})
+}
+
+// RejectsNotKept is the number of the source's rejects counted but not kept
+// as rows (see RejectsKept).
+func (w *SourceWriter) RejectsNotKept() int64 {
+	var n int64
+	for _, c := range w.notKept {
+		n += c
+	}
+	return n
 }
 
 // Commit stores the sources rows and makes every source of the batch
@@ -592,16 +626,24 @@ func (b *Batch) Commit() error {
 	b.rej = nil
 	now := time.Now().UTC()
 	rows := make([][]any, 0, len(b.pending))
+	var notKept [][]any
 	for _, ps := range b.pending {
 		if err := b.supersede(ps); err != nil {
 			b.Abort()
 			return err
 		}
 		rows = append(rows, sourceRow(ps.id, ps.src, ps.stats, now))
+		for _, reason := range slices.Sorted(maps.Keys(ps.notKept)) {
+			notKept = append(notKept, []any{ps.id, reason, ps.notKept[reason]})
+		}
 	}
 	if err := insertRows(b.ctx, b.conn, sourcesInsert, sourcesTuple, rows); err != nil {
 		b.Abort()
 		return fmt.Errorf("record sources: %w", err)
+	}
+	if err := insertRows(b.ctx, b.conn, "INSERT INTO rejects_not_kept VALUES ", "(?, ?, ?)", notKept); err != nil {
+		b.Abort()
+		return fmt.Errorf("record rejects not kept: %w", err)
 	}
 	if err := b.conn.Commit(); err != nil {
 		b.Abort()
@@ -643,7 +685,7 @@ func (b *Batch) supersede(ps pendingSource) error {
 			}
 			continue
 		}
-		tables := []string{wideTable, "tgwflow", "jsonflows", "rejects"}
+		tables := []string{wideTable, "tgwflow", "jsonflows", "rejects", "rejects_not_kept"}
 		for _, t := range b.narrow {
 			tables = append(tables, t)
 		}
