@@ -437,7 +437,7 @@ func (d *detector) baseWhere() string {
 // these rows is referenced once: DuckDB materialises a CTE that is
 // referenced twice.
 func (d *detector) baseSelect() string {
-	return fmt.Sprintf(`SELECT %s AS a, %s AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id FROM flows WHERE %s`,
+	return fmt.Sprintf(`SELECT %s AS a, %s AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE %s`,
 		exprActor, exprTarget, d.baseWhere())
 }
 

@@ -182,19 +182,23 @@ initiated it, low when everything was rejected.`,
 	},
 	{
 		Name: RuleExposedPort, Title: "Admin or database port reachable from the internet", Technique: "T1133", Severity: SeverityMedium,
-		Doc: `Accepted connections from an external actor to an internal host on an
-admin or database port that the host answered: the security groups and
-network ACLs let the internet reach a listening service. Answered means the
-host's reply (the same connection, reversed, accepted) is logged; an
-internet scanner's SYN, accepted but never answered, is not enough. One
-finding per (actor,
-port), over the targets that answered; dst is the target when there is
-one; the evidence is the actor's accepted requests to that port of those
-targets. Severity: high for database ports (T1190), medium for admin ports
-(T1133).`,
+		Doc: `Accepted connections from external actors to internal hosts on an admin or
+database port that the hosts answered: the security groups and network
+ACLs let the internet reach a listening service. Answered means the host's
+reply (the same connection, reversed, accepted) is logged and, when the
+format has TCP flags, carries a SYN-ACK; an internet scanner's SYN,
+accepted but never answered, and a reset from a closed port are not
+enough. One finding per account and port (the account of the interface
+that logged the connections), over the hosts that answered: an SSH server
+on the internet meets hundreds of actors a day, and one finding per actor
+would bury the database port that is open. The actors are counted and the
+top_actors with the most connections listed; src is the actor when there is
+only one, dst the host when there is only one. Severity: high for database
+ports (T1190), medium for admin ports (T1133).`,
 		Thresholds: []Threshold{
 			{Name: "admin_ports", Kind: KindPorts, Default: defaultExposedAdmin, Doc: "remote administration ports"},
 			{Name: "database_ports", Kind: KindPorts, Default: defaultExposedDB, Doc: "database and data-store ports"},
+			{Name: "top_actors", Kind: KindCount, Default: int64(5), Min: 0, Max: 1000, Doc: "actors listed by name in a finding, most connections first"},
 		},
 		run: runExposedPort,
 	},
@@ -432,34 +436,45 @@ func runExposedPort(ctx context.Context, d *detector) ([]Finding, error) {
 	if len(all) == 0 {
 		return nil, nil
 	}
+	topN := int(d.cfg.int(r, "top_actors"))
 	// c: accepted connections from external actors to those ports; a
 	// target answered if its reply (the same connection, reversed) is
-	// logged. Internet scanners' SYNs, accepted by a security group but never
-	// answered by the host, do not make a port "reachable".
+	// logged and, when the format has TCP flags, carries a SYN-ACK: a
+	// reset from a closed port behind an open security group is not a
+	// listening service. Internet scanners' SYNs, accepted by a security
+	// group but never answered by the host, do not make a port
+	// "reachable".
 	q := fmt.Sprintf(`WITH c AS (
-  SELECT a, t, dstport, srcport, count(*) AS n, sum(bytes) AS b, min(start) AS s, max("end") AS e
+  SELECT a, t, dstport, srcport, min(account_id) AS acct, count(*) AS n, sum(bytes) AS b, min(start) AS s, max("end") AS e
   FROM (%[1]s) b
   WHERE protocol = 6 AND action = 'ACCEPT' AND dstport IN (%[2]s) AND NOT %[3]s AND NOT %[4]s AND %[5]s
   GROUP BY ALL
 ), rp AS (
   SELECT DISTINCT a, t, srcport, dstport FROM (%[1]s) b
   WHERE protocol = 6 AND action = 'ACCEPT' AND srcport IN (%[2]s) AND %[6]s AND NOT %[7]s
+    AND (tcp_flags IS NULL OR (tcp_flags & 18) = 18)
 ), ans AS (
-  SELECT DISTINCT c.a, c.t, c.dstport FROM c LEFT JOIN rp ON rp.a = c.t AND rp.t = c.a AND rp.srcport = c.dstport AND rp.dstport = c.srcport
-  WHERE rp.a IS NOT NULL
+  SELECT c.* FROM c SEMI JOIN rp ON rp.a = c.t AND rp.t = c.a AND rp.srcport = c.dstport AND rp.dstport = c.srcport
+), per AS (
+  SELECT coalesce(acct, '') AS acct, dstport, a, count(*) AS conns, sum(n) AS n, sum(b) AS b, min(s) AS s, max(e) AS e FROM ans GROUP BY ALL
+), tg AS (
+  SELECT coalesce(acct, '') AS acct, dstport, list(DISTINCT t ORDER BY t) AS targets FROM ans GROUP BY ALL
 )
-SELECT c.a, c.dstport, list(DISTINCT c.t ORDER BY c.t), sum(c.n)::BIGINT, sum(c.b)::BIGINT, min(c.s), max(c.e), count(*)
-FROM c SEMI JOIN ans USING (a, t, dstport)
-GROUP BY c.a, c.dstport ORDER BY 1, 2`, d.baseSelect(), sqlIntList(all), condReply, inInternal("a"), inInternal("t"), inInternal("a"), inInternal("t"))
+SELECT acct, dstport, any_value(tg.targets), sum(n)::BIGINT, sum(b)::BIGINT, min(s), max(e), sum(conns)::BIGINT, count(*),
+  list(a ORDER BY conns DESC, a), list(conns ORDER BY conns DESC, a)
+FROM per JOIN tg USING (acct, dstport)
+GROUP BY acct, dstport ORDER BY 1, 2`, d.baseSelect(), sqlIntList(all), condReply, inInternal("a"), inInternal("t"), inInternal("a"), inInternal("t"))
 	rows, err := d.eng.QueryRows(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	var out []Finding
 	for _, row := range rows {
-		a, port := asString(row[0]), int(asInt(row[1]))
+		acct, port := asString(row[0]), int(asInt(row[1]))
 		targets := asStrings(row[2])
-		n, b, s0, e1, conns := asInt(row[3]), asInt(row[4]), asInt(row[5]), asInt(row[6]), asInt(row[7])
+		n, b, s0, e1, conns, actors := asInt(row[3]), asInt(row[4]), asInt(row[5]), asInt(row[6]), asInt(row[7]), asInt(row[8])
+		actorList, actorConns := asStrings(row[9]), asInts(row[10])
+		top, topConns := actorList[:min(topN, len(actorList))], actorConns[:min(topN, len(actorConns))]
 		sev, tech, what := SeverityMedium, "T1133", "admin"
 		if slices.Contains(db, port) && !slices.Contains(admin, port) {
 			sev, tech, what = SeverityHigh, "T1190", "database"
@@ -468,13 +483,34 @@ GROUP BY c.a, c.dstport ORDER BY 1, 2`, d.baseSelect(), sqlIntList(all), condRep
 		if len(targets) == 1 {
 			dst, where = targets[0], targets[0]
 		}
+		if acct != "" {
+			where += " of account " + acct
+		}
+		src, who := "", fmt.Sprintf("%d internet addresses", actors)
+		if actors == 1 {
+			src, who = actorList[0], "the internet address "+actorList[0]
+		}
+		var tops []string
+		for i, a := range top {
+			tops = append(tops, fmt.Sprintf("%s (%d)", a, topConns[i]))
+		}
+		sum := fmt.Sprintf("%s port %d/tcp on %s answered %d connections from %s", what, port, where, conns, who)
+		if actors > 1 && len(tops) > 0 {
+			sum += "; most connections from " + strings.Join(tops, ", ")
+		}
+		det := map[string]any{"targets": targets, "connections": conns, "actor_count": actors, "top_actors": top, "top_actor_connections": topConns}
+		if acct != "" {
+			det["account"] = acct
+		}
+		ev := []string{exprActor + " IN (" + sqlStringList(actorList) + ")", fmt.Sprintf("dstport = %d", port), "protocol = 6", "action = 'ACCEPT'",
+			"NOT " + condReply, exprTarget + " IN (" + sqlStringList(targets) + ")"}
+		if src != "" {
+			ev[0] = addrEq(exprActor, src)
+		}
 		out = append(out, Finding{
-			Rule: r, Severity: sev, Technique: tech, Src: a, Dst: dst, DstPort: intPtr(port), Protocol: 6, Direction: DirInbound,
-			FirstSeen: unix(s0), LastSeen: unix(e1), Records: n, Bytes: b,
-			Summary: fmt.Sprintf("%s port %d/tcp on %s accepted %d connections from the internet address %s", what, port, where, conns, a),
-			EvidenceSQL: d.evidence(addrEq(exprActor, a), fmt.Sprintf("dstport = %d", port), "protocol = 6", "action = 'ACCEPT'",
-				"NOT "+condReply, exprTarget+" IN ("+sqlStringList(targets)+")"),
-			Details: map[string]any{"targets": targets, "connections": conns},
+			Rule: r, Severity: sev, Technique: tech, Src: src, Dst: dst, DstPort: intPtr(port), Protocol: 6, Direction: DirInbound,
+			FirstSeen: unix(s0), LastSeen: unix(e1), Records: n, Bytes: b, Summary: sum,
+			EvidenceSQL: d.evidence(ev...), Details: det,
 		})
 	}
 	return out, nil

@@ -632,6 +632,49 @@ func TestRuleExposedAdminPort(t *testing.T) {
 	}
 }
 
+// TestRuleExposedPortGrouped: an SSH server on the internet meets many
+// actors; two servers of one account are one finding per port, with the
+// actors counted and the busiest listed, and a reset from a closed port
+// behind an open security group (TCP flags RST-ACK) is not an answer (issue
+// 15 item 6).
+func TestRuleExposedPortGrouped(t *testing.T) {
+	const r = analysis.RuleExposedPort
+	var recs []fr
+	for i := range 30 {
+		for _, h := range []string{"10.0.0.21", "10.0.0.22"} {
+			a := fmt.Sprintf("198.51.100.%d", 10+i)
+			for k := range 1 + i%3 {
+				c := tcp(a, 40000+k, h, 22, t0+int64(60*i+k), t0+int64(60*i+k+5), 12, 2500)
+				recs = append(recs, c, c.reply(12, 3000))
+			}
+		}
+	}
+	// Another account's SSH server: its own finding.
+	o := tcp("203.0.113.9", 41000, "10.9.0.5", 22, t0, t0+9, 12, 2500).in("444455556666", "")
+	recs = append(recs, o, o.reply(12, 3000))
+	// Refused by the host (RST-ACK) on MySQL although the security group
+	// accepts it: no finding for 3306.
+	x := tcp("203.0.113.50", 42000, "10.0.0.21", 3306, t0, t0, 1, 44).withFlags(2)
+	recs = append(recs, x, x.reply(1, 40).withFlags(20))
+	fs := detect(t, newDetectCase(t, recs), nil, r)
+	if len(fs) != 2 {
+		t.Fatalf("%d findings, want one per account and port: %s", len(fs), describe(fs))
+	}
+	f := fs[0]
+	if fs[0].Src != "" {
+		f = fs[1]
+	}
+	if f.Src != "" || f.Dst != "" || *f.DstPort != 22 || f.Details["actor_count"] != int64(30) || f.Details["connections"] != int64(120) {
+		t.Errorf("grouped: %+v", f)
+	}
+	if top := f.Details["top_actors"].([]string); len(top) != 5 || top[0] != "198.51.100.12" {
+		t.Errorf("top actors %v, want 5 from 198.51.100.12 (3 connections to each host)", top)
+	}
+	if tg := f.Details["targets"].([]string); !slices.Equal(tg, []string{"10.0.0.21", "10.0.0.22"}) {
+		t.Errorf("targets %v", tg)
+	}
+}
+
 // TestInternalInference checks that a VPC's public IPv6 addresses, which no
 // private range covers, are recognised as its own from the records.
 func TestInternalInference(t *testing.T) {
