@@ -557,7 +557,7 @@ func runAthenaCFN(cmd *cobra.Command, f *Factory, opts *AthenaCFNOptions) error 
 		return err
 	}
 	for _, s := range skipped {
-		fmt.Fprintf(f.IO.ErrOut, "flowir: left out of the template: %s\n", s)
+		fmt.Fprintf(f.textErr(), "flowir: left out of the template: %s\n", s)
 	}
 	if opts.Output != "" {
 		return os.WriteFile(opts.Output, tmpl, 0o644)

@@ -60,7 +60,7 @@ to OUT/logs/truth.json and the IOC lists to OUT/logs/iocs.csv and iocs.txt.`,
 
 func runDemo(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DemoOptions) error {
 	ctx := cmd.Context()
-	w := f.IO.ErrOut
+	w := f.textErr()
 	if opts.Records <= 0 {
 		return usagef("--records must be positive")
 	}
@@ -89,7 +89,7 @@ func runDemo(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DemoOptions
 	}
 	io := ingest.Options{Paths: []string{logs}}
 	if f.IO.IsStderrTTY() {
-		bar := &progressBar{w: w, width: f.IO.TerminalWidth()}
+		bar := &progressBar{w: f.IO.ErrOut, width: f.IO.TerminalWidth()}
 		io.Progress = bar.update
 	}
 	sum, err := ingest.Run(ctx, c, io)
@@ -97,7 +97,7 @@ func runDemo(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DemoOptions
 	if err != nil {
 		return err
 	}
-	if err := printIngestSummary(f.IO.Out, output.FormatTable, caseDir, sum); err != nil {
+	if err := printIngestSummary(f, output.FormatTable, caseDir, sum); err != nil {
 		return err
 	}
 	if sum.Records != truth.Records || sum.Rejects != 0 || sum.Failed != 0 {

@@ -250,7 +250,7 @@ func detectConfig(f *Factory, opts *DetectOptions) (*analysis.DetectConfig, erro
 
 func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOptions) error {
 	ctx := cmd.Context()
-	w := f.IO.ErrOut
+	w := f.textErr()
 	if opts.ListRules {
 		return listRules(f, g)
 	}

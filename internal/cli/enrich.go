@@ -131,7 +131,7 @@ func bindEnrichFlags(cmd *cobra.Command, opts *EnrichOptions) {
 // runEnrich (re)computes the enrichment of the case; loadRanges first loads
 // an ip-ranges.json (opts.Ranges, else AWS's URL).
 func runEnrich(ctx context.Context, f *Factory, g *globalOptions, opts *EnrichOptions, loadRanges bool) error {
-	w := f.IO.ErrOut
+	w := f.textErr()
 	if opts.Resolve && (opts.ResolveTimeout <= 0 || opts.ResolveDeadline <= 0) {
 		return usagef("--resolve-timeout and --resolve-deadline must be positive")
 	}

@@ -112,7 +112,7 @@ func runExport(cmd *cobra.Command, f *Factory, g *globalOptions, opts *ExportOpt
 		}
 		return enc.Encode(sum)
 	case output.FormatTable:
-		fmt.Fprintf(f.IO.Out, "exported: %d records (%d bytes of traffic) in %d Parquet files under %s/AWSLogs/\n", sum.Records, sum.Bytes, len(sum.Files), sum.Dir)
+		fmt.Fprintf(f.textOut(), "exported: %d records (%d bytes of traffic) in %d Parquet files under %s/AWSLogs/\n", sum.Records, sum.Bytes, len(sum.Files), sum.Dir)
 		fmt.Fprintf(f.IO.Out, "columns:  %d (%v)\n", len(sum.Columns), sum.Columns)
 		if sum.DatedByEnd > 0 {
 			fmt.Fprintf(f.IO.Out, "dated:    %d records from sources without a date folder, filed under the day of their end time\n", sum.DatedByEnd)

@@ -129,7 +129,7 @@ from the monitored network.`,
 				res, err := sh.ImportFindings(ctx, byRegion[region])
 				fmt.Fprintf(f.IO.Out, "Security Hub (%s): %d findings imported, %d refused, in %d BatchImportFindings calls\n", sh.Region, res.Success, res.Failed, res.Calls)
 				for _, e := range res.Errors {
-					fmt.Fprintln(f.IO.ErrOut, "refused:", e)
+					fmt.Fprintln(f.textErr(), "refused:", e)
 				}
 				if err != nil {
 					return err

@@ -210,7 +210,7 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 	}
 	sum, runErr := ingest.Run(ctx, c, io)
 	if sum != nil {
-		if err := printIngestSummary(f.IO.Out, format, c.Dir, sum); err != nil {
+		if err := printIngestSummary(f, format, c.Dir, sum); err != nil {
 			return err
 		}
 	}
@@ -241,7 +241,8 @@ func parseLogFormat(s string) (flow.Format, error) {
 	return lf, nil
 }
 
-func printIngestSummary(w io.Writer, format output.Format, dir string, s *ingest.Summary) error {
+func printIngestSummary(f *Factory, format output.Format, dir string, s *ingest.Summary) error {
+	w := f.IO.Out
 	switch format {
 	case output.FormatJSON, output.FormatNDJSON:
 		enc := json.NewEncoder(w)
@@ -257,8 +258,10 @@ func printIngestSummary(w io.Writer, format output.Format, dir string, s *ingest
 		for _, r := range s.Results {
 			res.Rows = append(res.Rows, []any{r.Path, r.Origin, r.ETag, r.Outcome, r.Format, r.SourceID, r.Lines, r.Records, r.Rejects, r.Headers, r.OutOfWindow, r.Bytes, r.Error})
 		}
-		return output.Write(w, format, res, output.Options{})
+		return output.Write(w, format, res, f.IO.OutputOptions())
 	}
+	// The lines quote file names, S3 keys and folders: shown, not obeyed.
+	w = f.textOut()
 	for _, r := range s.Results {
 		switch r.Outcome {
 		case ingest.Failed:

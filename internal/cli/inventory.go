@@ -144,7 +144,7 @@ func runInventoryImport(ctx context.Context, f *Factory, g *globalOptions, opts 
 		return err
 	}
 	for _, w := range inv.Warnings {
-		fmt.Fprintln(f.IO.ErrOut, "warning:", w)
+		fmt.Fprintln(f.textErr(), "warning:", w)
 	}
 	if inv.Len() == 0 {
 		return fmt.Errorf("nothing to import: no file held a key flowir knows (%s)", strings.Join(inventory.Keys(), ", "))
@@ -827,7 +827,7 @@ newest snapshot. Reordered rules are not changes.`,
 					}
 				}
 			}
-			fmt.Fprintf(f.IO.ErrOut, "baseline: %s\nnewer:    %s\n", oldName, newName)
+			fmt.Fprintf(f.textErr(), "baseline: %s\nnewer:    %s\n", oldName, newName)
 			res := &output.Result{Columns: []output.Column{{Name: "impact"}, {Name: "change"}, {Name: "resource_type"}, {Name: "resource_id"}, {Name: "vpc_id"}, {Name: "detail"}}}
 			for _, ch := range inventory.Diff(old, new) {
 				res.Rows = append(res.Rows, []any{ch.Impact, ch.Change, ch.ResourceType, ch.ResourceID, invNil(ch.VpcID), ch.Detail})

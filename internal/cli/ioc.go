@@ -132,7 +132,7 @@ func timeWindow(f *Factory, since, until string) (int64, int64, error) {
 
 func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) error {
 	ctx := cmd.Context()
-	w := f.IO.ErrOut
+	w := f.textErr()
 	switch opts.Format {
 	case "", analysis.IOCFormatCSV, analysis.IOCFormatPlain, analysis.IOCFormatSTIX:
 	default:

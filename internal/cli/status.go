@@ -78,10 +78,14 @@ func printStatus(ios *output.IOStreams, format output.Format, st *store.Status) 
 	if format != output.FormatTable {
 		// Machine formats other than JSON: the per-partition rows, the most
 		// useful table of the status.
-		return partitionTable(w, format, st, output.Options{})
+		return partitionTable(w, format, st, ios.OutputOptions())
 	}
 	s := st.Sources
-	fmt.Fprintf(w, "case:       %s (schema %d)\n", st.Dir, st.SchemaVersion)
+	dir := st.Dir
+	if ios.IsStdoutTTY() {
+		dir = output.TerminalSafe(dir)
+	}
+	fmt.Fprintf(w, "case:       %s (schema %d)\n", dir, st.SchemaVersion)
 	fmt.Fprintf(w, "sources:    %d complete, %d partial, %d failed", s.Complete, s.Partial, s.Failed)
 	if s.Superseded > 0 {
 		fmt.Fprintf(w, ", %d superseded", s.Superseded)
