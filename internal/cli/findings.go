@@ -27,12 +27,42 @@ type FindingsExportOptions struct {
 	AWS         awsapi.Options
 }
 
+// FindingsListOptions are the options of `flowir findings`.
+type FindingsListOptions struct {
+	Rules          []string
+	ShowSuppressed bool
+}
+
 func newFindingsCmd(f *Factory, g *globalOptions) *cobra.Command {
+	opts := &FindingsListOptions{}
 	cmd := &cobra.Command{
 		Use:   "findings",
-		Short: "Work with the stored detection findings (export to ASFF and Security Hub)",
+		Short: "List the stored detection findings; show one with its evidence, export (ASFF, Security Hub)",
+		Long: `List the findings 'flowir detect' stored, with their ids (the same columns
+as 'flowir detect --stored'); the subcommands show one finding with its
+evidence records, export its records, or export the findings in ASFF.`,
+		Example: `  flowir findings
+  flowir findings --rules exfiltration,beaconing --format json
+  flowir findings show 0e3959b8ee48
+  flowir findings evidence 0e3959b8ee48 --format csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			format, c, err := readCase(ctx, f, g)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			rows, err := c.Findings(ctx, opts.Rules)
+			if err != nil {
+				return err
+			}
+			return printFindings(ctx, c, f, format, rows, opts.ShowSuppressed)
+		},
 	}
-	cmd.AddCommand(newFindingsExportCmd(f, g, nil))
+	listVar(cmd.Flags(), &opts.Rules, "rules", "only the findings of these rules")
+	cmd.Flags().BoolVar(&opts.ShowSuppressed, "show-suppressed", false, "list suppressed findings too, with columns suppressed and suppressed_reason")
+	cmd.AddCommand(newFindingsExportCmd(f, g, nil), newFindingsShowCmd(f, g, nil), newFindingsEvidenceCmd(f, g, nil))
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -320,8 +321,13 @@ func writeVertical(w io.Writer, r *output.Result) error {
 		if len(r.Rows) > 0 {
 			v = r.Rows[0][i]
 		}
-		if t, ok := v.(time.Time); ok {
+		switch t := v.(type) {
+		case time.Time:
 			v = t.UTC().Format(time.RFC3339)
+		case map[string]any, []any:
+			if b, err := json.Marshal(t); err == nil {
+				v = string(b)
+			}
 		}
 		if v == nil {
 			v = ""

@@ -454,3 +454,12 @@ func (c *Case) EvidencePlacements(ctx context.Context, evidenceSQL, actor string
 	}
 	return out, rows.Err()
 }
+
+// FindingEvidence runs a finding's evidence query (a SELECT * FROM flows
+// ...) and returns its records in time order, with start and end as times
+// (UTC) instead of epoch seconds. The query runs in the read-only sandbox
+// like any other.
+func (c *Case) FindingEvidence(ctx context.Context, evidenceSQL string) (*Result, error) {
+	return c.Query(ctx, `SELECT * REPLACE (to_timestamp(start) AS start, to_timestamp("end") AS "end")
+		FROM (`+strings.TrimRight(strings.TrimSpace(evidenceSQL), ";")+`) e ORDER BY e.start, e."end", e.source_id, e.source_line`)
+}
