@@ -171,13 +171,67 @@ type detector struct {
 	internal map[string]bool // internal addresses among the case's addresses
 	nat      []string
 	iocs     int
+	// awsService: addresses of AWS services (S3, DynamoDB, CloudFront, ...)
+	// with their service, from the records' pkt-*-aws-service and the
+	// case's enrichment (flowir enrich aws-ranges); EC2 addresses are not
+	// in it: anyone can rent one. Loaded as table ir_aws.
+	awsService map[string]string
 }
 
 // Temporary tables a run creates on the Engine.
 const (
 	tmpInternal = "ir_internal" // every internal address of the case
 	tmpIOC      = "ir_ioc"      // every IOC-matching address, tag = entries
+	tmpAWS      = "ir_aws"      // AWS service addresses (not EC2), tag = service
 )
+
+// awsServiceSQL lists the AWS service of addresses, from the records'
+// pkt-src-aws-service and pkt-dst-aws-service (formats v5) and, when the
+// case has been enriched, from address_enrichment (the published ranges).
+const awsServiceSQL = `SELECT a, max(s) FROM (
+  SELECT coalesce(pkt_dstaddr, dstaddr) AS a, pkt_dst_aws_service AS s FROM flows WHERE pkt_dst_aws_service IS NOT NULL
+  UNION ALL
+  SELECT coalesce(pkt_srcaddr, srcaddr), pkt_src_aws_service FROM flows WHERE pkt_src_aws_service IS NOT NULL%s
+) WHERE a IS NOT NULL AND s NOT IN ('-', 'EC2') GROUP BY a`
+
+// loadAWSServices fills d.awsService and table ir_aws. An address the
+// records or the ranges call EC2 stays out: an instance anyone rents is not
+// the AWS service itself.
+func (d *detector) loadAWSServices(ctx context.Context) error {
+	rows, err := d.eng.QueryRows(ctx, `SELECT count(*) FROM duckdb_views() WHERE view_name = 'address_enrichment'`)
+	if err != nil {
+		return err
+	}
+	extra := ""
+	if len(rows) == 1 && asInt(rows[0][0]) > 0 {
+		extra = "\n  UNION ALL\n  SELECT address, aws_service FROM address_enrichment WHERE aws_service IS NOT NULL"
+	}
+	rows, err = d.eng.QueryRows(ctx, fmt.Sprintf(awsServiceSQL, extra))
+	if err != nil {
+		return fmt.Errorf("read the AWS services of the case's addresses: %w", err)
+	}
+	d.awsService = map[string]string{}
+	ec2 := map[string]bool{}
+	if extra != "" {
+		er, err := d.eng.QueryRows(ctx, `SELECT address FROM address_enrichment WHERE aws_service = 'EC2'`)
+		if err != nil {
+			return err
+		}
+		for _, r := range er {
+			ec2[asString(r[0])] = true
+		}
+	}
+	var addrs, tags []string
+	for _, r := range rows {
+		a, svc := asString(r[0]), asString(r[1])
+		if ec2[a] {
+			continue
+		}
+		d.awsService[a] = svc
+		addrs, tags = append(addrs, a), append(tags, svc)
+	}
+	return d.eng.LoadAddressTable(ctx, tmpAWS, addrs, tags)
+}
 
 // DistinctAddressesSQL lists every address of the flows table, in any of the
 // four address columns.
@@ -346,6 +400,9 @@ func Detect(ctx context.Context, eng Engine, cfg *DetectConfig) (*DetectResult, 
 		return nil, fmt.Errorf("find NAT addresses: %w", err)
 	}
 	res.NAT = d.nat
+	if err := d.loadAWSServices(ctx); err != nil {
+		return nil, err
+	}
 	res.Timings["prepare"] = time.Since(t0)
 
 	for _, r := range ruleCatalog {

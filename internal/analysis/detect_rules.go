@@ -109,11 +109,20 @@ screen) is not exfiltration by this rule. Bytes are counted once, on the
 host's own network interface (records whose addresses are the real
 endpoints), or on the NAT gateway's inside leg when the host's interface is
 not logged; a record's bytes count at its start. Consecutive qualifying
-windows make one finding.`,
+windows make one finding. Destinations that are AWS services (by the
+records' pkt-dst-aws-service, or the ranges loaded with flowir enrich
+aws-ranges; EC2 addresses excepted, anyone can rent one) count neither as
+transfers nor in the baselines: a nightly backup to S3 is the account's own
+storage, and it would inflate the baseline that a real upload elsewhere is
+measured against. A transfer to which the destination replied more than
+max_reply_ratio of the bytes (a video call, a VPN: two-way streams) is not
+an upload. Each finding says what came back and how many internal hosts
+contact the destination.`,
 		Thresholds: []Threshold{
 			{Name: "window", Kind: KindDuration, Default: int64(3600), Min: 1, Doc: "the sliding window"},
 			{Name: "min_bytes", Kind: KindBytes, Default: int64(20_000_000), Min: 1, Doc: "bytes to one destination within the window"},
 			{Name: "baseline_factor", Kind: KindRatio, Default: 10.0, Min: 0, Doc: "and at least this many times the host's median bytes per window"},
+			{Name: "max_reply_ratio", Kind: KindRatio, Default: 0.25, Min: 0, Max: 1000, Doc: "the destination sent back at most this share of the bytes during the transfer"},
 		},
 		run: runExfiltration,
 	},

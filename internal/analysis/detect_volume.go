@@ -93,7 +93,13 @@ func runExfiltration(ctx context.Context, d *detector) ([]Finding, error) {
 	// destination port is below the source port): a server's replies to
 	// someone who connected to it, such as an RDP or web session, are not
 	// the host sending data out on its own.
-	base := d.baseSelect() + " AND " + condClient
+	//
+	// Destinations that are AWS services (S3, DynamoDB, ... by the records'
+	// pkt-dst-aws-service or the loaded ip-ranges; EC2 excepted) are left
+	// out of both the transfers and the baselines: a nightly backup to S3
+	// is the account's own storage, and counting it in the baseline would
+	// hide a real upload elsewhere behind it.
+	base := d.baseSelect() + " AND " + condClient + " AND " + exprTarget + " NOT IN (SELECT addr FROM " + tmpAWS + ")"
 	// One pass for two things: candidate pairs, whose total over the whole
 	// range reaches the threshold (an upper bound of any window's total),
 	// and every internal host's bytes to external destinations per aligned
@@ -162,7 +168,17 @@ WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
 		}
 	}
 
-	var out []Finding
+	maxReply := d.cfg.float(r, "max_reply_ratio")
+	type epi struct {
+		k     pairKey
+		obs   int
+		e     episode
+		n, b  int64
+		base  float64
+		nBase int
+		dcond string
+	}
+	var cands []epi
 	for _, k := range order {
 		p := pairs[k]
 		recs, obs, directCond := p.direct, 0, fmt.Sprintf("srcaddr = %s AND dstaddr = %s", sqlString(k.a), sqlString(k.t))
@@ -201,21 +217,67 @@ WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
 					bytes += tb.b
 				}
 			}
+			cands = append(cands, epi{k: k, obs: obs, e: e, n: n, b: bytes, base: baseline, nBase: len(vals), dcond: directCond})
+		}
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	// What the destinations sent back during each transfer (their replies,
+	// at the same observation point), and how many internal hosts send to
+	// each destination at all: an upload is one-way, a video call or a VPN
+	// is not, and a destination every desktop talks to is a service.
+	var ea, et []string
+	var es0, es1 []int64
+	var eobs []bool
+	for _, x := range cands {
+		ea, et, es0, es1, eobs = append(ea, x.k.a), append(et, x.k.t), append(es0, x.e.s0), append(es1, x.e.s1+w), append(eobs, x.obs == 0)
+	}
+	rows, err = d.eng.QueryRows(ctx, fmt.Sprintf(`WITH e AS (
+  SELECT unnest(?::VARCHAR[]) AS h, unnest(?::VARCHAR[]) AS x, unnest(?::BIGINT[]) AS s0, unnest(?::BIGINT[]) AS s1, unnest(?::BOOLEAN[]) AS direct,
+    unnest(range(0, %[2]d)) AS i
+), rep AS (
+  SELECT e.i, sum(b.bytes)::BIGINT AS back FROM (%[1]s) b JOIN e ON b.a = e.x AND b.t = e.h AND b.start BETWEEN e.s0 AND e.s1
+  WHERE b.bytes IS NOT NULL AND (b.srcaddr = b.a AND b.dstaddr = b.t) = e.direct GROUP BY e.i
+), hc AS (
+  SELECT b.t AS x, count(DISTINCT b.a) AS hosts FROM (%[1]s) b WHERE b.t IN (SELECT x FROM e) AND %[3]s GROUP BY 1
+)
+SELECT e.i, coalesce(rep.back, 0), coalesce(hc.hosts, 0) FROM e LEFT JOIN rep USING (i) LEFT JOIN hc USING (x) ORDER BY 1`,
+		d.baseSelect(), len(cands), inInternal("b.a")), ea, et, es0, es1, eobs)
+	if err != nil {
+		return nil, err
+	}
+	var senders int64
+	for _, bs := range buckets {
+		if len(bs[0]) > 0 || len(bs[1]) > 0 {
+			senders++
+		}
+	}
+	var out []Finding
+	for i, x := range cands {
+		back, hosts := asInt(rows[i][1]), asInt(rows[i][2])
+		if float64(back) > maxReply*float64(x.b) {
+			continue
+		}
+		k, obs, e, n, bytes, baseline := x.k, x.obs, x.e, x.n, x.b, x.base
+		p := pairs[k]
+		{
 			port, proto := dominantPort(p.ports[obs])
 			where := "its own network interface"
 			if obs == 1 {
 				where = "the NAT gateway's inside leg (its own interface is not in the logs)"
 			}
-			sum := fmt.Sprintf("%s sent %s to %s between %s and %s (at most %s within %s; its baseline is %s per %s), counted on %s",
+			sum := fmt.Sprintf("%s sent %s to %s between %s and %s (at most %s within %s; its baseline is %s per %s), counted on %s; "+
+				"%s sent back %s; the destination is not an AWS service, and %d of the %d internal hosts sending out contact it",
 				k.a, humanBytes(bytes), k.t, unix(e.s0).Format("2006-01-02T15:04Z"), unix(e.s1).Format("15:04Z"),
-				humanBytes(e.max), dur(w), humanBytes(int64(baseline)), dur(w), where)
+				humanBytes(e.max), dur(w), humanBytes(int64(baseline)), dur(w), where, k.t, humanBytes(back), hosts, senders)
 			out = append(out, Finding{
 				Rule: r, Severity: SeverityHigh, Technique: "T1048", Src: k.a, Dst: k.t, DstPort: port, Protocol: proto, Direction: DirOutbound,
 				FirstSeen: unix(e.s0), LastSeen: unix(e.s1), Records: n, Bytes: bytes, Summary: sum,
-				EvidenceSQL: d.evidence(addrEq(exprActor, k.a), addrEq(exprTarget, k.t), directCond, condClient, "bytes IS NOT NULL",
+				EvidenceSQL: d.evidence(addrEq(exprActor, k.a), addrEq(exprTarget, k.t), x.dcond, condClient, "bytes IS NOT NULL",
 					fmt.Sprintf("start BETWEEN %d AND %d", e.s0, e.s1)),
 				Details: map[string]any{"max_window_bytes": e.max, "max_window_start": unix(e.maxAt), "baseline_bytes_per_window": int64(baseline),
-					"baseline_windows": len(vals), "window_seconds": w},
+					"baseline_windows": x.nBase, "window_seconds": w, "bytes_back": back, "hosts_contacting_destination": hosts, "hosts_sending_out": senders},
 			})
 		}
 	}

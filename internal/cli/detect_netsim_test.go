@@ -13,7 +13,8 @@ import (
 // Precision and recall of detect on internal/netsim's realistic background
 // (a second generator, independent of internal/demo, with planted incidents
 // and their ground truth): the corpus is generated, ingested and loaded
-// with its IOC list, and `flowir detect` runs exactly as a user runs it.
+// with its IOC list and AWS's ranges, and `flowir detect` runs exactly as a
+// user runs it.
 
 // netsimFinding turns a printed finding into what netsim.Truth.Score needs.
 func netsimFinding(f jsonFinding) netsim.Finding {
@@ -46,6 +47,9 @@ func TestDetectNetsimPrecisionRecall(t *testing.T) {
 	gen := time.Since(start)
 	flowirRun(t, "ingest", "--case", caseDir, filepath.Join(logs, "AWSLogs"))
 	flowirRun(t, "ioc", "--case", caseDir, filepath.Join(logs, truth.IOCFile))
+	// AWS's published ranges, as a user loads them (the default-format
+	// accounts' records do not say which addresses are AWS services).
+	flowirRun(t, "enrich", "--case", caseDir, "aws-ranges", filepath.Join(logs, truth.AWSRangesFile))
 	ingested := time.Since(start)
 	out := flowirRun(t, "detect", "--case", caseDir, "--format", "json")
 	var fs []jsonFinding

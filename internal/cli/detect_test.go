@@ -38,6 +38,7 @@ type fr struct {
 	flags        int    // tcp-flags; -1 for none (a format without the field)
 	psrc, pdst   string // pkt-srcaddr / pkt-dstaddr; "" for none
 	acct, region string // account-id (default 111122223333) and region ("" for none)
+	dstSvc       string // pkt-dst-aws-service ("" for none)
 }
 
 // tcp returns a TCP record without flags.
@@ -50,8 +51,9 @@ func (r fr) in(acct, region string) fr {
 	r.acct, r.region = acct, region
 	return r
 }
-func (r fr) on(eni string) fr   { r.eni = eni; return r }
-func (r fr) withFlags(f int) fr { r.flags = f; return r }
+func (r fr) on(eni string) fr      { r.eni = eni; return r }
+func (r fr) withFlags(f int) fr    { r.flags = f; return r }
+func (r fr) toService(s string) fr { r.dstSvc = s; return r }
 func (r fr) pkt(src, dst string) fr {
 	r.psrc, r.pdst = src, dst
 	return r
@@ -79,8 +81,8 @@ func newDetectCase(t testing.TB, recs []fr) *store.Case {
 		t.Fatal(err)
 	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO flows_wide (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol,
-		packets, bytes, start, "end", action, log_status, tcp_flags, pkt_srcaddr, pkt_dstaddr, region, source_id, source_line)
-		VALUES (5, coalesce(?, '111122223333'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'OK', ?, ?, ?, ?, 1, ?)`)
+		packets, bytes, start, "end", action, log_status, tcp_flags, pkt_srcaddr, pkt_dstaddr, region, pkt_dst_aws_service, source_id, source_line)
+		VALUES (5, coalesce(?, '111122223333'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'OK', ?, ?, ?, ?, ?, 1, ?)`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +102,7 @@ func newDetectCase(t testing.TB, recs []fr) *store.Case {
 			flags = r.flags
 		}
 		if _, err := st.ExecContext(ctx, null(r.acct), r.eni, r.src, r.dst, r.sport, r.dport, r.proto, r.packets, r.bytes, r.start, r.end, action, flags,
-			null(r.psrc), null(r.pdst), null(r.region), i+1); err != nil {
+			null(r.psrc), null(r.pdst), null(r.region), null(r.dstSvc), i+1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -412,6 +414,40 @@ func TestRuleExfiltration(t *testing.T) {
 		serve = append(serve, q, q.reply(3000, 3_000_000))
 	}
 	none(t, detect(t, newDetectCase(t, serve), nil, r))
+}
+
+// TestRuleExfiltrationClasses: uploads to an AWS service (the records say
+// S3) are neither exfiltration nor part of the baseline, so a host's nightly
+// backups do not hide its upload elsewhere; a two-way stream (a video call)
+// is not an upload (issue 15 item 3).
+func TestRuleExfiltrationClasses(t *testing.T) {
+	const r = analysis.RuleExfiltration
+	const host = "10.0.0.8"
+	// 400 MB to S3 every hour, over 8 addresses: its usual traffic.
+	var recs []fr
+	for h := range 12 {
+		for i := range 8 {
+			ts := t0 + int64(h)*3600 + int64(i)
+			q := tcp(host, 40000+h*10+i, fmt.Sprintf("52.216.%d.%d", h, i+1), 443, ts, ts+600, 40000, 50_000_000).toService("S3")
+			recs = append(recs, q, q.reply(1000, 100_000))
+		}
+	}
+	none(t, detect(t, newDetectCase(t, recs), nil, r))
+	// Plus 60 MB to one unknown address in an hour: found, although it is
+	// far less than the hourly S3 traffic.
+	at := t0 + 5*3600 + 300
+	up := append(append([]fr{}, recs...), upload(host, 45000, "203.0.113.200", 60_000_000, 10, at, 60)...)
+	f := one(t, detect(t, newDetectCase(t, up), nil, r), host, "203.0.113.200")
+	if !strings.Contains(f.Summary, "not an AWS service") || f.Details["hosts_contacting_destination"] != int64(1) {
+		t.Errorf("summary %q details %v", f.Summary, f.Details)
+	}
+	// A video call: 100 MB each way.
+	var call []fr
+	for i := range 10 {
+		q := tcp(host, 46000, "198.51.100.30", 8801, at+int64(i)*60, at+int64(i)*60+59, 8000, 10_000_000)
+		call = append(call, q, q.reply(8000, 10_000_000))
+	}
+	none(t, detect(t, newDetectCase(t, call), nil, r))
 }
 
 func TestRuleExfiltrationThroughNAT(t *testing.T) {

@@ -53,6 +53,18 @@ WITH a AS (
 SELECT dstaddr FROM m JOIN t USING (dstaddr) WHERE 2 * matched >= total ORDER BY 1;
 
 -- query (0 bound arguments)
+SELECT count(*) FROM duckdb_views() WHERE view_name = 'address_enrichment';
+
+-- query (0 bound arguments)
+SELECT a, max(s) FROM (
+  SELECT coalesce(pkt_dstaddr, dstaddr) AS a, pkt_dst_aws_service AS s FROM flows WHERE pkt_dst_aws_service IS NOT NULL
+  UNION ALL
+  SELECT coalesce(pkt_srcaddr, srcaddr), pkt_src_aws_service FROM flows WHERE pkt_src_aws_service IS NOT NULL
+) WHERE a IS NOT NULL AND s NOT IN ('-', 'EC2') GROUP BY a;
+
+-- load ir_aws: 0 addresses
+
+-- query (0 bound arguments)
 WITH p AS (
   SELECT a, t, protocol, dstport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
   WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (action = 'REJECT' OR (packets <= 3 AND bytes <= 100 * packets AND (protocol <> 6 OR tcp_flags IS NULL OR (tcp_flags & 3) = 2)))
@@ -126,7 +138,7 @@ ORDER BY 1, 2, 3, 4;
 
 -- query (0 bound arguments)
 WITH x AS (
-  SELECT a, t, start // 3600 AS bucket, (srcaddr = a AND dstaddr = t) AS direct, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220') AND (dstport < srcport)) b
+  SELECT a, t, start // 3600 AS bucket, (srcaddr = a AND dstaddr = t) AS direct, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220') AND (dstport < srcport) AND coalesce(pkt_dstaddr, dstaddr) NOT IN (SELECT addr FROM ir_aws)) b
   WHERE a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal) AND bytes IS NOT NULL
 )
 SELECT a, t, bucket, direct, sum(bytes)::BIGINT, grouping(t) FROM x
