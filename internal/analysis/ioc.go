@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -34,6 +35,11 @@ type IOC struct {
 	Line   int
 	Format string
 	STIXID string
+	// ValidFrom and ValidUntil are a STIX indicator's validity window (zero:
+	// open on that side); Revoked says its producer withdrew it. CSV and
+	// plain entries have no window.
+	ValidFrom, ValidUntil time.Time
+	Revoked               bool
 }
 
 // Key is the canonical text of the network, the identity of an entry: two
@@ -94,9 +100,15 @@ type IOCFile struct {
 	Format   string
 	Entries  []IOC
 	Problems []IOCProblem
-	// Skipped counts STIX objects that are not IP indicators (identities,
-	// relationships, domain or hash indicators, ...): not errors, but said.
+	// Skipped counts STIX objects that load no address: not indicators
+	// (identities, relationships, ...), indicators of domains, URLs or
+	// hashes, and indicators whose every address test was skipped. Not
+	// errors, but said.
 	Skipped int
+	// SkippedTests counts the address tests of STIX patterns that one
+	// address cannot decide (AND, FOLLOWEDBY, qualifiers, NOT, ...), each
+	// with a warning in Problems.
+	SkippedTests int
 }
 
 // Invalid counts the entries that were refused.
@@ -167,19 +179,21 @@ func ParseIOCs(path string, data []byte, format string) (*IOCFile, error) {
 	return f, nil
 }
 
-// addEntry validates one value and appends it to f, or records why not.
-func (f *IOCFile) addEntry(value, comment string, line int, stixID string) {
+// addEntry validates one value and appends it to f, or records why not; it
+// returns the entry appended, or nil.
+func (f *IOCFile) addEntry(value, comment string, line int, stixID string) *IOC {
 	value = strings.TrimSpace(value)
 	p, warn, err := ParseIOCValue(value)
 	if err != nil {
 		f.Problems = append(f.Problems, IOCProblem{File: f.Path, Line: line, Text: shorten(value), Reason: err.Error()})
-		return
+		return nil
 	}
 	if warn != "" {
 		f.Problems = append(f.Problems, IOCProblem{File: f.Path, Line: line, Text: shorten(value), Reason: warn, Warning: true})
 	}
 	f.Entries = append(f.Entries, IOC{ThreatIP: value, Comment: strings.TrimSpace(comment), Prefix: p,
 		File: f.Path, Line: line, Format: f.Format, STIXID: stixID})
+	return &f.Entries[len(f.Entries)-1]
 }
 
 func shorten(s string) string {

@@ -45,8 +45,9 @@ func FuzzParseIOCs(f *testing.F) {
 	})
 }
 
-// FuzzSTIXPattern checks that the pattern reader never panics and returns
-// values only for patterns it accepts.
+// FuzzSTIXPattern checks that the pattern reader never panics, returns
+// values only for patterns it accepts, and that an accepted pattern gives
+// something: addresses to load or address tests skipped with a reason.
 func FuzzSTIXPattern(f *testing.F) {
 	for _, s := range []string{
 		"[ipv4-addr:value = '1.2.3.4']",
@@ -54,16 +55,26 @@ func FuzzSTIXPattern(f *testing.F) {
 		"[ipv4-addr:value = '1.2.3.4' AND x:y = 1] WITHIN 5 SECONDS",
 		"[file:hashes.'SHA-256' = 'ab']",
 		"[(ipv4-addr:value ISSUBSET '10.0.0.0/8')]",
+		"[ipv4-addr:value = '203.0.113.200'] OR [domain-name:value = 'x.example']",
+		"[ipv4-addr:value = '1.2.3.4'] AND [ipv4-addr:value = '1.2.3.5'] OR [ipv4-addr:value = '1.2.3.6'] FOLLOWEDBY [url:value = 'x']",
+		"[ipv4-addr:value = '1.2.3.4'] REPEATS 3 TIMES WITHIN 60 SECONDS START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'",
+		"[ipv4-addr:value NOT IN ('1.2.3.4') OR network-traffic:dst_ref.value = '1.2.3.5' OR EXISTS ipv4-addr:x]",
+		"[ipv4-addr:resolves_to_refs[*].value = 'x' OR ipv4-addr:value LIKE '1.%']",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, pattern string) {
-		vals, err := stixPatternAddresses(pattern)
-		if err == nil && len(vals) == 0 {
-			t.Fatalf("%q: no error and no values", pattern)
+		vals, skips, err := stixPatternAddresses(pattern)
+		if err == nil && len(vals) == 0 && len(skips) == 0 {
+			t.Fatalf("%q: no error, no values and nothing skipped", pattern)
 		}
-		if err != nil && vals != nil {
-			t.Fatalf("%q: values %v with error %v", pattern, vals, err)
+		if err != nil && (vals != nil || skips != nil) {
+			t.Fatalf("%q: values %v, skips %v with error %v", pattern, vals, skips, err)
+		}
+		for _, s := range skips {
+			if s.reason == "" {
+				t.Fatalf("%q: skip %v without a reason", pattern, s.values)
+			}
 		}
 	})
 }

@@ -7,28 +7,40 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 )
 
 // STIX 2.1 indicators.
 //
-// flowir reads indicators whose pattern tests IP addresses:
+// flowir loads every IPv4 or IPv6 address and CIDR network that a pattern
+// names and that alone satisfies it, i.e. that is reachable through OR:
 //
 //	[ipv4-addr:value = '203.0.113.66']
 //	[ipv4-addr:value = '198.51.100.0/24']            (a CIDR compared with =)
 //	[ipv4-addr:value ISSUBSET '198.51.100.0/24']
 //	[ipv6-addr:value = '2001:db8::66' OR ipv4-addr:value IN ('192.0.2.1', '192.0.2.2')]
-//	[ipv4-addr:value = '192.0.2.1'] OR [ipv6-addr:value = '2001:db8::1']
+//	[ipv4-addr:value = '192.0.2.1'] OR [domain-name:value = 'x.example']   (loads 192.0.2.1)
 //
-// Every address or network in such a disjunction becomes one entry. A pattern
-// that also requires something flowir cannot check from an address alone
-// (AND with other properties, !=, NOT, FOLLOWEDBY, WITHIN/START/STOP/REPEATS
-// qualifiers, network-traffic:src_ref/dst_ref paths) is refused with the
-// reason, rather than widened silently into "any traffic with this address".
-// Indicators that test no IP address at all (domains, URLs, file hashes) and
-// objects that are not indicators are counted as skipped. Revoked indicators
-// are refused. The line reported for an indicator is the line where its JSON
-// object starts.
+// An address test that one address cannot decide is skipped with a warning
+// that says why, never widened silently into "any traffic with this
+// address": one joined by AND (to another comparison or observation), under
+// FOLLOWEDBY or a qualifier (WITHIN, START/STOP, REPEATS), negated (NOT),
+// with another operator (!=, LIKE, ...), on another property of the address
+// object, or through network-traffic's src_ref/dst_ref (one side of a
+// connection only). The rest of the pattern still loads. Tests of other
+// objects (domains, URLs, file hashes, ports) are not addresses; an
+// indicator with no address test at all, and objects that are not
+// indicators, are counted as skipped, never as errors. A pattern that names
+// an address object but cannot be parsed is an invalid entry.
+//
+// valid_from and valid_until are kept with each entry, and revoked
+// indicators are loaded marked revoked: whether a hit counts is a question
+// about the time of the traffic ("did we touch it while it was bad"), so
+// the report counts, per indicator, the records outside the validity window
+// and says whether the indicator is expired or revoked; nothing is dropped.
+// The line reported for an indicator is the line where its JSON object
+// starts.
 
 type stixObject struct {
 	Type        string `json:"type"`
@@ -38,6 +50,8 @@ type stixObject struct {
 	Pattern     string `json:"pattern"`
 	PatternType string `json:"pattern_type"`
 	Revoked     bool   `json:"revoked"`
+	ValidFrom   string `json:"valid_from"`
+	ValidUntil  string `json:"valid_until"`
 }
 
 // parseSTIXIOCs reads a bundle ({"type":"bundle","objects":[...]}), a JSON
@@ -132,7 +146,7 @@ func stixObjectEntry(f *IOCFile, raw json.RawMessage, line int) {
 			Reason: fmt.Sprintf("pattern_type %q is not read (only STIX patterns are)", o.PatternType)})
 		return
 	}
-	values, err := stixPatternAddresses(o.Pattern)
+	values, skips, err := stixPatternAddresses(o.Pattern)
 	if errors.Is(err, errNoAddress) {
 		f.Skipped++
 		return
@@ -142,51 +156,84 @@ func stixObjectEntry(f *IOCFile, raw json.RawMessage, line int) {
 			Reason: fmt.Sprintf("indicator %s: %v", o.ID, err)})
 		return
 	}
-	if o.Revoked {
-		f.Problems = append(f.Problems, IOCProblem{File: f.Path, Line: line, Text: o.ID, Reason: "the indicator is revoked"})
+	for _, sk := range skips {
+		what := "an address test"
+		if len(sk.values) > 0 {
+			what = strings.Join(sk.values, ", ")
+		}
+		f.SkippedTests += max(len(sk.values), 1)
+		f.Problems = append(f.Problems, IOCProblem{File: f.Path, Line: line, Text: shorten(what), Warning: true,
+			Reason: fmt.Sprintf("indicator %s: not loaded: %s", o.ID, sk.reason)})
+	}
+	if len(values) == 0 {
+		f.Skipped++
 		return
 	}
+	from, until := stixValidity(f, o, line)
 	comment := o.Name
 	if comment == "" {
 		comment = o.Description
 	}
 	for _, v := range values {
-		f.addEntry(v, comment, line, o.ID)
+		if e := f.addEntry(v, comment, line, o.ID); e != nil {
+			e.ValidFrom, e.ValidUntil, e.Revoked = from, until, o.Revoked
+		}
 	}
 }
 
-var errNoAddress = errors.New("the pattern tests no IP address")
-
-// stixPatternAddresses returns the address values of a pattern that is a
-// disjunction of ipv4-addr:value / ipv6-addr:value tests (see the comment at
-// the top of this file); errNoAddress if the pattern mentions no IP address
-// object at all.
-func stixPatternAddresses(pattern string) ([]string, error) {
-	toks, err := stixTokens(pattern)
-	if err != nil {
-		if !strings.Contains(pattern, "ipv4-addr") && !strings.Contains(pattern, "ipv6-addr") {
-			return nil, errNoAddress
+// stixValidity reads valid_from and valid_until (RFC 3339 timestamps); one
+// that cannot be read, or a valid_until not after valid_from, is ignored
+// with a warning, leaving that side of the window open.
+func stixValidity(f *IOCFile, o stixObject, line int) (from, until time.Time) {
+	parse := func(name, v string) time.Time {
+		if v == "" {
+			return time.Time{}
 		}
-		return nil, err
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			f.Problems = append(f.Problems, IOCProblem{File: f.Path, Line: line, Text: shorten(v), Warning: true,
+				Reason: fmt.Sprintf("indicator %s: %s is not an RFC 3339 timestamp; ignored", o.ID, name)})
+			return time.Time{}
+		}
+		return t.UTC()
 	}
-	// An indicator is about IP addresses if it names the address object
-	// types anywhere, as a path (ipv4-addr:value) or as a value
-	// (network-traffic:dst_ref.type = 'ipv4-addr'): then a pattern flowir
-	// cannot read is a problem to report, not a skip.
-	if !strings.Contains(pattern, "ipv4-addr") && !strings.Contains(pattern, "ipv6-addr") {
-		return nil, errNoAddress
+	from, until = parse("valid_from", o.ValidFrom), parse("valid_until", o.ValidUntil)
+	if !from.IsZero() && !until.IsZero() && !until.After(from) {
+		f.Problems = append(f.Problems, IOCProblem{File: f.Path, Line: line, Text: o.ValidUntil, Warning: true,
+			Reason: fmt.Sprintf("indicator %s: valid_until is not after valid_from; valid_until ignored", o.ID)})
+		until = time.Time{}
 	}
-	p := &stixParser{toks: toks}
-	if err := p.pattern(); err != nil {
-		return nil, err
+	return from, until
+}
+
+// stixSkip is a group of address tests a pattern names but flowir does not
+// load, and why.
+type stixSkip struct {
+	values []string
+	reason string
+}
+
+// stixYield is what a part of a pattern gives: the addresses and networks
+// reachable through OR alone (any one of them satisfies the part), and the
+// address tests that cannot be decided by one address.
+type stixYield struct {
+	values []string
+	skips  []stixSkip
+}
+
+func (y *stixYield) add(o stixYield) {
+	y.values = append(y.values, o.values...)
+	y.skips = append(y.skips, o.skips...)
+}
+
+// demote moves the loadable values of y to a skip with the reason: the part
+// they are in needs more than one address to be true.
+func (y stixYield) demote(reason string) stixYield {
+	out := stixYield{skips: y.skips}
+	if len(y.values) > 0 {
+		out.skips = append([]stixSkip{{values: y.values, reason: reason}}, y.skips...)
 	}
-	if p.pos != len(p.toks) {
-		return nil, fmt.Errorf("unexpected %q in the pattern", p.toks[p.pos].text)
-	}
-	if len(p.values) == 0 {
-		return nil, fmt.Errorf("no address value in the pattern")
-	}
-	return p.values, nil
+	return out
 }
 
 type tokKind int
@@ -262,6 +309,14 @@ func stixTokens(s string) ([]stixToken, error) {
 			for j < len(s) && !unicode.IsSpace(rune(s[j])) && strings.IndexByte("()',=<>!", s[j]) < 0 &&
 				!(s[j] == ']' && !strings.Contains(s[i:j], "[")) && !(s[j] == '[' && j == i) {
 				j++
+				// A quoted step of an object path: file:hashes.'SHA-256'.
+				if j+1 < len(s) && s[j] == '\'' && (s[j-1] == '.' || s[j-1] == ':') && strings.Contains(s[i:j], ":") {
+					k := strings.IndexByte(s[j+1:], '\'')
+					if k < 0 {
+						return nil, fmt.Errorf("unterminated quoted step in an object path")
+					}
+					j += k + 2
+				}
 			}
 			if j == i {
 				return nil, fmt.Errorf("unexpected %q in the pattern", s[i:i+1])
@@ -283,12 +338,46 @@ func stixTokens(s string) ([]stixToken, error) {
 	return out, nil
 }
 
-// stixParser accepts the subset of STIX patterning described at the top of
-// the file and collects the address values.
+// errNoAddress says a pattern names no IP address test at all: a domain,
+// URL or file hash indicator, counted as skipped, never an error.
+var errNoAddress = errors.New("the pattern tests no IP address")
+
+// stixPatternAddresses reads a STIX pattern (see the comment at the top of
+// this file) and returns the addresses and networks to load and the address
+// tests skipped with their reasons. errNoAddress: the pattern tests no IP
+// address; another error: the pattern names one but cannot be read.
+func stixPatternAddresses(pattern string) ([]string, []stixSkip, error) {
+	namesIP := strings.Contains(pattern, "ipv4-addr") || strings.Contains(pattern, "ipv6-addr")
+	toks, err := stixTokens(pattern)
+	if err == nil {
+		p := &stixParser{toks: toks}
+		var y stixYield
+		y, err = p.pattern()
+		if err == nil && p.pos != len(p.toks) {
+			err = fmt.Errorf("unexpected %q in the pattern", p.toks[p.pos].text)
+		}
+		if err == nil {
+			if len(y.values) == 0 && len(y.skips) == 0 {
+				return nil, nil, errNoAddress
+			}
+			return y.values, y.skips, nil
+		}
+	}
+	// A pattern flowir cannot parse is a problem only if it is about IP
+	// addresses: it names the address object types, as a path
+	// (ipv4-addr:value) or as a value (dst_ref.type = 'ipv4-addr').
+	if !namesIP {
+		return nil, nil, errNoAddress
+	}
+	return nil, nil, err
+}
+
+// stixParser reads STIX patterning (STIX 2.1, section 9) with its
+// precedence: FOLLOWEDBY binds loosest, then OR, then AND, in observation
+// expressions as in comparison expressions (AND before OR).
 type stixParser struct {
-	toks   []stixToken
-	pos    int
-	values []string
+	toks []stixToken
+	pos  int
 }
 
 func (p *stixParser) peek() stixToken {
@@ -303,135 +392,234 @@ func (p *stixParser) word(w string) bool {
 	return t.kind == tokWord && strings.EqualFold(t.text, w)
 }
 
-// pattern := observation (OR observation)*
-func (p *stixParser) pattern() error {
+func (p *stixParser) punct(c string) bool {
+	t := p.peek()
+	return t.kind == tokPunct && t.text == c
+}
+
+func (p *stixParser) expect(c string) error {
+	if !p.punct(c) {
+		if t := p.peek(); t.kind >= 0 {
+			return fmt.Errorf("expected '%s' in the pattern, got %q", c, t.text)
+		}
+		return fmt.Errorf("expected '%s' in the pattern, got its end", c)
+	}
+	p.pos++
+	return nil
+}
+
+// binary reads operand (KEYWORD operand)*; when the keyword joins two or
+// more operands, the values of all of them are demoted with reason.
+func (p *stixParser) binary(keyword, reason string, operand func() (stixYield, error)) (stixYield, error) {
+	y, err := operand()
+	if err != nil {
+		return y, err
+	}
+	joined := false
+	for p.word(keyword) {
+		p.pos++
+		joined = true
+		o, err := operand()
+		if err != nil {
+			return o, err
+		}
+		y.add(o)
+	}
+	if joined && reason != "" {
+		return y.demote(reason), nil
+	}
+	return y, nil
+}
+
+// pattern := orObs (FOLLOWEDBY orObs)*
+func (p *stixParser) pattern() (stixYield, error) {
+	return p.binary("FOLLOWEDBY", "FOLLOWEDBY: a sequence of observations cannot be decided by one address", p.orObs)
+}
+
+// orObs := andObs (OR andObs)*: any one is enough, so every value is loaded.
+func (p *stixParser) orObs() (stixYield, error) { return p.binary("OR", "", p.andObs) }
+
+// andObs := observation (AND observation)*
+func (p *stixParser) andObs() (stixYield, error) {
+	return p.binary("AND", "observations joined by AND: one address cannot show that both were seen", p.observation)
+}
+
+// observation := ('[' comparison ']' | '(' pattern ')') qualifier*
+func (p *stixParser) observation() (stixYield, error) {
+	var y stixYield
+	var err error
+	switch {
+	case p.punct("["):
+		p.pos++
+		if y, err = p.orCmp(); err != nil {
+			return y, err
+		}
+		if err := p.expect("]"); err != nil {
+			return y, err
+		}
+	case p.punct("("):
+		p.pos++
+		if y, err = p.pattern(); err != nil {
+			return y, err
+		}
+		if err := p.expect(")"); err != nil {
+			return y, err
+		}
+	default:
+		return y, fmt.Errorf("expected '[' to start an observation, got %q", p.peek().text)
+	}
 	for {
-		if err := p.observation(); err != nil {
-			return err
-		}
+		var q string
 		switch {
-		case p.word("OR"):
-			p.pos++
-		case p.word("AND"):
-			return fmt.Errorf("observations joined by AND: flowir matches single addresses and cannot require two observations")
-		case p.word("FOLLOWEDBY"):
-			return fmt.Errorf("FOLLOWEDBY: flowir matches single addresses and cannot check a sequence")
+		case p.word("WITHIN"):
+			q = "WITHIN"
+			err = p.qualifier("SECONDS")
+		case p.word("REPEATS"):
+			q = "REPEATS"
+			err = p.qualifier("TIMES")
+		case p.word("START"):
+			q = "START/STOP"
+			err = p.qualifier("STOP")
+			if err == nil {
+				p.pos-- // STOP takes a timestamp too
+				err = p.qualifier("")
+			}
 		default:
-			return nil
+			return y, nil
 		}
+		if err != nil {
+			return y, err
+		}
+		y = y.demote("qualifier " + q + ": flowir cannot check the time or repetition of observations, only addresses")
 	}
 }
 
-// observation := '[' comparison ']' | '(' pattern ')'; qualifiers are refused.
-func (p *stixParser) observation() error {
-	t := p.peek()
-	switch {
-	case t.kind == tokPunct && t.text == "[":
-		p.pos++
-		if err := p.comparison(); err != nil {
-			return err
-		}
-		if t := p.peek(); t.kind != tokPunct || t.text != "]" {
-			return fmt.Errorf("expected ']' in the pattern")
-		}
-		p.pos++
-	case t.kind == tokPunct && t.text == "(":
-		p.pos++
-		if err := p.pattern(); err != nil {
-			return err
-		}
-		if t := p.peek(); t.kind != tokPunct || t.text != ")" {
-			return fmt.Errorf("expected ')' in the pattern")
-		}
-		p.pos++
-	default:
-		return fmt.Errorf("expected '[' to start an observation")
+// qualifier consumes KEYWORD literal [then], e.g. WITHIN 600 SECONDS.
+func (p *stixParser) qualifier(then string) error {
+	kw := p.peek().text
+	p.pos++
+	if t := p.peek(); t.kind != tokOther {
+		return fmt.Errorf("qualifier %s needs a number or timestamp", kw)
 	}
-	for _, q := range []string{"WITHIN", "START", "STOP", "REPEATS"} {
-		if p.word(q) {
-			return fmt.Errorf("qualifier %s: flowir cannot honour time windows or repetition in indicators", q)
+	p.pos++
+	if then != "" {
+		if !p.word(then) {
+			return fmt.Errorf("qualifier %s: expected %s", kw, then)
 		}
+		p.pos++
 	}
 	return nil
 }
 
-// comparison := test (OR test)*; AND is refused.
-func (p *stixParser) comparison() error {
-	for {
-		if err := p.test(); err != nil {
-			return err
-		}
-		switch {
-		case p.word("OR"):
-			p.pos++
-		case p.word("AND"):
-			return fmt.Errorf("AND in a comparison: flowir matches addresses only and cannot check the other conditions")
-		default:
-			return nil
-		}
-	}
+// orCmp := andCmp (OR andCmp)*
+func (p *stixParser) orCmp() (stixYield, error) { return p.binary("OR", "", p.andCmp) }
+
+// andCmp := test (AND test)*
+func (p *stixParser) andCmp() (stixYield, error) {
+	return p.binary("AND", "AND in a comparison joins it with other conditions, which flowir cannot check from an address", p.test)
 }
 
-// test := path ('=' | ISSUBSET) 'value' | path IN ('v', ...) | '(' comparison ')'
-func (p *stixParser) test() error {
-	t := p.peek()
-	if t.kind == tokPunct && t.text == "(" {
+// test := '(' orCmp ')' | EXISTS path | path [NOT] operator literal-or-set
+func (p *stixParser) test() (stixYield, error) {
+	var y stixYield
+	if p.punct("(") {
 		p.pos++
-		if err := p.comparison(); err != nil {
-			return err
+		y, err := p.orCmp()
+		if err != nil {
+			return y, err
 		}
-		if t := p.peek(); t.kind != tokPunct || t.text != ")" {
-			return fmt.Errorf("expected ')' in the pattern")
-		}
-		p.pos++
-		return nil
+		return y, p.expect(")")
 	}
+	if p.word("EXISTS") {
+		p.pos++
+		if p.peek().kind != tokPath {
+			return y, fmt.Errorf("expected an object path after EXISTS")
+		}
+		p.pos++
+		return y, nil
+	}
+	t := p.peek()
 	if t.kind != tokPath {
-		return fmt.Errorf("expected an object path such as ipv4-addr:value, got %q", t.text)
+		return y, fmt.Errorf("expected an object path such as ipv4-addr:value, got %q", t.text)
 	}
 	path := t.text
-	if path != "ipv4-addr:value" && path != "ipv6-addr:value" {
-		return fmt.Errorf("tests %s: only ipv4-addr:value and ipv6-addr:value are read", path)
-	}
 	p.pos++
-	if p.word("NOT") {
-		return fmt.Errorf("NOT: a negated address test matches almost everything")
+	not := p.word("NOT")
+	if not {
+		p.pos++
 	}
 	op := p.peek()
+	if op.kind != tokOp && op.kind != tokWord {
+		return y, fmt.Errorf("expected an operator after %s", path)
+	}
 	p.pos++
-	switch {
-	case op.kind == tokOp && op.text == "=", op.kind == tokWord && strings.EqualFold(op.text, "ISSUBSET"):
-		v := p.peek()
-		if v.kind != tokString {
-			return fmt.Errorf("expected a quoted address after %s", op.text)
+	var lits []stixToken
+	if op.kind == tokWord && strings.EqualFold(op.text, "IN") {
+		if err := p.expect("("); err != nil {
+			return y, err
 		}
-		p.pos++
-		p.values = append(p.values, v.text)
-	case op.kind == tokWord && strings.EqualFold(op.text, "IN"):
-		if t := p.peek(); t.kind != tokPunct || t.text != "(" {
-			return fmt.Errorf("expected '(' after IN")
-		}
-		p.pos++
 		for {
 			v := p.peek()
-			if v.kind != tokString {
-				return fmt.Errorf("expected a quoted address in the IN list")
+			if v.kind != tokString && v.kind != tokOther {
+				return y, fmt.Errorf("expected a value in the IN list")
 			}
-			p.values = append(p.values, v.text)
+			lits = append(lits, v)
 			p.pos++
-			t := p.peek()
-			p.pos++
-			if t.kind == tokPunct && t.text == ")" {
+			if p.punct(")") {
+				p.pos++
 				break
 			}
-			if t.kind != tokPunct || t.text != "," {
-				return fmt.Errorf("expected ',' or ')' in the IN list")
+			if err := p.expect(","); err != nil {
+				return y, fmt.Errorf("expected ',' or ')' in the IN list")
 			}
 		}
-	default:
-		return fmt.Errorf("operator %q on %s: only =, IN and ISSUBSET are read", op.text, path)
+	} else {
+		v := p.peek()
+		if v.kind != tokString && v.kind != tokOther {
+			return y, fmt.Errorf("expected a value after %s %s", path, op.text)
+		}
+		lits = append(lits, v)
+		p.pos++
 	}
-	return nil
+	var vals []string
+	for _, l := range lits {
+		if l.kind == tokString {
+			vals = append(vals, l.text)
+		}
+	}
+	obj, prop, _ := strings.Cut(path, ":")
+	isAddrObj := obj == "ipv4-addr" || obj == "ipv6-addr"
+	if !isAddrObj {
+		// A reference to an address from another object (network-traffic's
+		// src_ref/dst_ref) with an address value: direction-bound, so
+		// loading the address would also match the other direction.
+		if strings.HasSuffix(prop, "_ref.value") || strings.HasSuffix(prop, "].value") {
+			var ips []string
+			for _, v := range vals {
+				if _, _, err := ParseIOCValue(v); err == nil {
+					ips = append(ips, v)
+				}
+			}
+			if len(ips) > 0 {
+				return stixYield{skips: []stixSkip{{ips, path + " reaches the address through another object (network-traffic src_ref/dst_ref name one side of a connection); loaded alone it would match the address in any traffic"}}}, nil
+			}
+		}
+		return y, nil // a domain, URL, hash, port ...: not an address test
+	}
+	switch opText := strings.ToUpper(op.text); {
+	case prop != "value":
+		y.skips = append(y.skips, stixSkip{vals, "tests " + path + ", not the address itself (only ipv4-addr:value and ipv6-addr:value are read)"})
+	case not:
+		y.skips = append(y.skips, stixSkip{vals, "NOT: a negated address test matches almost every address"})
+	case opText == "=" || opText == "ISSUBSET" || opText == "IN":
+		if len(vals) != len(lits) {
+			return y, fmt.Errorf("%s %s: expected quoted addresses", path, op.text)
+		}
+		y.values = vals
+	default:
+		y.skips = append(y.skips, stixSkip{vals, fmt.Sprintf("operator %s on %s: only =, IN and ISSUBSET are read", op.text, path)})
+	}
+	return y, nil
 }
 
 // lineIndex returns a function from byte offset to 1-based line number.

@@ -46,9 +46,17 @@ Formats (detected from the content, or --ioc-format):
          header line; lines starting with # are comments
   plain  one IP address or CIDR per line; # starts a comment (text after #
          on an entry line is its comment)
-  stix   a STIX 2.1 bundle: indicators whose pattern compares ipv4-addr:value
-         or ipv6-addr:value (=, IN, ISSUBSET, joined by OR) with addresses or
-         CIDRs; patterns that also need other conditions are refused
+  stix   a STIX 2.1 bundle: every address or CIDR that a pattern compares
+         with ipv4-addr:value or ipv6-addr:value (=, IN, ISSUBSET) and that
+         alone satisfies it (reached through OR) is loaded; an address test
+         that one address cannot decide (joined by AND, under FOLLOWEDBY or
+         WITHIN/START/STOP/REPEATS, NOT, other operators, src_ref/dst_ref) is
+         skipped with a warning saying why; domain, URL and hash indicators
+         are counted as skipped, not errors. valid_from/valid_until and
+         revoked are kept: nothing is dropped for them, but the summary says
+         whether the indicator is expired or revoked (validity) and counts
+         its records outside the validity window (outside_validity), and
+         --detail rows say where each record falls (validity)
 Entries are IPv4 or IPv6 addresses or networks of any prefix length. An entry
 that cannot be used is reported with its file and line (and the command
 exits with status 1 after loading the rest); an entry loaded with a remark
@@ -75,7 +83,9 @@ in it (each record once), inbound and outbound records, accepted and
 rejected, bytes from it (bytes_in) and to it (bytes_out), packets, first and
 last seen, the internal hosts that exchanged traffic with it (NAT gateways
 listed apart, in via_nat), records matched at packet level (pkt_records) and
-the file:line of every listing; with an inventory in the case ('flowir
+the file:line of every listing, the indicator's validity as of now (valid,
+expired, not yet valid, revoked; with its window) and outside_validity, the
+records that fall outside the window; with an inventory in the case ('flowir
 inventory import'), hosts_owner names each host's interface and owner
 (instance and Name tag, load balancer, ...), subnet, VPC and security groups;
 with 'flowir enrich' run, threat_ip gains what the case knows about it
@@ -191,17 +201,25 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 			return fmt.Errorf("clear IOCs: %w", err)
 		}
 	}
+	now := f.Now()
 	for _, p := range files {
+		expired, revoked := 0, 0
 		entries := make([]store.IOCEntry, len(p.file.Entries))
 		for i, e := range p.file.Entries {
 			first, last := analysis.PrefixBounds(e.Prefix)
 			entries[i] = store.IOCEntry{ThreatIP: e.ThreatIP, Comment: e.Comment, IOC: e.Key(), Kind: e.Kind(), Family: e.Family(),
 				PrefixLen: e.Prefix.Bits(), FirstAddress: first.String(), LastAddress: last.String(),
-				File: e.File, Line: e.Line, Format: e.Format, STIXID: e.STIXID}
+				File: e.File, Line: e.Line, Format: e.Format, STIXID: e.STIXID, ValidFrom: timePtr(e.ValidFrom), ValidUntil: timePtr(e.ValidUntil),
+				Revoked: e.Revoked}
+			if e.Revoked {
+				revoked++
+			} else if !e.ValidUntil.IsZero() && !now.Before(e.ValidUntil) {
+				expired++
+			}
 		}
 		warnings := len(p.file.Problems) - p.file.Invalid()
 		st, err := c.LoadIOCs(ctx, store.IOCFileInfo{Path: p.file.Path, SHA256: p.sum, Format: p.file.Format,
-			Entries: len(entries), Invalid: p.file.Invalid(), Warnings: warnings, Skipped: p.file.Skipped}, entries)
+			Entries: len(entries), Invalid: p.file.Invalid(), Warnings: warnings, Skipped: p.file.Skipped, SkippedTests: p.file.SkippedTests}, entries)
 		if err != nil {
 			return fmt.Errorf("load %s: %w", p.file.Path, err)
 		}
@@ -213,7 +231,16 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 			msg += fmt.Sprintf("; %d invalid (listed above)", n)
 		}
 		if p.file.Skipped > 0 {
-			msg += fmt.Sprintf("; %d STIX objects skipped (not IP indicators)", p.file.Skipped)
+			msg += fmt.Sprintf("; %d STIX objects skipped (no address to load)", p.file.Skipped)
+		}
+		if p.file.SkippedTests > 0 {
+			msg += fmt.Sprintf("; %d address tests skipped (one address cannot decide them: warnings above)", p.file.SkippedTests)
+		}
+		if expired > 0 {
+			msg += fmt.Sprintf("; %d entries expired (valid_until passed) and loaded: see validity and outside_validity", expired)
+		}
+		if revoked > 0 {
+			msg += fmt.Sprintf("; %d entries revoked and loaded marked revoked", revoked)
 		}
 		if st.SameFile {
 			msg += "; this file was loaded before"
@@ -254,7 +281,7 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		if err != nil {
 			return err
 		}
-		out, err := enrichResult(ctx, c, format, iocSummaryResult(sums), "threat_ip", "hosts") // owners from the inventory (inventory.go)
+		out, err := enrichResult(ctx, c, format, iocSummaryResult(sums, f.Now()), "threat_ip", "hosts") // owners from the inventory (inventory.go)
 		if err != nil {
 			return err
 		}
@@ -298,14 +325,15 @@ func caseAddresses(ctx context.Context, c *store.Case) ([]string, error) {
 	return analysis.CaseAddresses(ctx, s)
 }
 
-func iocSummaryResult(sums []store.IOCSummary) *output.Result {
+func iocSummaryResult(sums []store.IOCSummary, now time.Time) *output.Result {
 	cols := []string{"threat_ip", "threat_comment", "records", "inbound", "outbound", "accepted", "rejected",
-		"bytes_in", "bytes_out", "packets", "first_seen", "last_seen", "internal_hosts", "hosts", "via_nat", "pkt_records", "sources"}
+		"bytes_in", "bytes_out", "packets", "first_seen", "last_seen", "internal_hosts", "hosts", "via_nat", "pkt_records", "sources",
+		"validity", "outside_validity"}
 	res := &output.Result{}
 	for _, c := range cols {
 		typ := ""
 		switch c {
-		case "records", "inbound", "outbound", "accepted", "rejected", "bytes_in", "bytes_out", "packets", "internal_hosts", "pkt_records":
+		case "records", "inbound", "outbound", "accepted", "rejected", "bytes_in", "bytes_out", "packets", "internal_hosts", "pkt_records", "outside_validity":
 			typ = "BIGINT"
 		case "first_seen", "last_seen":
 			typ = "TIMESTAMP"
@@ -330,9 +358,47 @@ func iocSummaryResult(sums []store.IOCSummary) *output.Result {
 	for _, s := range sums {
 		res.Rows = append(res.Rows, []any{s.ThreatIP, s.Comment, s.Records, s.Inbound, s.Outbound, s.Accepted, s.Rejected,
 			s.BytesIn, s.BytesOut, s.Packets, tm(s.FirstSeen), tm(s.LastSeen), int64(len(s.Hosts)), list(s.Hosts), list(s.NAT),
-			s.PktRecords, list(s.Sources)})
+			s.PktRecords, list(s.Sources), iocValidityText(s.ValidFrom, s.ValidUntil, s.Revoked, now), s.OutsideValidity})
 	}
 	return res
+}
+
+// iocValidityText says an indicator's validity as of now, with its window:
+// "valid" (no window), "valid from T", "expired at T (valid from T0)",
+// "not yet valid (from T)", "revoked". Whether its hits count is a question
+// about their own time: outside_validity counts those outside the window.
+func iocValidityText(from, until *time.Time, revoked bool, now time.Time) string {
+	ts := func(t *time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+	window := ""
+	switch {
+	case from != nil && until != nil:
+		window = "from " + ts(from) + " until " + ts(until)
+	case from != nil:
+		window = "from " + ts(from)
+	case until != nil:
+		window = "until " + ts(until)
+	}
+	switch {
+	case revoked && window != "":
+		return "revoked (valid " + window + ")"
+	case revoked:
+		return "revoked"
+	case until != nil && !now.Before(*until):
+		return "expired (valid " + window + ")"
+	case from != nil && now.Before(*from):
+		return "not yet valid (valid " + window + ")"
+	case window != "":
+		return "valid " + window
+	}
+	return "valid"
+}
+
+// timePtr is nil for the zero time (an open side of a validity window).
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // joinShort joins up to n strings and says how many more there are.

@@ -116,3 +116,50 @@ func TestIOCWarningsCap(t *testing.T) {
 		t.Fatalf("--all-warnings: exit %d, %d warnings printed; stderr:\n%s", code, warnings(errOut), errOut)
 	}
 }
+
+// TestIOCMixedSTIXFeed: a feed mixing an address with a domain loads the
+// address, domain, URL and hash indicators are counted as skipped, an AND
+// pattern is a warning, and none of it makes flowir ioc exit 1; an expired
+// indicator is loaded and its hits say which records fall outside its
+// window (issue 12.9).
+func TestIOCMixedSTIXFeed(t *testing.T) {
+	caseDir := iocTestCase(t)
+	feed := filepath.Join(t.TempDir(), "feed.json")
+	os.WriteFile(feed, []byte(`{"type": "bundle", "id": "bundle--1", "objects": [
+{"type": "indicator", "id": "indicator--a", "name": "C2", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+ "valid_until": "2026-11-18T11:00:00Z", "pattern": "[ipv4-addr:value = '203.0.113.66'] OR [domain-name:value = 'x.example']"},
+{"type": "indicator", "id": "indicator--b", "name": "url", "pattern_type": "stix", "pattern": "[url:value = 'http://x.example/']"},
+{"type": "indicator", "id": "indicator--c", "name": "hash", "pattern_type": "stix", "pattern": "[file:hashes.'SHA-256' = 'ab']"},
+{"type": "indicator", "id": "indicator--d", "name": "ssh", "pattern_type": "stix",
+ "pattern": "[ipv4-addr:value = '192.0.2.45' AND network-traffic:dst_port = 22]"},
+{"type": "indicator", "id": "indicator--e", "name": "withdrawn", "pattern_type": "stix", "revoked": true,
+ "pattern": "[ipv4-addr:value = '198.51.100.140']"}
+]}`), 0o644)
+	code, out, errOut := run(t, "ioc", "--case", caseDir, "--format", "json", feed)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"2 entries: 2 new", "3 STIX objects skipped", "1 address tests skipped", "1 entries expired", "1 entries revoked",
+		"indicator--d: not loaded: AND in a comparison"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	var sums []map[string]any
+	if err := json.Unmarshal([]byte(out), &sums); err != nil || len(sums) != 2 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// t0 is 2026-11-18T11:06:40Z: both records with the C2 start after
+	// valid_until, so both are outside the window.
+	if sums[0]["threat_ip"] != "203.0.113.66" || sums[0]["records"] != float64(2) || sums[0]["outside_validity"] != float64(2) ||
+		!strings.HasPrefix(fmt.Sprint(sums[0]["validity"]), "expired (valid from 2026-01-01T00:00:00Z until 2026-11-18T11:00:00Z") {
+		t.Errorf("C2 row: %v", sums[0])
+	}
+	if sums[1]["threat_ip"] != "198.51.100.140" || sums[1]["records"] != float64(1) || sums[1]["validity"] != "revoked" {
+		t.Errorf("revoked row: %v", sums[1])
+	}
+	code, out, errOut = run(t, "ioc", "--case", caseDir, "--detail", "--format", "csv")
+	if code != 0 || !strings.Contains(out, ",validity,") || !strings.Contains(out, ",revoked,") {
+		t.Errorf("detail: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

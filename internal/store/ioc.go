@@ -20,6 +20,14 @@ import (
 //   - ioc_occurrences: every listing of an indicator (file SHA-256, path,
 //     line, format, STIX id, text and comment as written): the provenance.
 //   - ioc_files: every file loaded, once per content (SHA-256).
+//   - valid_from, valid_until, revoked (incident_iocs, ioc_occurrences): a
+//     STIX indicator's validity window (NULL: open on that side) and
+//     whether it was withdrawn. An indicator listed several times is valid
+//     over the smallest window covering every listing (a listing without a
+//     window, as in CSV and plain lists, makes it always valid) and revoked
+//     only if every listing is. Nothing outside the window is dropped: the
+//     summary counts those records (outside_validity) and the view's rows
+//     say where each falls (column validity).
 //   - ioc_matches: (addr, ioc) for every address of the flows that falls in
 //     an indicator's network, computed CIDR-correctly in Go and rebuilt by
 //     flowir ioc and flowir detect; the view joins the flows to it by text
@@ -67,6 +75,15 @@ func init() {
 				loaded_at TIMESTAMPTZ NOT NULL,
 				flowir_version VARCHAR
 			)`,
+			// Validity of STIX indicators (issue 12.9), added to cases made
+			// before it: NULL is open on that side.
+			`ALTER TABLE incident_iocs ADD COLUMN IF NOT EXISTS valid_from TIMESTAMP`,
+			`ALTER TABLE incident_iocs ADD COLUMN IF NOT EXISTS valid_until TIMESTAMP`,
+			`ALTER TABLE incident_iocs ADD COLUMN IF NOT EXISTS revoked BOOLEAN DEFAULT false`,
+			`ALTER TABLE ioc_occurrences ADD COLUMN IF NOT EXISTS valid_from TIMESTAMP`,
+			`ALTER TABLE ioc_occurrences ADD COLUMN IF NOT EXISTS valid_until TIMESTAMP`,
+			`ALTER TABLE ioc_occurrences ADD COLUMN IF NOT EXISTS revoked BOOLEAN DEFAULT false`,
+			`ALTER TABLE ioc_files ADD COLUMN IF NOT EXISTS skipped_tests BIGINT DEFAULT 0`,
 			`CREATE TABLE IF NOT EXISTS ioc_matches (addr VARCHAR NOT NULL, ioc VARCHAR NOT NULL)`,
 			`CREATE TABLE IF NOT EXISTS ioc_match_runs (
 				matched_at TIMESTAMPTZ NOT NULL,
@@ -96,7 +113,9 @@ func init() {
 // round (its destination-is-IOC branch says INBOUND). connecting_ip is the
 // monitored host in both. matched_on says which column matched; a record
 // whose both ends are IOCs, or whose address is in two entries, gives one row
-// per entry and side. source and destination are ip:port, with IPv6
+// per entry and side. validity says whether the record falls in the
+// indicator's validity window (valid, before valid_from, after valid_until)
+// or the indicator is revoked. source and destination are ip:port, with IPv6
 // addresses in brackets ([2001:db8::1]:443) so the port stays unambiguous.
 func iocViewSQL() string {
 	return "CREATE OR REPLACE VIEW incident_vpc_flow_directional AS\n" + iocRowsSQL(false)
@@ -122,6 +141,8 @@ FROM flows f JOIN ioc_matches x ON f.%s = x.addr%s`, direction, connIP, matchedO
   f.protocol, f.packets AS numpackets, f.bytes AS numbytes, f.action, f.log_status AS logstatus,
   make_timestamp(f.start * 1000000) AS starttime, make_timestamp(f."end" * 1000000) AS endtime, f."end" - f.start AS sessiontime,
   i.threat_ip, i.threat_comment, i.ioc, x.addr AS ioc_address, '%s' AS matched_on,
+  CASE WHEN i.revoked THEN 'revoked' WHEN f."end" < epoch(i.valid_from) THEN 'before valid_from'
+    WHEN f.start >= epoch(i.valid_until) THEN 'after valid_until' ELSE 'valid' END AS validity,
   f.region, f.vpc_id, f.subnet_id, f.instance_id, f.srcaddr, f.dstaddr, f.srcport, f.dstport, f.pkt_srcaddr, f.pkt_dstaddr,
   f.start, f."end", f.source_id, f.source_line
 FROM flows f JOIN ioc_matches x ON f.%s = x.addr JOIN incident_iocs i ON i.ioc = x.ioc%s`,
@@ -156,6 +177,9 @@ type IOCEntry struct {
 	Line         int
 	Format       string
 	STIXID       string
+	ValidFrom    *time.Time // nil: open
+	ValidUntil   *time.Time // nil: open
+	Revoked      bool
 }
 
 // IOCFileInfo describes one loaded indicator file.
@@ -167,6 +191,8 @@ type IOCFileInfo struct {
 	Invalid  int
 	Warnings int
 	Skipped  int
+	// SkippedTests counts STIX address tests not loaded (AND, qualifiers...).
+	SkippedTests int
 }
 
 // IOCLoadStats says what loading a file changed.
@@ -195,24 +221,31 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 	}
 	st.SameFile = n > 0
 	if !st.SameFile {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ioc_files VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?)`,
-			file.Path, file.SHA256, file.Format, file.Entries, file.Invalid, file.Warnings, file.Skipped, Version); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ioc_files (path, sha256, format, entries, invalid, warnings, skipped, loaded_at, flowir_version, skipped_tests)
+			VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?)`,
+			file.Path, file.SHA256, file.Format, file.Entries, file.Invalid, file.Warnings, file.Skipped, Version, file.SkippedTests); err != nil {
 			return st, err
 		}
 	}
-	// What the case has: comments by indicator, and this file's listings.
+	// What the case has: comments and validity by indicator, and this
+	// file's listings.
 	comments := map[string]string{}
-	rows, err := tx.QueryContext(ctx, `SELECT ioc, coalesce(threat_comment, '') FROM incident_iocs`)
+	valid := map[string]iocValidity{}
+	rows, err := tx.QueryContext(ctx, `SELECT ioc, coalesce(threat_comment, ''), valid_from, valid_until, coalesce(revoked, false) FROM incident_iocs`)
 	if err != nil {
 		return st, err
 	}
 	for rows.Next() {
 		var k, cm string
-		if err := rows.Scan(&k, &cm); err != nil {
+		var from, until sql.NullTime
+		var v iocValidity
+		if err := rows.Scan(&k, &cm, &from, &until, &v.revoked); err != nil {
 			rows.Close()
 			return st, err
 		}
 		comments[k] = cm
+		v.from, v.until = nullTimePtr(from), nullTimePtr(until)
+		valid[k] = v
 	}
 	rows.Close()
 	listed := map[string]bool{}
@@ -232,22 +265,30 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 	rows.Close()
 
 	changed := map[string]bool{}
+	validChanged := map[string]bool{}
 	var occ, fresh [][]any
 	for _, e := range entries {
 		key := fmt.Sprint(e.IOC, "\x00", e.Line)
+		ev := iocValidity{e.ValidFrom, e.ValidUntil, e.Revoked}
 		if !listed[key] {
 			listed[key] = true
-			occ = append(occ, []any{e.IOC, e.ThreatIP, nullStr(e.Comment), file.SHA256, e.File, e.Line, e.Format, nullStr(e.STIXID)})
+			occ = append(occ, []any{e.IOC, e.ThreatIP, nullStr(e.Comment), file.SHA256, e.File, e.Line, e.Format, nullStr(e.STIXID),
+				timeArg(e.ValidFrom), timeArg(e.ValidUntil), e.Revoked})
 		}
 		cm, known := comments[e.IOC]
 		if !known {
 			st.New++
 			comments[e.IOC] = e.Comment
+			valid[e.IOC] = ev
 			fresh = append(fresh, []any{e.ThreatIP, nullStr(e.Comment), e.IOC, e.Kind, e.Family, e.PrefixLen, e.FirstAddress, e.LastAddress,
-				e.File, e.Line, e.Format, nullStr(e.STIXID)})
+				e.File, e.Line, e.Format, nullStr(e.STIXID), timeArg(e.ValidFrom), timeArg(e.ValidUntil), e.Revoked})
 			continue
 		}
 		st.Known++
+		if u := valid[e.IOC].union(ev); !u.equal(valid[e.IOC]) {
+			valid[e.IOC] = u
+			validChanged[e.IOC] = true
+		}
 		if e.Comment != "" && !slices.Contains(strings.Split(cm, " | "), e.Comment) {
 			if cm != "" {
 				cm += " | "
@@ -259,11 +300,21 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 			}
 		}
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO ioc_occurrences VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?)", occ); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO ioc_occurrences (ioc, threat_ip, threat_comment, file_sha256, source_file, source_line, format, stix_id,
+		valid_from, valid_until, revoked) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", occ); err != nil {
 		return st, err
 	}
-	if err := insertRows(ctx, tx, "INSERT INTO incident_iocs VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), nextval('ioc_seq'))", fresh); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO incident_iocs (threat_ip, threat_comment, ioc, kind, family, prefix_len, first_address, last_address,
+		source_file, source_line, format, stix_id, valid_from, valid_until, revoked, loaded_at, seq) VALUES `,
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), nextval('ioc_seq'))", fresh); err != nil {
 		return st, err
+	}
+	for k := range validChanged {
+		v := valid[k]
+		if _, err := tx.ExecContext(ctx, `UPDATE incident_iocs SET valid_from = ?, valid_until = ?, revoked = ? WHERE ioc = ?`,
+			timeArg(v.from), timeArg(v.until), v.revoked, k); err != nil {
+			return st, err
+		}
 	}
 	// Comments that grew: indicators known before, or listed again further
 	// down this file with another comment.
@@ -273,6 +324,52 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 		}
 	}
 	return st, tx.Commit()
+}
+
+// iocValidity is an indicator's validity window (nil: open) and revocation.
+type iocValidity struct {
+	from, until *time.Time
+	revoked     bool
+}
+
+// union is the validity of an indicator listed with both v and o: the
+// smallest window covering both, revoked only if both are.
+func (v iocValidity) union(o iocValidity) iocValidity {
+	u := iocValidity{revoked: v.revoked && o.revoked}
+	if v.from != nil && o.from != nil {
+		u.from = v.from
+		if o.from.Before(*v.from) {
+			u.from = o.from
+		}
+	}
+	if v.until != nil && o.until != nil {
+		u.until = v.until
+		if o.until.After(*v.until) {
+			u.until = o.until
+		}
+	}
+	return u
+}
+
+func (v iocValidity) equal(o iocValidity) bool {
+	same := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
+	return v.revoked == o.revoked && same(v.from, o.from) && same(v.until, o.until)
+}
+
+func nullTimePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+// timeArg is a nullable TIMESTAMP argument.
+func timeArg(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
 }
 
 // insertRows inserts rows with many rows per statement (one statement per
@@ -315,8 +412,12 @@ func (c *Case) ClearIOCs(ctx context.Context) error {
 
 // IOCs lists the loaded indicators in load order.
 func (c *Case) IOCs(ctx context.Context) ([]IOCEntry, error) {
+	validity := "valid_from, valid_until, coalesce(revoked, false)"
+	if !c.hasColumn(ctx, "incident_iocs", "revoked") { // a case last written before issue 12.9, read-only
+		validity = "NULL::TIMESTAMP, NULL::TIMESTAMP, false"
+	}
 	rows, err := c.db.QueryContext(ctx, `SELECT threat_ip, coalesce(threat_comment, ''), ioc, kind, family, prefix_len, first_address, last_address,
-		source_file, source_line, format, coalesce(stix_id, '') FROM incident_iocs ORDER BY seq`)
+		source_file, source_line, format, coalesce(stix_id, ''), `+validity+` FROM incident_iocs ORDER BY seq`)
 	if err != nil {
 		return nil, err
 	}
@@ -324,10 +425,12 @@ func (c *Case) IOCs(ctx context.Context) ([]IOCEntry, error) {
 	var out []IOCEntry
 	for rows.Next() {
 		var e IOCEntry
+		var from, until sql.NullTime
 		if err := rows.Scan(&e.ThreatIP, &e.Comment, &e.IOC, &e.Kind, &e.Family, &e.PrefixLen, &e.FirstAddress, &e.LastAddress,
-			&e.File, &e.Line, &e.Format, &e.STIXID); err != nil {
+			&e.File, &e.Line, &e.Format, &e.STIXID, &from, &until, &e.Revoked); err != nil {
 			return nil, err
 		}
+		e.ValidFrom, e.ValidUntil = nullTimePtr(from), nullTimePtr(until)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -385,6 +488,13 @@ type IOCSummary struct {
 	Hosts   []string `json:"internal_hosts"`
 	NAT     []string `json:"via_nat"`
 	Sources []string `json:"sources"` // file:line of every listing
+	// The indicator's validity (see the IOC tables above) and how many of
+	// Records fall outside its window (end before valid_from, or start at
+	// or after valid_until).
+	ValidFrom       *time.Time `json:"valid_from"`
+	ValidUntil      *time.Time `json:"valid_until"`
+	Revoked         bool       `json:"revoked"`
+	OutsideValidity int64      `json:"outside_validity"`
 }
 
 // windowCond is the time window on records ("end" >= since, start < until).
@@ -430,8 +540,9 @@ a AS (
     count(DISTINCT (source_id, source_line)) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr') AND action = 'REJECT') AS rejected,
     coalesce(sum(numbytes) FILTER (WHERE matched_on = 'srcaddr'), 0)::BIGINT AS bytes_in,
     coalesce(sum(numbytes) FILTER (WHERE matched_on = 'dstaddr'), 0)::BIGINT AS bytes_out,
-    min(start) AS first, max("end") AS last
-  FROM v GROUP BY ioc
+    min(start) AS first, max("end") AS last,
+    count(DISTINCT (source_id, source_line)) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr') AND ("end" < vf OR start >= vu)) AS outside
+  FROM v LEFT JOIN (SELECT ioc, epoch(valid_from) AS vf, epoch(valid_until) AS vu FROM incident_iocs) w USING (ioc) GROUP BY ioc
 ), pk AS (
   SELECT ioc, count(DISTINCT (source_id, source_line)) AS n FROM (
     SELECT m.ioc, f.source_id, f.source_line FROM flows f JOIN ioc_matches m ON f.pkt_srcaddr = m.addr WHERE %[1]s
@@ -445,7 +556,8 @@ a AS (
 )
 SELECT i.threat_ip, coalesce(i.threat_comment, ''), i.ioc, i.kind,
   coalesce(a.records, 0), coalesce(a.inbound, 0), coalesce(a.outbound, 0), coalesce(a.accepted, 0), coalesce(a.rejected, 0),
-  coalesce(a.bytes_in, 0), coalesce(a.bytes_out, 0), coalesce(pa.packets, 0), coalesce(pk.n, 0), a.first, a.last
+  coalesce(a.bytes_in, 0), coalesce(a.bytes_out, 0), coalesce(pa.packets, 0), coalesce(pk.n, 0), a.first, a.last,
+  coalesce(a.outside, 0), i.valid_from, i.valid_until, coalesce(i.revoked, false)
 FROM incident_iocs i LEFT JOIN a USING (ioc) LEFT JOIN pk USING (ioc) LEFT JOIN pa USING (ioc)
 ORDER BY i.seq`, win)
 	allArgs := slices.Concat(args, args)
@@ -458,8 +570,9 @@ ORDER BY i.seq`, win)
 	for rows.Next() {
 		var s IOCSummary
 		var first, last sql.NullInt64
+		var from, until sql.NullTime
 		if err := rows.Scan(&s.ThreatIP, &s.Comment, &s.IOC, &s.Kind, &s.Records, &s.Inbound, &s.Outbound, &s.Accepted, &s.Rejected,
-			&s.BytesIn, &s.BytesOut, &s.Packets, &s.PktRecords, &first, &last); err != nil {
+			&s.BytesIn, &s.BytesOut, &s.Packets, &s.PktRecords, &first, &last, &s.OutsideValidity, &from, &until, &s.Revoked); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -471,6 +584,7 @@ ORDER BY i.seq`, win)
 			t := time.Unix(last.Int64, 0).UTC()
 			s.LastSeen = &t
 		}
+		s.ValidFrom, s.ValidUntil = nullTimePtr(from), nullTimePtr(until)
 		s.Hosts, s.NAT, s.Sources = []string{}, []string{}, []string{}
 		idx[s.IOC] = len(out)
 		out = append(out, s)
@@ -530,7 +644,7 @@ WHERE v.connecting_ip IS NOT NULL ORDER BY 1, 2`
 // playbook's, then flowir's additions.
 var IOCDetailColumns = []string{"account", "interfaceid", "source", "destination", "direction", "connecting_ip", "connecting_port",
 	"protocol", "numpackets", "numbytes", "action", "logstatus", "starttime", "endtime", "sessiontime",
-	"threat_ip", "threat_comment", "ioc_address", "matched_on", "source_id", "source_line"}
+	"threat_ip", "threat_comment", "ioc_address", "matched_on", "validity", "source_id", "source_line"}
 
 // IOCDetail returns the rows of the directional view overlapping [since,
 // until), in the playbook's order (start, end, session time, interface,

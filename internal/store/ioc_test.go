@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func entry(key, text, comment, file string, line int) IOCEntry {
@@ -180,5 +182,76 @@ func TestIOCView(t *testing.T) {
 	det, err := c.IOCDetail(ctx, 0, 0)
 	if err != nil || len(det.Rows) != len(want) || len(det.Columns) != len(IOCDetailColumns) {
 		t.Errorf("IOCDetail: %v rows, %v", det, err)
+	}
+}
+
+// TestIOCValidity: a STIX indicator's validity window and revocation are
+// stored, a relisting widens the window (a listing without one makes the
+// indicator always valid), the summary counts the records outside the
+// window and the view's rows say where each falls (issue 12.9).
+func TestIOCValidity(t *testing.T) {
+	ctx := context.Background()
+	c := openTestCase(t)
+	at := func(sec int64) *time.Time { u := time.Unix(sec, 0).UTC(); return &u }
+	c2 := entry("203.0.113.66", "203.0.113.66", "C2", "f.json", 1)
+	c2.ValidFrom, c2.ValidUntil = at(1_795_000_005), at(1_795_000_008)
+	scan := entry("198.51.100.7", "198.51.100.7", "scanner", "f.json", 2)
+	scan.ValidUntil, scan.Revoked = at(1_795_000_001), true
+	gone := entry("192.0.2.1", "192.0.2.1", "withdrawn", "f.json", 3)
+	gone.Revoked = true
+	if _, err := c.LoadIOCs(ctx, IOCFileInfo{Path: "f.json", SHA256: "f", Format: "stix"}, []IOCEntry{c2, scan, gone}); err != nil {
+		t.Fatal(err)
+	}
+	c2b := entry("203.0.113.66", "203.0.113.66", "C2", "g.json", 1)
+	c2b.ValidFrom, c2b.ValidUntil = at(1_795_000_003), at(1_795_000_007)
+	if _, err := c.LoadIOCs(ctx, IOCFileInfo{Path: "g.json", SHA256: "g", Format: "stix"},
+		[]IOCEntry{c2b, entry("198.51.100.7", "198.51.100.7", "", "g.csv", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.IOCs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := func(t *time.Time) string {
+		if t == nil {
+			return "open"
+		}
+		return fmt.Sprint(t.Unix())
+	}
+	var view []string
+	for _, e := range got {
+		view = append(view, fmt.Sprintf("%s %s %s %v", e.IOC, str(e.ValidFrom), str(e.ValidUntil), e.Revoked))
+	}
+	want := []string{"203.0.113.66 1795000003 1795000008 false", "198.51.100.7 open open false", "192.0.2.1 open open true"}
+	if fmt.Sprint(view) != fmt.Sprint(want) {
+		t.Errorf("indicators:\n got %q\nwant %q", view, want)
+	}
+	insertFlow(t, c, 1, "eni-h", "10.0.1.5", "203.0.113.66", 40000, 8443, 1000, "ACCEPT", "", "") // in the window
+	insertFlow(t, c, 9, "eni-h", "203.0.113.66", "10.0.1.5", 8443, 40000, 5000, "ACCEPT", "", "") // starts after valid_until
+	insertFlow(t, c, 2, "eni-h", "10.0.1.5", "192.0.2.1", 40000, 443, 10, "ACCEPT", "", "")
+	if err := c.ReplaceIOCMatches(ctx, []string{"203.0.113.66", "192.0.2.1"}, []string{"203.0.113.66", "192.0.2.1"}, 3); err != nil {
+		t.Fatal(err)
+	}
+	sums, err := c.IOCSummaries(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 3 || sums[0].Records != 2 || sums[0].OutsideValidity != 1 || sums[0].Revoked ||
+		sums[2].Records != 1 || sums[2].OutsideValidity != 0 || !sums[2].Revoked || sums[0].ValidUntil == nil || sums[0].ValidUntil.Unix() != 1_795_000_008 {
+		t.Errorf("summaries: %+v", sums)
+	}
+	res, err := c.IOCDetail(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := func(name string) int { return slices.IndexFunc(res.Columns, func(c Column) bool { return c.Name == name }) }
+	vi, li := col("validity"), col("source_line")
+	var rows []string
+	for _, r := range res.Rows {
+		rows = append(rows, fmt.Sprint(r[li], " ", r[vi]))
+	}
+	slices.Sort(rows)
+	if want := []string{"1 valid", "2 revoked", "9 after valid_until"}; fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Errorf("detail validity: %q, want %q", rows, want)
 	}
 }
