@@ -244,7 +244,9 @@ func TestIOCValidity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := func(name string) int { return slices.IndexFunc(res.Columns, func(c Column) bool { return c.Name == name }) }
+	col := func(name string) int {
+		return slices.IndexFunc(res.Columns, func(c Column) bool { return c.Name == name })
+	}
 	vi, li := col("validity"), col("source_line")
 	var rows []string
 	for _, r := range res.Rows {
