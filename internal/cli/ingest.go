@@ -86,7 +86,9 @@ but counted and kept in rejects.
 Account, region, date and hour are taken from the S3 key layout of the path
 (AWSLogs/{account}/vpcflowlogs/{region}/YYYY/MM/DD[/HH]/, the Hive-compatible
 aws-account-id=/aws-region=/year=/... layout), from AWS's file name, or from
-a Parquet file's own partition columns.
+a Parquet file's own partition columns. A file under Hive-style folders
+holding a value AWS does not write there (aws-region=not-a-region,
+year=000x, month=13, day=30 of February, hour=24) fails, naming the folder.
 
 --since and --until keep the records with end >= since and start < until;
 the records they leave out are counted (out of window). --account and

@@ -182,6 +182,9 @@ type input struct {
 	etag   string
 	size   int64 // -1 when unknown
 	part   source.Partition
+	// badPart says which partition folder of the path holds a value AWS
+	// does not write there (source.InvalidPartition): the source fails.
+	badPart string
 	// fetch downloads a remote source (w is the window to fetch, for
 	// streams); nil for local files.
 	fetch func(ctx context.Context, sp source.Spooler, w window) (*source.Spool, error)
@@ -650,6 +653,10 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 	}
 	if p.err != nil {
 		return fail(p.err, true)
+	}
+	if in.badPart != "" {
+		r.bytesDone.Add(max(in.size, 0))
+		return fail(fmt.Errorf("%s, so the account, Region and day of its records cannot be taken from its path; AWS writes AWSLogs/aws-account-id=ACCOUNT/aws-service=vpcflowlogs/aws-region=REGION/year=YYYY/month=MM/day=DD[/hour=HH]/: rename the folder, or copy the file out of it, and ingest it again", in.badPart), true)
 	}
 
 	// The bytes as stored: the local file, or the spool of a remote one.

@@ -92,7 +92,10 @@ func (r *runner) finders(ctx context.Context) ([]finder, []string, error) {
 			first := map[string]string{}
 			for _, f := range keep {
 				in := &input{path: f.Canonical, origin: "file", size: f.Stamp.Size, part: filePartition(f), win: req,
-					format: r.opts.Format, guess: !r.formatGiven}
+					format: r.opts.Format, guess: !r.formatGiven, badPart: source.InvalidPartition(f.Path)}
+				if in.badPart == "" && in.part.Layout == "" {
+					in.badPart = source.InvalidPartition(f.Canonical)
+				}
 				in.sha, in.stamp, in.hashErr = source.HashFile(ctx, f.Canonical)
 				if ctx.Err() != nil {
 					return nil
@@ -193,7 +196,7 @@ func (r *runner) s3Finder(client *awsapi.S3, loc source.S3Location, req window) 
 	return func(ctx context.Context, emit func(*input) bool) error {
 		l, err := source.ListS3(ctx, client, loc, r.opts.Select, func(o source.S3Object) error {
 			in := &input{path: o.URL(), origin: "s3", etag: o.ETag, size: o.Size, part: o.Part, win: req,
-				format: r.opts.Format, guess: !r.formatGiven,
+				format: r.opts.Format, guess: !r.formatGiven, badPart: source.InvalidPartition(o.URL()),
 				fetch: func(ctx context.Context, sp source.Spooler, _ window) (*source.Spool, error) {
 					return source.FetchS3(ctx, client, o, sp)
 				}}

@@ -258,6 +258,73 @@ func parseFolders(rest []string) (p Partition, file string, ok bool) {
 	return Partition{}, "", false // deeper than AWS ever writes
 }
 
+// InvalidPartition checks the Hive-style partition folders of a path or key
+// (AWSLogs/aws-account-id=.../aws-service=vpcflowlogs/aws-region=.../
+// year=.../month=.../day=.../hour=...) and returns what is wrong with the
+// first whose value is not what AWS writes there, naming the folder, or ""
+// when none is wrong (or the path does not follow the Hive layout of flow
+// logs). ParseKey learns nothing from such a path, so without this check a
+// file under aws-region=not-a-region or year=000x/month=13/day=99 would be
+// loaded as if its Region and day were unknown, and the folder's mistake
+// would go unnoticed (issue 17.17).
+func InvalidPartition(key string) string {
+	elems := splitKey(key)
+	i := lastIndexOf(elems, awsLogsDir)
+	if i < 0 || i+1 >= len(elems) || !strings.HasPrefix(elems[i+1], "aws-account-id=") {
+		return ""
+	}
+	var ymd [3]string
+	for _, e := range elems[i+1:] {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok {
+			continue
+		}
+		var want string
+		switch k {
+		case "aws-service", "service":
+			if v != flowLogService {
+				return "" // another service's logs: not ours to judge
+			}
+		case "aws-account-id":
+			if !ValidAccount(v) {
+				want = "an account id of 12 digits"
+			}
+		case "aws-region":
+			if !ValidRegion(v) {
+				want = "a Region name such as us-east-1"
+			}
+		case "year":
+			if len(v) != 4 || !allDigits(v) {
+				want = "a year of 4 digits"
+			}
+			ymd[0] = v
+		case "month":
+			if !twoDigitsIn(v, 1, 12) {
+				want = "a month 01 to 12"
+			}
+			ymd[1] = v
+		case "day":
+			if !twoDigitsIn(v, 1, 31) {
+				want = "a day 01 to 31"
+			}
+			ymd[2] = v
+		case "hour":
+			if !twoDigitsIn(v, 0, 23) {
+				want = "an hour 00 to 23"
+			}
+		}
+		if want != "" {
+			return fmt.Sprintf("its folder %q is not %s", e, want)
+		}
+	}
+	if ymd[0] != "" && ymd[1] != "" && ymd[2] != "" {
+		if _, err := time.Parse(datePartitionLayout, ymd[0]+"/"+ymd[1]+"/"+ymd[2]); err != nil {
+			return fmt.Sprintf("its folders year=%s/month=%s/day=%s are not a date", ymd[0], ymd[1], ymd[2])
+		}
+	}
+	return ""
+}
+
 // isHourElem reports whether the element after the day folder is meant as an
 // hour folder. In the plain layout any two-digit element is taken as one (and
 // then must be 00-23): AWS file names are never two digits, and reading "24"
