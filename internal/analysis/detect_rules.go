@@ -183,9 +183,16 @@ request logged, the replies tell who opened. An IOC address that talked to
 more than max_hosts hosts gets one finding, with the hosts' side (src or
 dst) empty and the hosts listed in details. Severity: high when traffic was
 accepted and the host initiated it, medium when accepted and the IOC
-initiated it, low when everything was rejected.`,
+initiated it, low when everything was rejected.
+Severity follows the entry's specificity: the addresses that only broad
+entries match (a network shorter than broad_ipv4_bits, or broad_ipv6_bits
+for IPv6: a hosting provider's /16 also holds unrelated services) are one
+finding per entry, over all its addresses and hosts, one severity step
+lower (high becomes medium, anything else low).`,
 		Thresholds: []Threshold{
 			{Name: "max_hosts", Kind: KindCount, Default: int64(10), Min: 1, Doc: "hosts per IOC address reported one by one"},
+			{Name: "broad_ipv4_bits", Kind: KindCount, Default: int64(24), Min: 0, Max: 32, Doc: "an IPv4 entry with a shorter prefix is broad"},
+			{Name: "broad_ipv6_bits", Kind: KindCount, Default: int64(48), Min: 0, Max: 128, Doc: "an IPv6 entry with a shorter prefix is broad"},
 		},
 		run: runIOCContact,
 	},

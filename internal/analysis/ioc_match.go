@@ -142,7 +142,45 @@ FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2`, d.baseSelect(), tmpIOC, condRe
 		return nil, err
 	}
 	maxHosts := int(d.cfg.int(r, "max_hosts"))
+	// Addresses matched only by broad entries (a /16 of a hosting provider
+	// that also serves a collaboration SaaS) are grouped per entry: many
+	// addresses of one broad IOC are one finding.
+	v4bits, v6bits := int(d.cfg.int(r, "broad_ipv4_bits")), int(d.cfg.int(r, "broad_ipv6_bits"))
+	broadKey := func(x string) string {
+		for _, k := range byAddr[x] {
+			if !broadIOC(refs[k].ThreatIP, v4bits, v6bits) {
+				return ""
+			}
+		}
+		return strings.Join(byAddr[x], " ")
+	}
 	var out []Finding
+	var broadOrder []string
+	broad := map[string][][]any{}
+	var specific [][]any
+	for _, row := range rows {
+		if k := broadKey(asString(row[0])); k != "" {
+			if broad[k] == nil {
+				broadOrder = append(broadOrder, k)
+			}
+			broad[k] = append(broad[k], row)
+			continue
+		}
+		specific = append(specific, row)
+	}
+	for _, k := range broadOrder {
+		m := mergeIOCRows(broad[k])
+		if len(m.xs) == 1 && len(m.hosts) == 1 {
+			m = parseIOCRow(broad[k][0])
+		} else if len(m.hosts) == 1 {
+			m.h = m.hosts[0]
+		}
+		f := d.iocFinding(m, byAddr, refs)
+		f.Severity = broadSeverity(f.Severity)
+		f.Summary += fmt.Sprintf("; severity lowered: the entry is a broad network (shorter than /%d for IPv4, /%d for IPv6), which also holds unrelated services", v4bits, v6bits)
+		out = append(out, f)
+	}
+	rows = specific
 	for i := 0; i < len(rows); {
 		j := i
 		for j < len(rows) && asString(rows[j][0]) == asString(rows[i][0]) {
@@ -181,6 +219,7 @@ func iocEntriesText(entries []string, refs map[string]IOCRef) string {
 type iocRow struct {
 	x, h                    string
 	hosts                   []string
+	xs                      []string // the IOC addresses of a merged broad entry (x is then empty)
 	n, b, s0, e1            int64
 	nOut, nIn, acc, rej     int64
 	outPorts, inPorts, prot []int64
@@ -209,14 +248,42 @@ func iocSeverity(r iocRow) string {
 	return SeverityLow
 }
 
-// mergeIOCRows sums the rows of one IOC address, for the single finding of
-// an address that exchanged traffic with more hosts than max_hosts.
+// broadIOC reports whether an IOC entry is a network larger than the
+// given prefix lengths allow (an address is never broad).
+func broadIOC(entry string, v4bits, v6bits int) bool {
+	p, err := netip.ParsePrefix(entry)
+	if err != nil {
+		return false
+	}
+	if p.Addr().Is4() {
+		return p.Bits() < v4bits
+	}
+	return p.Bits() < v6bits
+}
+
+// broadSeverity lowers a severity by one step, for a broad IOC entry.
+func broadSeverity(s string) string {
+	switch s {
+	case SeverityHigh:
+		return SeverityMedium
+	}
+	return SeverityLow
+}
+
+// mergeIOCRows sums rows, for the single finding of an IOC address that
+// exchanged traffic with more hosts than max_hosts, or of the addresses of
+// one broad entry (then xs lists them and x is empty).
 func mergeIOCRows(group [][]any) iocRow {
 	m := parseIOCRow(group[0])
-	m.hosts, m.h = []string{m.h}, ""
+	m.hosts, m.h, m.xs = []string{m.h}, "", []string{m.x}
 	for _, row := range group[1:] {
 		r := parseIOCRow(row)
-		m.hosts = append(m.hosts, r.h)
+		if !slices.Contains(m.hosts, r.h) {
+			m.hosts = append(m.hosts, r.h)
+		}
+		if !slices.Contains(m.xs, r.x) {
+			m.xs = append(m.xs, r.x)
+		}
 		m.n, m.b, m.s0, m.e1 = m.n+r.n, m.b+r.b, min(m.s0, r.s0), max(m.e1, r.e1)
 		m.nOut, m.nIn, m.acc, m.rej, m.accOut, m.accIn = m.nOut+r.nOut, m.nIn+r.nIn, m.acc+r.acc, m.rej+r.rej, m.accOut+r.accOut, m.accIn+r.accIn
 		m.repIn, m.repOut = m.repIn+r.repIn, m.repOut+r.repOut
@@ -225,6 +292,13 @@ func mergeIOCRows(group [][]any) iocRow {
 	for _, l := range []*[]int64{&m.outPorts, &m.inPorts, &m.prot} {
 		slices.Sort(*l)
 		*l = slices.Compact(*l)
+	}
+	slices.Sort(m.hosts)
+	slices.Sort(m.xs)
+	if len(m.xs) > 1 {
+		m.x = ""
+	} else {
+		m.xs = nil
 	}
 	return m
 }
@@ -279,10 +353,24 @@ func (d *detector) iocFinding(r iocRow, byAddr map[string][]string, refs map[str
 		initiated += " (to port " + portsText(slices.Clone(ports), 5) + ")"
 	}
 	entries := byAddr[r.x]
+	ioc := r.x
+	if r.xs != nil {
+		entries = byAddr[r.xs[0]]
+		ioc = fmt.Sprintf("%d addresses", len(r.xs))
+	}
 	details := map[string]any{"ioc": r.x, "ioc_entries": entries, "records_to_ioc": r.nOut, "records_from_ioc": r.nIn,
 		"accepted": r.acc, "rejected": r.rej, "ports_host_initiated": r.outPorts, "ports_ioc_initiated": r.inPorts}
 	var who, evidence string
-	if r.hosts == nil {
+	if r.xs != nil {
+		xl, hl := sqlStringList(r.xs), sqlStringList(r.hosts)
+		who = fmt.Sprintf("%d hosts", len(r.hosts))
+		if len(r.hosts) == 1 {
+			who = r.hosts[0]
+		}
+		evidence = d.evidence(fmt.Sprintf("((%s IN (%s) AND %s IN (%s)) OR (%s IN (%s) AND %s IN (%s)))",
+			exprActor, xl, exprTarget, hl, exprActor, hl, exprTarget, xl))
+		details["hosts"], details["ioc_addresses"] = r.hosts, r.xs
+	} else if r.hosts == nil {
 		who = r.h
 		evidence = d.evidence(fmt.Sprintf("((%s AND %s) OR (%s AND %s))",
 			addrEq(exprActor, r.x), addrEq(exprTarget, r.h), addrEq(exprActor, r.h), addrEq(exprTarget, r.x)))
@@ -296,7 +384,7 @@ func (d *detector) iocFinding(r iocRow, byAddr map[string][]string, refs map[str
 		Rule: RuleIOCContact, Severity: iocSeverity(r), Technique: "T1071", Src: src, Dst: dst, DstPort: port, Protocol: proto, Direction: dir,
 		FirstSeen: unix(r.s0), LastSeen: unix(r.e1), Records: r.n, Bytes: r.b,
 		Summary: fmt.Sprintf("%s exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected; %s",
-			who, r.n, humanBytes(r.b), r.x, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated),
+			who, r.n, humanBytes(r.b), ioc, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated),
 		EvidenceSQL: evidence,
 		Details:     details,
 	}

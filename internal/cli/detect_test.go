@@ -668,6 +668,34 @@ func TestRuleExposedAdminPort(t *testing.T) {
 	}
 }
 
+// TestRuleIOCBroad: a broad IOC entry (a /16 that also holds a SaaS) is one
+// finding over all its addresses and hosts, one severity step lower; an
+// address entry keeps its own findings and severity (issue 15 item 8).
+func TestRuleIOCBroad(t *testing.T) {
+	cfg := analysis.NewDetectConfig()
+	cfg.IOCs = []analysis.IOCRef{{Key: "170.114.0.0/16", ThreatIP: "170.114.0.0/16"}, {Key: "203.0.113.66", ThreatIP: "203.0.113.66"}}
+	var recs []fr
+	for i := range 6 {
+		for _, h := range []string{"10.0.0.31", "10.0.0.32", "10.0.0.33"} {
+			q := tcp(h, 40000+i, fmt.Sprintf("170.114.%d.9", 10+i), 443, t0+int64(i)*60, t0+int64(i)*60+30, 100, 20000)
+			recs = append(recs, q, q.reply(100, 50000))
+		}
+	}
+	c2 := tcp("10.0.0.31", 45000, "203.0.113.66", 443, t0, t0+5, 10, 1500)
+	recs = append(recs, c2, c2.reply(10, 900))
+	fs := detect(t, newDetectCase(t, recs), cfg, analysis.RuleIOCContact)
+	if len(fs) != 2 {
+		t.Fatalf("%d findings, want one for the /16 and one for the address: %s", len(fs), describe(fs))
+	}
+	if fs[0].Dst != "203.0.113.66" || fs[0].Severity != analysis.SeverityHigh {
+		t.Errorf("address entry: %+v", fs[0])
+	}
+	b := fs[1]
+	if b.Src != "" || b.Dst != "" || b.Severity != analysis.SeverityMedium || len(b.Details["ioc_addresses"].([]string)) != 6 || len(b.Details["hosts"].([]string)) != 3 {
+		t.Errorf("broad entry: %+v", b)
+	}
+}
+
 // TestRuleExposedPortGrouped: an SSH server on the internet meets many
 // actors; two servers of one account are one finding per port, with the
 // actors counted and the busiest listed, and a reset from a closed port
