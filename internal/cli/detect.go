@@ -451,7 +451,11 @@ func applyAllowList(ctx context.Context, c *store.Case, w io.Writer, entries []e
 // printFindings prints findings with what the case knows about their
 // addresses; suppressed ones only with showSuppressed, then flagged.
 func printFindings(ctx context.Context, c *store.Case, f *Factory, format output.Format, rows []store.FindingRow, showSuppressed bool) error {
-	res := findingsResult(rows, showSuppressed)
+	tv, err := loadTriage(ctx, c, format)
+	if err != nil {
+		return err
+	}
+	res := findingsResult(rows, showSuppressed, tv)
 	out, err := enrichResult(ctx, c, format, res, "src", "dst") // owners and enrichment (enrich_output.go)
 	if err != nil {
 		return err
@@ -515,7 +519,8 @@ func extraRanges(cfg *analysis.DetectConfig) string {
 	return " and " + strings.Join(ps, ", ")
 }
 
-// FindingColumns are the columns detect prints, in order.
+// FindingColumns are the columns of a finding, in order; findingsResult
+// adds the triage columns.
 var FindingColumns = []output.Column{
 	{Name: "id"}, {Name: "rule"}, {Name: "severity"}, {Name: "technique"}, {Name: "src"}, {Name: "dst"},
 	{Name: "dst_port", Type: "INTEGER"}, {Name: "direction"}, {Name: "first_seen", Type: "TIMESTAMP"}, {Name: "last_seen", Type: "TIMESTAMP"},
@@ -523,12 +528,16 @@ var FindingColumns = []output.Column{
 }
 
 // findingsResult lists the findings; suppressed ones only with
-// showSuppressed, then with columns suppressed and suppressed_reason.
-func findingsResult(rows []store.FindingRow, showSuppressed bool) *output.Result {
-	res := &output.Result{Columns: FindingColumns}
+// showSuppressed, then with columns suppressed and suppressed_reason. The
+// triage columns (status and tags after the id; notes, status_by and
+// status_at last) come from tv (triage.go).
+func findingsResult(rows []store.FindingRow, showSuppressed bool, tv *triageView) *output.Result {
+	res := &output.Result{Columns: append(slices.Clip(FindingColumns[:1]), triageHeadColumns...)}
+	res.Columns = append(res.Columns, FindingColumns[1:]...)
 	if showSuppressed {
-		res.Columns = append(slices.Clip(FindingColumns), output.Column{Name: "suppressed", Type: "BOOLEAN"}, output.Column{Name: "suppressed_reason"})
+		res.Columns = append(res.Columns, output.Column{Name: "suppressed", Type: "BOOLEAN"}, output.Column{Name: "suppressed_reason"})
 	}
+	res.Columns = append(res.Columns, triageTailColumns...)
 	for _, r := range rows {
 		if r.SuppressedBy != "" && !showSuppressed {
 			continue
@@ -545,8 +554,10 @@ func findingsResult(rows []store.FindingRow, showSuppressed bool) *output.Result
 		if id == "" {
 			id = store.FindingID(r)
 		}
-		row := []any{id, r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
-			r.FirstSeen, r.LastSeen, r.Records, r.Bytes, r.Summary, r.EvidenceSQL, details}
+		head, tail := tv.cells(id)
+		row := append([]any{id}, head...)
+		row = append(row, r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
+			r.FirstSeen, r.LastSeen, r.Records, r.Bytes, r.Summary, r.EvidenceSQL, details)
 		if showSuppressed {
 			var reason any
 			if r.SuppressedBy != "" {
@@ -554,7 +565,7 @@ func findingsResult(rows []store.FindingRow, showSuppressed bool) *output.Result
 			}
 			row = append(row, r.SuppressedBy != "", reason)
 		}
-		res.Rows = append(res.Rows, row)
+		res.Rows = append(res.Rows, append(row, tail...))
 	}
 	return res
 }

@@ -814,8 +814,8 @@ func TestDetectCommandStores(t *testing.T) {
 	dir := c.Dir
 	c.Close()
 	code, out, errOut := run(t, "detect", "--case", dir, "--format", "csv")
-	if code != 0 || !strings.HasPrefix(out, "id,rule,severity,technique,src,dst,dst_port,direction,first_seen,last_seen,records,bytes,summary,evidence_sql,details\n") ||
-		!regexp.MustCompile(`\n[0-9a-f]{12},port-scan-vertical,low,`).MatchString(out) || !strings.Contains(out, "port-scan-vertical,low,T1046,198.51.100.23,10.0.0.5,,inbound,") || !strings.Contains(errOut, "1 findings") {
+	if code != 0 || !strings.HasPrefix(out, "id,status,tags,rule,severity,technique,src,dst,dst_port,direction,first_seen,last_seen,records,bytes,summary,evidence_sql,details,notes,status_by,status_at\n") ||
+		!regexp.MustCompile(`\n[0-9a-f]{12},open,\[\],port-scan-vertical,low,`).MatchString(out) || !strings.Contains(out, "port-scan-vertical,low,T1046,198.51.100.23,10.0.0.5,,inbound,") || !strings.Contains(errOut, "1 findings") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, stored, _ := run(t, "detect", "--case", dir, "--stored", "--format", "csv")

@@ -16,7 +16,9 @@ import (
 	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/awsapi"
 	"github.com/flowir/flowir/internal/inventory"
+	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
+	"github.com/flowir/flowir/internal/triage"
 )
 
 // FindingsExportOptions are the options of `flowir findings export`.
@@ -31,6 +33,8 @@ type FindingsExportOptions struct {
 type FindingsListOptions struct {
 	Rules          []string
 	ShowSuppressed bool
+	Status         []string
+	Tags           []string
 }
 
 func newFindingsCmd(f *Factory, g *globalOptions) *cobra.Command {
@@ -38,10 +42,19 @@ func newFindingsCmd(f *Factory, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "findings",
 		Short: "List the stored detection findings; show one with its evidence, export (ASFF, Security Hub)",
-		Long: `List the findings 'flowir detect' stored, with their ids (the same columns
-as 'flowir detect --stored'); the subcommands show one finding with its
-evidence records, export its records, or export the findings in ASFF.`,
+		Long: `List the findings 'flowir detect' stored, with their ids and triage (the
+same columns as 'flowir detect --stored'); the subcommands show one finding
+with its evidence records, export its records, set its review status, or
+export the findings in ASFF.
+
+Triage columns: status (open, confirmed, false-positive, resolved; see
+'flowir findings status --help'), tags ('flowir tag'), notes ('flowir
+note'; in JSON a list of {text, author, at}), status_by and status_at (who
+set the status and when). --status keeps the findings with one of the
+given statuses, --tag those with all the given tags.`,
 		Example: `  flowir findings
+  flowir findings --status open,confirmed
+  flowir findings --tag compromised --format json
   flowir findings --rules exfiltration,beaconing --format json
   flowir findings show 0e3959b8ee48
   flowir findings evidence 0e3959b8ee48 --format csv`,
@@ -57,12 +70,34 @@ evidence records, export its records, or export the findings in ASFF.`,
 			if err != nil {
 				return err
 			}
+			if len(opts.Status) > 0 || len(opts.Tags) > 0 {
+				tv, err := loadTriage(ctx, c, format)
+				if err != nil {
+					return err
+				}
+				rows = filterTriage(rows, tv, opts.Status, opts.Tags)
+			}
 			return printFindings(ctx, c, f, format, rows, opts.ShowSuppressed)
 		},
 	}
+	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		for i, s := range opts.Status {
+			st, err := triage.ParseStatus(s)
+			if err != nil {
+				return usagef("--status: %v", err)
+			}
+			opts.Status[i] = st
+		}
+		for i, s := range opts.Tags {
+			opts.Tags[i] = strings.ToLower(strings.TrimSpace(s))
+		}
+		return nil
+	}
 	listVar(cmd.Flags(), &opts.Rules, "rules", "only the findings of these rules")
+	listVar(cmd.Flags(), &opts.Status, "status", "only the findings with one of these statuses (open, confirmed, false-positive, resolved)")
+	listVar(cmd.Flags(), &opts.Tags, "tag", "only the findings with all of these tags")
 	cmd.Flags().BoolVar(&opts.ShowSuppressed, "show-suppressed", false, "list suppressed findings too, with columns suppressed and suppressed_reason")
-	cmd.AddCommand(newFindingsExportCmd(f, g, nil), newFindingsShowCmd(f, g, nil), newFindingsEvidenceCmd(f, g, nil))
+	cmd.AddCommand(newFindingsExportCmd(f, g, nil), newFindingsShowCmd(f, g, nil), newFindingsEvidenceCmd(f, g, nil), newFindingsStatusCmd(f, g, nil))
 	return cmd
 }
 
@@ -98,6 +133,16 @@ Effects/Data Exfiltration, ...). When the case holds an inventory, the
 network interfaces whose addresses a finding names become its resources
 (AwsEc2NetworkInterface, AwsEc2Instance, each under its own account and
 Region).
+
+Triage ('flowir findings status', 'flowir note', 'flowir tag'): the
+finding's status is its Workflow.Status (open NEW, confirmed NOTIFIED,
+false-positive SUPPRESSED, resolved RESOLVED; without a status, SUPPRESSED
+for a finding an allow list suppressed, else none, which Security Hub makes
+NEW); its newest note is its Note {Text (first 512 bytes), UpdatedBy,
+UpdatedAt}; ProductFields flowir/status, flowir/tags and flowir/notes (how
+many) say the rest. Security Hub takes Workflow and Note from
+BatchImportFindings only when it creates a finding: after that, change them
+in Security Hub (BatchUpdateFindings), which is where its users triage.
 
 Network follows the finding's connections ('flowir detect --help'):
 SourceIpV4/V6 is the actor (src, the side that opened them), SourcePort its
@@ -216,6 +261,10 @@ func findingsASFF(ctx context.Context, c *store.Case, caseDir string, rows []sto
 		}
 	}
 	caseName := caseLabel(caseDir)
+	tv, err := loadTriage(ctx, c, output.FormatJSON)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]inventory.ASFFFinding, 0, len(rows))
 	for _, r := range rows {
 		id := asffID(r)
@@ -244,7 +293,14 @@ func findingsASFF(ctx context.Context, c *store.Case, caseDir string, rows []sto
 			ID:        id,
 			Detection: r.Rule, Title: r.Summary, Severity: r.Severity, Technique: r.Technique, Tactic: tacticOf(r.Technique),
 			FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, SrcAddr: r.Src, DstAddr: r.Dst, Protocol: inventory.ProtoName(r.Protocol),
-			Evidence: r.Records, SuppressedBy: r.SuppressedBy,
+			Evidence: r.Records, SuppressedBy: r.SuppressedBy, FindingID: r.ID,
+		}
+		// Triage: the status as Workflow.Status, the newest note as Note.
+		st := tv.finding(r.ID)
+		base.Status, base.Workflow, base.Tags, base.Notes = st.Status, triage.Workflow(st, r.SuppressedBy != ""), st.Tags, len(st.Notes)
+		if n := len(st.Notes); n > 0 {
+			last := st.Notes[n-1]
+			base.Note = &inventory.ASFFNote{Text: last.Text, UpdatedBy: last.Author, UpdatedAt: last.At.UTC().Format(time.RFC3339Nano)}
 		}
 		if r.Protocol == 0 {
 			base.Protocol = ""

@@ -199,7 +199,11 @@ func runFindingsShow(ctx context.Context, f *Factory, g *globalOptions, opts *Fi
 	if err != nil {
 		return err
 	}
-	fr, err := enrichResult(ctx, c, format, findingsResult([]store.FindingRow{r}, true), "src", "dst")
+	tv, err := loadTriage(ctx, c, format)
+	if err != nil {
+		return err
+	}
+	fr, err := enrichResult(ctx, c, format, findingsResult([]store.FindingRow{r}, true, tv), "src", "dst")
 	if err != nil {
 		return err
 	}

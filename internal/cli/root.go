@@ -100,6 +100,7 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 		newExportCmd(f, g, nil),
 		newInventoryCmd(f, g), newSetupCmd(f, g), newFindingsCmd(f, g),
 		newEnrichCmd(f, g, nil),
+		newNoteCmd(f, g, nil), newTagCmd(f, g, nil), newTriageCmd(f, g),
 	)
 	refuseRepeats(root)
 	return root

@@ -42,6 +42,16 @@ type FindingInput struct {
 	// SuppressedBy is the allow-list entry and reason that suppressed the
 	// finding ("" when it is not): its workflow status is then SUPPRESSED.
 	SuppressedBy string
+	// FindingID is the finding's id in the case (flowir findings show ID).
+	FindingID string
+	// Triage: the analysts' review status (open, confirmed, ...), its
+	// ASFF workflow status ("" for none: Workflow then follows
+	// SuppressedBy), the tags and the newest note (nil for none).
+	Status   string
+	Workflow string
+	Tags     []string
+	Note     *ASFFNote
+	Notes    int // how many notes the finding has
 }
 
 // ResourceRef is an EC2 resource a finding concerns, in the account and
@@ -79,6 +89,15 @@ type ASFFFinding struct {
 	Resources       []ASFFResource    `json:"Resources"`
 	Network         *ASFFNetwork      `json:"Network,omitempty"`
 	Workflow        *ASFFWorkflow     `json:"Workflow,omitempty"`
+	Note            *ASFFNote         `json:"Note,omitempty"`
+}
+
+// ASFFNote is a user-defined note on a finding: its text (at most 512
+// characters), who wrote it and when.
+type ASFFNote struct {
+	Text      string `json:"Text"`
+	UpdatedBy string `json:"UpdatedBy"`
+	UpdatedAt string `json:"UpdatedAt"`
 }
 
 // ASFFWorkflow is the finding's investigation status (NEW, NOTIFIED,
@@ -170,7 +189,7 @@ func ToASFF(f FindingInput, o ASFFOptions) (ASFFFinding, error) {
 		Severity:      ASFFSeverity{Label: label, Original: orig},
 		Title:         clip(orDefault(f.Title, f.Detection), 256),
 		Description:   clip(orDefault(f.Description, f.Title), 1024),
-		ProductFields: map[string]string{"flowir/detection": f.Detection, "flowir/finding_id": f.ID},
+		ProductFields: map[string]string{"flowir/detection": f.Detection, "flowir/finding_id": cmp.Or(f.FindingID, f.ID)},
 	}
 	if !f.FirstSeen.IsZero() {
 		a.FirstObservedAt = f.FirstSeen.UTC().Format(time.RFC3339Nano)
@@ -190,6 +209,24 @@ func ToASFF(f FindingInput, o ASFFOptions) (ASFFFinding, error) {
 	if f.SuppressedBy != "" {
 		a.Workflow = &ASFFWorkflow{Status: "SUPPRESSED"}
 		a.ProductFields["flowir/suppressed_by"] = clip(f.SuppressedBy, 1024)
+	}
+	// The analysts' status wins over the allow list.
+	if f.Workflow != "" {
+		a.Workflow = &ASFFWorkflow{Status: f.Workflow}
+	}
+	if f.Status != "" {
+		a.ProductFields["flowir/status"] = f.Status
+	}
+	if len(f.Tags) > 0 {
+		a.ProductFields["flowir/tags"] = clip(strings.Join(f.Tags, ","), 1024)
+	}
+	if f.Note != nil {
+		n := *f.Note
+		n.Text = clip(n.Text, 512)
+		a.Note = &n
+	}
+	if f.Notes > 0 {
+		a.ProductFields["flowir/notes"] = strconv.Itoa(f.Notes)
 	}
 	// Each resource's ARN names its own account and Region.
 	arn := func(r ResourceRef, kind string) ASFFResource {

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestTriageCommands: notes, tags and statuses on findings and addresses,
+// with who and when; shown in the findings outputs, filtered by --status
+// and --tag, logged by flowir triage, kept when the findings are stored
+// again, and exported in ASFF (golden file).
+func TestTriageCommands(t *testing.T) {
+	caseDir := filepath.Join(t.TempDir(), "ir-42")
+	storeFindings(t, caseDir) // brute-force 198.51.100.7 -> 10.10.1.11:22, exfiltration 10.99.0.1 -> 203.0.113.99:443
+	t.Setenv("FLOWIR_CASE", caseDir)
+	t.Setenv("USER", "")
+	ids := map[string]string{}
+	for _, f := range jsonRows(t, mustRun(t, "findings", "--format", "json")) {
+		if f["status"] != "open" || len(f["tags"].([]any)) != 0 || f["notes"] != nil || f["status_by"] != nil {
+			t.Errorf("untriaged finding %v", f)
+		}
+		ids[f["rule"].(string)] = f["id"].(string)
+	}
+	bf, ex := ids["brute-force"], ids["exfiltration"]
+
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"note", ex, "no author"}, 2, "--author"},
+		{[]string{"findings", "status", ex, "closed", "--author", "a"}, 2, "unknown status \"closed\": use one of open, confirmed, false-positive, resolved"},
+		{[]string{"findings", "status", "203.0.113.99", "confirmed", "--author", "a"}, 2, "only findings have a status"},
+		{[]string{"tag", "203.0.113.99", "malicous", "--author", "a"}, 2, "unknown tag \"malicous\""},
+		{[]string{"tag", "203.0.113.99", "Has Space", "--custom", "--author", "a"}, 2, "a custom tag is"},
+		{[]string{"note", "0000000000ff", "x", "--author", "a"}, 1, "no finding has id 0000000000ff"},
+		{[]string{"note", ex, " ", "--author", "a"}, 2, "empty note"},
+		{[]string{"tag", ex}, 2, "one or more tags"},
+		{[]string{"findings", "--status", "done"}, 2, "--status: unknown status"},
+	} {
+		code, _, stderr := run(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s", c.args, code, c.code, c.msg, stderr)
+		}
+	}
+	if log := mustRun(t, "triage", "--format", "csv"); log != "seq,recorded_at,author,kind,subject,action,value\n" {
+		t.Fatalf("refused entries were logged:\n%s", log)
+	}
+
+	_, _, stderr := run(t, "findings", "status", ex[:6], "confirmed", "--note", "9 GB left to 203.0.113.99; INC-7", "--author", "alice")
+	if !strings.Contains(stderr, "finding "+ex+" (exfiltration 10.99.0.1 -> 203.0.113.99:443): status confirmed, by alice at ") {
+		t.Errorf("status message: %s", stderr)
+	}
+	t.Setenv("USER", "bob")
+	mustRun(t, "findings", "status", bf, "false-positive", "--note", "the pentest, SEC-9")
+	mustRun(t, "tag", "::ffff:203.0.113.99", "malicious", "exfil-destination")
+	mustRun(t, "tag", "203.0.113.99", "exfil-destination", "--remove")
+	mustRun(t, "tag", ex, "ticket:inc-7", "--custom")
+	mustRun(t, "note", "198.51.100.0/24", "pentest", "range")
+	mustRun(t, "findings", "status", ex, "resolved", "--author", "carol") // a later status supersedes
+	mustRun(t, "findings", "status", ex, "confirmed", "--author", "alice")
+
+	rows := jsonRows(t, mustRun(t, "findings", "--format", "json"))
+	byID := map[string]map[string]any{}
+	for _, r := range rows {
+		byID[r["id"].(string)] = r
+	}
+	e := byID[ex]
+	notes, _ := e["notes"].([]any)
+	if e["status"] != "confirmed" || e["status_by"] != "alice" || e["status_at"] == nil || !slices.Equal(e["tags"].([]any), []any{"ticket:inc-7"}) ||
+		len(notes) != 1 || notes[0].(map[string]any)["text"] != "9 GB left to 203.0.113.99; INC-7" || notes[0].(map[string]any)["author"] != "alice" {
+		t.Errorf("exfiltration finding %v", e)
+	}
+	if b := byID[bf]; b["status"] != "false-positive" || b["status_by"] != "bob" {
+		t.Errorf("brute-force finding %v", b)
+	}
+	csvOut := mustRun(t, "findings", "--format", "csv")
+	if !strings.HasPrefix(csvOut, "id,status,tags,rule,") || !regexp.MustCompile(`,[0-9TZ:.-]+ alice: 9 GB left to 203.0.113.99; INC-7,alice,`).MatchString(csvOut) {
+		t.Errorf("csv:\n%s", csvOut)
+	}
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--status", "confirmed"}, []string{ex}},
+		{[]string{"--status", "open"}, nil},
+		{[]string{"--status", "false-positive,confirmed"}, []string{bf, ex}},
+		{[]string{"--tag", "ticket:inc-7"}, []string{ex}},
+		{[]string{"--tag", "ticket:inc-7", "--status", "false-positive"}, nil},
+	} {
+		var got []string
+		for _, r := range jsonRows(t, mustRun(t, append([]string{"findings", "--format", "json"}, c.args...)...)) {
+			got = append(got, r["id"].(string))
+		}
+		slices.Sort(got)
+		want := slices.Clone(c.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("findings %v: %v, want %v", c.args, got, want)
+		}
+	}
+	log := jsonRows(t, mustRun(t, "triage", "203.0.113.99", "--format", "json"))
+	if len(log) != 3 || log[0]["action"] != "tag" || log[0]["value"] != "malicious" || log[2]["action"] != "untag" || log[2]["author"] != "bob" {
+		t.Errorf("triage log of the address: %v", log)
+	}
+	if log := jsonRows(t, mustRun(t, "triage", "--format", "json")); len(log) != 11 {
+		t.Errorf("triage log: %d entries, want 11", len(log))
+	}
+
+	// Storing the same findings again (a detect rerun) keeps their triage.
+	storeFindings(t, caseDir)
+	if r := jsonRows(t, mustRun(t, "findings", "--status", "confirmed", "--format", "json")); len(r) != 1 || r[0]["id"] != ex {
+		t.Errorf("after the findings were stored again: %v", r)
+	}
+
+	// ASFF: status as Workflow.Status, the newest note as Note.
+	out := mustRun(t, "findings", "export", "--account", "999988887777", "--region", "us-east-1")
+	var doc struct{ Findings []map[string]any }
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range doc.Findings {
+		f["UpdatedAt"] = "NORMALISED" // the time of the export
+		if n, ok := f["Note"].(map[string]any); ok {
+			if _, err := timeRFC3339(n["UpdatedAt"]); err != nil {
+				t.Errorf("note time %v", n["UpdatedAt"])
+			}
+			n["UpdatedAt"] = "NORMALISED"
+		}
+	}
+	got, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "findings-triage.asff.json")
+	if *updateGolden {
+		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(append(got, '\n'), want) {
+		t.Errorf("ASFF differs from %s (go test -run TestTriageCommands -update rewrites it):\n%s", golden, got)
+	}
+}
+
+func timeRFC3339(v any) (time.Time, error) {
+	s, _ := v.(string)
+	return time.Parse(time.RFC3339Nano, s)
+}
