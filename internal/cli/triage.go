@@ -49,16 +49,6 @@ func (tv *triageView) finding(id string) triage.State {
 	return triage.FindingState(tv.states, id)
 }
 
-// address is the state of an address or network ("" state when none).
-func (tv *triageView) address(a string) triage.State {
-	if tv != nil {
-		if k, ok := triage.Address(a); ok && tv.states[k] != nil {
-			return *tv.states[k]
-		}
-	}
-	return triage.State{}
-}
-
 // cells are the values of triageHeadColumns and triageTailColumns for
 // finding id.
 func (tv *triageView) cells(id string) (head, tail []any) {
