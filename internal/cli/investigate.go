@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,7 +26,7 @@ type InvestigateOptions struct {
 }
 
 // investigateSections are the sections in print order.
-var investigateSections = []string{"overview", "ioc_matches", "data_ratio", "peers", "ports", "timeline", "interfaces", "accounts", "members", "packet_level"}
+var investigateSections = []string{"overview", "ioc_matches", "findings", "triage", "data_ratio", "peers", "ports", "timeline", "interfaces", "accounts", "members", "packet_level"}
 
 func newInvestigateCmd(f *Factory, g *globalOptions, runF func(*InvestigateOptions) error) *cobra.Command {
 	opts := &InvestigateOptions{}
@@ -41,6 +42,12 @@ on srcaddr and dstaddr):
                 addresses of a target network counts both ways (records_both).
   ioc_matches   loaded IOC entries (flowir ioc) that contain the target, an
                 address of it, or one of its peers
+  findings      the stored findings (flowir detect) whose src or dst is in
+                the target (role actor or target) or whose details list an
+                address of it (role listed: a scan's targets, ...), with
+                their id, status, tags and notes ('flowir findings show ID')
+  triage        tags and notes (flowir tag, flowir note) on the target, on
+                addresses and networks inside it, and on networks around it
   data_ratio    the playbook's data-ratio query: per source/destination pair,
                 record count, total bytes, bytes per record (integer division,
                 as Athena), first seen, last seen; by total bytes
@@ -157,7 +164,16 @@ func runInvestigate(cmd *cobra.Command, f *Factory, g *globalOptions, opts *Inve
 	if err != nil {
 		return err
 	}
-	return printInvestigation(f, format, opts.Section, inv, enr)
+	tv, err := loadTriage(ctx, c, format)
+	if err != nil {
+		return err
+	}
+	found, err := investigateFindings(ctx, c, target, tv)
+	if err != nil {
+		return err
+	}
+	extra := map[string]*output.Result{"findings": found, "triage": investigateTriage(target, tv)}
+	return printInvestigation(f, format, opts.Section, inv, enr, extra)
 }
 
 func containsStr(ss []string, s string) bool {
@@ -249,15 +265,21 @@ func investigationSections(inv *analysis.Investigation) map[string]*output.Resul
 }
 
 var sectionTitles = map[string]string{
-	"overview": "Overview", "ioc_matches": "IOC matches", "data_ratio": "Data ratio per source/destination pair (the playbook's query)",
+	"overview": "Overview", "ioc_matches": "IOC matches", "findings": "Findings involving it", "triage": "Tags and notes", "data_ratio": "Data ratio per source/destination pair (the playbook's query)",
 	"peers": "Top peers", "ports": "Top ports", "timeline": "Hourly timeline (UTC)", "interfaces": "Interfaces, instances, accounts, regions",
 	"accounts": "Accounts and regions", "members": "Addresses of the network", "packet_level": "Packet-level only (NAT and transit legs)",
 }
 
-func printInvestigation(f *Factory, format output.Format, only string, inv *analysis.Investigation, enr *invEnrichment) error {
+// printInvestigation prints the investigation's sections and the extra
+// ones (findings and triage, from the case rather than the records).
+func printInvestigation(f *Factory, format output.Format, only string, inv *analysis.Investigation, enr *invEnrichment, extra map[string]*output.Result) error {
 	out := f.IO.Out
 	if format == output.FormatJSON && only == "" {
-		b, err := enr.marshal(inv)
+		doc, err := investigationDoc(f, inv, extra)
+		if err != nil {
+			return err
+		}
+		b, err := enr.marshal(doc)
 		if err != nil {
 			return err
 		}
@@ -266,6 +288,9 @@ func printInvestigation(f *Factory, format output.Format, only string, inv *anal
 	}
 	secs := investigationSections(inv)
 	enr.sections(secs, inv.Target, inv.Kind == "address", format == output.FormatTable)
+	for k, r := range extra {
+		secs[k] = r
+	}
 	names := investigateSections
 	if only != "" {
 		names = []string{only}
@@ -311,6 +336,37 @@ func printInvestigation(f *Factory, format output.Format, only string, inv *anal
 		}
 	}
 	return nil
+}
+
+// investigationDoc is the investigation as one JSON object, with members
+// for the extra sections.
+func investigationDoc(f *Factory, inv *analysis.Investigation, extra map[string]*output.Result) (map[string]any, error) {
+	b, err := json.Marshal(inv)
+	if err != nil {
+		return nil, err
+	}
+	// Numbers stay json.Number: a byte count above 2^53 stays exact.
+	decode := func(b []byte, v any) error {
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		return d.Decode(v)
+	}
+	var m map[string]any
+	if err := decode(b, &m); err != nil {
+		return nil, err
+	}
+	for k, r := range extra {
+		raw, err := resultObjects(f, r)
+		if err != nil {
+			return nil, err
+		}
+		var v any
+		if err := decode(raw, &v); err != nil {
+			return nil, err
+		}
+		m[k] = v
+	}
+	return m, nil
 }
 
 // writeVertical prints a one-row result as "name  value" lines.

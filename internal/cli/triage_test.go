@@ -161,3 +161,57 @@ func timeRFC3339(v any) (time.Time, error) {
 	s, _ := v.(string)
 	return time.Parse(time.RFC3339Nano, s)
 }
+
+// TestInvestigateFindingsTriage: investigate lists the findings that involve
+// the address or network (by role) and the tags and notes on it, inside it
+// and around it.
+func TestInvestigateFindingsTriage(t *testing.T) {
+	caseDir := filepath.Join(t.TempDir(), "case")
+	storeFindings(t, caseDir) // brute-force 198.51.100.7 -> 10.10.1.11:22, exfiltration 10.99.0.1 -> 203.0.113.99:443
+	t.Setenv("FLOWIR_CASE", caseDir)
+	t.Setenv("USER", "alice")
+	mustRun(t, "tag", "203.0.113.99", "malicious")
+	mustRun(t, "note", "203.0.113.0/24", "hosting range of the exfil server")
+	mustRun(t, "note", "10.10.1.11", "bastion")
+	mustRun(t, "tag", "2001:db8::1", "c2")
+
+	var doc struct {
+		Findings []map[string]any `json:"findings"`
+		Triage   []map[string]any `json:"triage"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "investigate", "203.0.113.99", "--format", "json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Findings) != 1 || doc.Findings[0]["rule"] != "exfiltration" || doc.Findings[0]["role"] != "target" || doc.Findings[0]["status"] != "open" {
+		t.Errorf("findings of 203.0.113.99: %v", doc.Findings)
+	}
+	if len(doc.Triage) != 2 || doc.Triage[0]["subject"] != "203.0.113.0/24" || doc.Triage[0]["relation"] != "contains it" ||
+		doc.Triage[1]["subject"] != "203.0.113.99" || doc.Triage[1]["relation"] != "target" || !slices.Equal(doc.Triage[1]["tags"].([]any), []any{"malicious"}) {
+		t.Errorf("triage of 203.0.113.99: %v", doc.Triage)
+	}
+	for _, c := range []struct {
+		target, want string
+	}{
+		{"10.10.0.0/16", "brute-force,target\n"},
+		{"198.51.100.7", "brute-force,actor\n"},
+		{"10.99.0.1", "exfiltration,actor\n"},
+		{"192.0.2.1", ""},
+	} {
+		out := mustRun(t, "investigate", c.target, "--section", "findings", "--format", "csv")
+		var got strings.Builder
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			f := strings.Split(line, ",")
+			got.WriteString(f[4] + "," + f[3] + "\n")
+		}
+		if got.String() != c.want {
+			t.Errorf("investigate %s findings:\n%s\nwant\n%s", c.target, out, c.want)
+		}
+	}
+	out := mustRun(t, "investigate", "10.10.0.0/16", "--section", "triage", "--format", "csv")
+	if !strings.Contains(out, "10.10.1.11,inside,[],") || !strings.Contains(out, "alice: bastion") || strings.Contains(out, "203.0.113") {
+		t.Errorf("triage of 10.10.0.0/16:\n%s", out)
+	}
+	if out := mustRun(t, "investigate", "2001:db8::/32", "--section", "triage", "--format", "csv"); !strings.Contains(out, `2001:db8::1,inside,"[""c2""]",`) {
+		t.Errorf("triage of 2001:db8::/32:\n%s", out)
+	}
+}
