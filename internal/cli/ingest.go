@@ -77,7 +77,10 @@ format; headerless Transit Gateway records in AWS's default TGW format (36
 fields, tgw-... ids) are recognised by their shape. Transit Gateway records
 go to table tgwflow. Parquet as AWS delivers it (columns named with '_',
 INT32 or INT64 integers, Snappy or Gzip) is read row by row, a row counting
-as a line. CloudWatch Logs exports are read too: lines of {"message": ...},
+as a line; columns other tools write with other types are converted where no
+value changes (an integer account id zero-padded to 12 digits, integers
+written as strings, start/end as TIMESTAMP), said in the source's notes, and
+any other type refuses the file naming the column. CloudWatch Logs exports are read too: lines of {"message": ...},
 'aws logs filter-log-events' output, and subscription payloads (gzip JSON
 with logEvents). The playbook's "NEW logs" JSON records go to table
 vpc_flow_logs; malformed lines are skipped like Athena's ignore.malformed.json

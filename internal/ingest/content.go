@@ -294,8 +294,8 @@ func (r *runner) load(ctx context.Context, c *content, w *store.SourceWriter, wi
 		p := it.(*parquetItems)
 		st.Lines, st.Records, st.Rejects = p.lines, p.records, p.rejects
 		st.LogFormat = p.format.String()
-		if c.parquet.PartitionNote != "" {
-			notes = append(notes, c.parquet.PartitionNote)
+		if c.parquet.Note != "" {
+			notes = append(notes, c.parquet.Note)
 		}
 	}
 	st.Records -= out

@@ -29,15 +29,18 @@ type ParquetReader struct {
 	Path   string
 	format flow.Format
 	// Partition holds the values the file's own partition columns give
-	// ("" where the file has none, or its rows disagree: PartitionNote
-	// says so); the path's values apply where they are "".
-	Partition     [4]string // account, region, date (YYYY/MM/DD), hour
-	PartitionNote string
-	ncols         int
-	names         []string
-	rows          *sql.Rows
-	cell          sql.NullString
-	Rows          int64
+	// ("" where the file has none, or its rows disagree: Note says so);
+	// the path's values apply where they are "".
+	Partition [4]string // account, region, date (YYYY/MM/DD), hour
+	// Note says what the source's notes should: partition columns not
+	// used, and columns of another type than AWS writes that were
+	// converted (an integer account_id, a TIMESTAMP start, ...).
+	Note  string
+	ncols int
+	names []string
+	rows  *sql.Rows
+	cell  sql.NullString
+	Rows  int64
 }
 
 // ParquetRow is one row: Line is the rendered text line (valid until the
@@ -116,15 +119,38 @@ func (c *Case) OpenParquet(ctx context.Context, path string) (*ParquetReader, er
 			}
 		}
 		id, ok := flow.Lookup(k.norm)
+		expr := "CAST(" + q + " AS VARCHAR)"
+		// Other tools write some fields with another type than AWS does.
+		// Where the value converts without loss it is read (and the notes
+		// say so); every value still goes through the decoder's checks,
+		// so a row whose converted value is not what the field holds is a
+		// reject. Any other type is refused for the whole file.
 		switch {
 		case ok && (flow.Get(id).Kind == flow.KindInt32 || flow.Get(id).Kind == flow.KindInt64):
-			if !parquetIntTypes[k.typ] {
-				return nil, fmt.Errorf("%s: unexpected Parquet schema: column %q (flow log field %s) is %s, where AWS writes an INT32 or INT64 integer; %s", path, k.name, k.norm, k.typ, expect)
+			switch {
+			case parquetIntTypes[k.typ]:
+			case k.typ == "VARCHAR":
+				p.addNote(fmt.Sprintf("column %s is a string where AWS writes an integer: its values are read as text and checked as integers", k.name))
+			case (id == flow.Start || id == flow.End) && strings.HasPrefix(k.typ, "TIMESTAMP"):
+				// Whole seconds become Unix seconds; a fraction of a second
+				// is left in the text, which the decoder rejects.
+				expr = "CASE WHEN epoch_us(" + q + ") % 1000000 = 0 THEN CAST(epoch_us(" + q + ") // 1000000 AS VARCHAR) ELSE CAST(" + q + " AS VARCHAR) END"
+				p.addNote(fmt.Sprintf("column %s is %s where AWS writes Unix seconds: read as Unix seconds (a TIMESTAMP without time zone as UTC)", k.name, k.typ))
+			default:
+				return nil, fmt.Errorf("%s: unexpected Parquet schema: column %q (flow log field %s) is %s, where AWS writes an INT32 or INT64 integer (flowir also reads it as a string, and start/end as a TIMESTAMP); %s", path, k.name, k.norm, k.typ, expect)
 			}
 			known++
 		case ok:
-			if k.typ != "VARCHAR" && k.typ != "BLOB" {
-				return nil, fmt.Errorf("%s: unexpected Parquet schema: column %q (flow log field %s) is %s, where AWS writes a string (a number would lose leading zeros of account ids); %s", path, k.name, k.norm, k.typ, expect)
+			switch {
+			case k.typ == "VARCHAR" || k.typ == "BLOB":
+			case flow.Get(id).Class == flow.ClassAccount && parquetIntTypes[k.typ]:
+				// An account id is 12 digits, leading zeros included; an
+				// integer column lost them, and they are put back. A value
+				// outside 0..999999999999 stays as it is: a reject.
+				expr = "CASE WHEN " + q + " BETWEEN 0 AND 999999999999 THEN lpad(CAST(" + q + " AS VARCHAR), 12, '0') ELSE CAST(" + q + " AS VARCHAR) END"
+				p.addNote(fmt.Sprintf("column %s is %s where AWS writes a string: read as 12-digit account ids, zero-padded", k.name, k.typ))
+			default:
+				return nil, fmt.Errorf("%s: unexpected Parquet schema: column %q (flow log field %s) is %s, where AWS writes a string (flowir also reads an integer account id column, zero-padded to 12 digits); %s", path, k.name, k.norm, k.typ, expect)
 			}
 			known++
 		default:
@@ -134,7 +160,7 @@ func (c *Case) OpenParquet(ctx context.Context, path string) (*ParquetReader, er
 		}
 		p.names = append(p.names, k.name)
 		p.format.Cols = append(p.format.Cols, flow.Column{Name: k.norm, ID: id, Known: ok})
-		render = append(render, "coalesce(CAST("+q+" AS VARCHAR), '-')")
+		render = append(render, "coalesce("+expr+", '-')")
 	}
 	if known == 0 {
 		names := make([]string, len(cols))
@@ -213,12 +239,12 @@ func (p *ParquetReader) partitions(ctx context.Context, c *Case, src string, kin
 	return nil
 }
 
-// addNote adds a sentence to PartitionNote.
+// addNote adds a sentence to Note.
 func (p *ParquetReader) addNote(s string) {
-	if p.PartitionNote != "" {
-		p.PartitionNote += "; "
+	if p.Note != "" {
+		p.Note += "; "
 	}
-	p.PartitionNote += s
+	p.Note += s
 }
 
 // clip shortens a value quoted in a note.

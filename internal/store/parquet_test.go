@@ -185,8 +185,8 @@ func TestParquetVariations(t *testing.T) {
 	}
 	// Rows of several partitions: the path decides, and a note says why.
 	p, _ := readParquetRows(t, c, writeParquet(t, c, `SELECT 2 AS version, r AS "aws-region" FROM (VALUES ('us-east-1'), ('eu-west-1')) v(r)`, ""))
-	if p.Partition[1] != "" || !strings.Contains(p.PartitionNote, "2 different values") {
-		t.Errorf("mixed partitions: %q %q", p.Partition, p.PartitionNote)
+	if p.Partition[1] != "" || !strings.Contains(p.Note, "2 different values") {
+		t.Errorf("mixed partitions: %q %q", p.Partition, p.Note)
 	}
 }
 
@@ -194,7 +194,9 @@ func TestParquetUnexpectedSchema(t *testing.T) {
 	c := openTestCase(t)
 	tests := []struct{ sel, want string }{
 		{`SELECT 1.5::DOUBLE AS srcport`, `column "srcport" (flow log field srcport) is DOUBLE`},
-		{`SELECT 123456789010::BIGINT AS account_id`, `column "account_id" (flow log field account-id) is BIGINT`},
+		{`SELECT 123456789010::DOUBLE AS account_id`, `column "account_id" (flow log field account-id) is DOUBLE`},
+		{`SELECT DATE '2024-01-01' AS start`, `column "start" (flow log field start) is DATE`},
+		{`SELECT TIMESTAMP '2024-01-01' AS bytes`, `column "bytes" (flow log field bytes) is TIMESTAMP`},
 		{`SELECT {'a': 1} AS metadata, 2 AS version`, `column "metadata" is STRUCT`},
 		{`SELECT [1, 2] AS srcport`, `nested type`},
 		{`SELECT 1 AS a, 'x' AS b`, `none of its columns (a, b) is a flow log field`},
@@ -210,6 +212,53 @@ func TestParquetUnexpectedSchema(t *testing.T) {
 	os.WriteFile(notParquet, []byte("PAR1 but no footer"), 0o644)
 	if _, err := c.OpenParquet(context.Background(), notParquet); err == nil || !strings.Contains(err.Error(), "not a readable Parquet file") {
 		t.Errorf("damaged: %v", err)
+	}
+}
+
+// TestParquetConvertedTypes reads Parquet whose columns another tool wrote
+// with other types than AWS (issue 12.6): an integer account id is read as
+// 12 digits, zero-padded; integers written as strings and start/end written
+// as timestamps are read as AWS's values; the note says so for each; a value
+// the conversion cannot carry is left for the decoder to reject.
+func TestParquetConvertedTypes(t *testing.T) {
+	c := openTestCase(t)
+	for _, tt := range []struct {
+		name, sel string
+		lines     []string
+		notes     []string
+	}{
+		{"bigint account", `SELECT 2 AS version, a::BIGINT AS account_id, 'OK' AS log_status FROM (VALUES (12345678901), (111122223333), (NULL), (-5), (1234567890123)) v(a)`,
+			[]string{"2 012345678901 OK", "2 111122223333 OK", "2 - OK", "2 -5 OK", "2 1234567890123 OK"},
+			[]string{"column account_id is BIGINT where AWS writes a string: read as 12-digit account ids, zero-padded"}},
+		{"integer tgw accounts", `SELECT 6 AS version, 444555666::INTEGER AS tgw_src_vpc_account_id, 0::UBIGINT AS tgw_dst_vpc_account_id`,
+			[]string{"6 000444555666 000000000000"}, []string{"tgw_src_vpc_account_id is INTEGER", "tgw_dst_vpc_account_id is UBIGINT"}},
+		{"strings for integers", `SELECT '5' AS version, '443' AS srcport, 'x' AS dstport`, []string{"5 443 x"},
+			[]string{"column version is a string", "column srcport is a string", "column dstport is a string"}},
+		{"timestamps", `SELECT 2 AS version, TIMESTAMP '2023-11-14 22:13:20' AS start, TIMESTAMPTZ '2023-11-14 22:14:20+00' AS "end"
+			UNION ALL SELECT 2, TIMESTAMP '2023-11-14 22:13:20.5', NULL`,
+			[]string{"2 1700000000 1700000060", "2 2023-11-14 22:13:20.5 -"},
+			[]string{"column start is TIMESTAMP where AWS writes Unix seconds", "column end is TIMESTAMP WITH TIME ZONE"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "timestamps" {
+				if _, err := c.DB().Exec("SET TimeZone = 'UTC'"); err != nil {
+					t.Skip("no ICU time zones:", err)
+				}
+			}
+			p, rows := readParquetRows(t, c, writeParquet(t, c, tt.sel, ""))
+			var got []string
+			for _, r := range rows {
+				got = append(got, string(r.Line))
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.lines, "\n") {
+				t.Errorf("rows %q, want %q", got, tt.lines)
+			}
+			for _, n := range tt.notes {
+				if !strings.Contains(p.Note, n) {
+					t.Errorf("note %q lacks %q", p.Note, n)
+				}
+			}
+		})
 	}
 }
 
@@ -232,8 +281,8 @@ func TestParquetPartitionValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p, _ := readParquetRows(t, c, writeParquet(t, c, tt.sel, ""))
-		if p.Partition != tt.part || tt.note == "" && p.PartitionNote != "" || !strings.Contains(p.PartitionNote, tt.note) {
-			t.Errorf("%s: partition %q, note %q; want %q, %q", tt.sel, p.Partition, p.PartitionNote, tt.part, tt.note)
+		if p.Partition != tt.part || tt.note == "" && p.Note != "" || !strings.Contains(p.Note, tt.note) {
+			t.Errorf("%s: partition %q, note %q; want %q, %q", tt.sel, p.Partition, p.Note, tt.part, tt.note)
 		}
 	}
 }
