@@ -139,10 +139,19 @@ records to that destination at the time, else the NAT itself. NAT
 addresses are found from packet-level fields (formats v3 and later), or
 from a host's connection logged both on its own interface (to the
 internet) and on the NAT's (same source port), or given with --nat; without
-any of these the rule finds nothing.`,
+any of these the rule finds nothing.
+Beyond the alarm: destinations that are AWS services (as for exfiltration;
+S3 through a NAT gateway is the account's own storage) are left out; a
+window whose destination sent back more than max_reply_ratio of the bytes
+(a video call, a download's requests) is not an upload; nor is one that
+holds less than min_share of all the NAT sent that destination in the case
+(a log intake that receives a steady stream all day). The
+hosts behind the NAT are looked for in the NAT's own account only.`,
 		Thresholds: []Threshold{
 			{Name: "window", Kind: KindDuration, Default: int64(900), Min: 1, Doc: "the sliding window (the alarm's 15-minute period)"},
 			{Name: "min_bytes", Kind: KindBytes, Default: int64(5_000_000), Min: 1, Doc: "bytes out to one destination within the window (alarm: >= 5000000)"},
+			{Name: "max_reply_ratio", Kind: KindRatio, Default: 0.25, Min: 0, Max: 1000, Doc: "the destination sent back at most this share of the bytes"},
+			{Name: "min_share", Kind: KindRatio, Default: 0.5, Min: 0, Max: 1, Doc: "the episode holds at least this share of all the NAT sent the destination"},
 		},
 		run: runNATEgress,
 	},

@@ -300,16 +300,19 @@ func runNATEgress(ctx context.Context, d *detector) ([]Finding, error) {
 	}
 	// The outside leg: from the NAT's own address to the internet.
 	outside := fmt.Sprintf(`log_status = 'OK' AND srcaddr IN (%s) AND coalesce(pkt_srcaddr, srcaddr) = srcaddr AND bytes IS NOT NULL%s`, natList, win.String())
-	rows, err := d.eng.QueryRows(ctx, fmt.Sprintf(`WITH o AS (SELECT srcaddr, dstaddr, start, bytes, dstport, protocol FROM flows
-  WHERE %s AND dstaddr NOT IN (SELECT addr FROM %s)),
+	// AWS service destinations (S3 through a NAT gateway, ...) are left
+	// out: the account's own storage, not a destination to alarm on.
+	rows, err := d.eng.QueryRows(ctx, fmt.Sprintf(`WITH o AS (SELECT srcaddr, dstaddr, start, bytes, dstport, protocol, account_id FROM flows
+  WHERE %s AND dstaddr NOT IN (SELECT addr FROM %s) AND dstaddr NOT IN (SELECT addr FROM %s)),
 k AS (SELECT srcaddr, dstaddr FROM o GROUP BY ALL HAVING sum(bytes) >= %d)
-SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr, start`, outside, tmpInternal, minBytes))
+SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr, start`, outside, tmpInternal, tmpAWS, minBytes))
 	if err != nil {
 		return nil, err
 	}
 	type natPair struct {
 		recs  []timedBytes
 		ports map[[2]int64]int64
+		acct  string
 	}
 	pairs := map[pairKey]*natPair{}
 	var order []pairKey
@@ -322,6 +325,7 @@ SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr
 			order = append(order, k)
 		}
 		p.recs = append(p.recs, timedBytes{asInt(row[2]), asInt(row[3])})
+		p.acct = asString(row[6])
 		p.ports[[2]int64{asInt(row[4]), asInt(row[5])}] += asInt(row[3])
 	}
 	if len(order) == 0 {
@@ -330,15 +334,19 @@ SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr
 	// Who was behind the NAT: inside-leg records to the NAT whose packet
 	// destination is the same external host; or, when the format has no
 	// packet-level fields, internal hosts' own records to that host.
-	var ns, ds []string
+	// Hosts are looked for in the NAT's own account only (the account of
+	// the interfaces that logged its outside leg): a NAT gateway serves its
+	// VPC, and another account's host sending to the same destination is
+	// not behind it.
+	var ns, ds, as []string
 	for _, k := range order {
-		ns, ds = append(ns, k.a), append(ds, k.t)
+		ns, ds, as = append(ns, k.a), append(ds, k.t), append(as, pairs[k].acct)
 	}
 	rows, err = d.eng.QueryRows(ctx, fmt.Sprintf(`SELECT c.n, c.d, coalesce(f.pkt_srcaddr, f.srcaddr), f.start, f.bytes, f.dstaddr = c.n
-FROM flows f JOIN (SELECT unnest(?::VARCHAR[]) AS n, unnest(?::VARCHAR[]) AS d) c ON coalesce(f.pkt_dstaddr, f.dstaddr) = c.d
-WHERE f.log_status = 'OK' AND f.bytes IS NOT NULL%s
+FROM flows f JOIN (SELECT unnest(?::VARCHAR[]) AS n, unnest(?::VARCHAR[]) AS d, unnest(?::VARCHAR[]) AS acct) c ON coalesce(f.pkt_dstaddr, f.dstaddr) = c.d
+WHERE f.log_status = 'OK' AND f.bytes IS NOT NULL%s AND f.account_id IS NOT DISTINCT FROM c.acct
   AND (f.dstaddr = c.n OR (f.dstaddr = c.d AND f.srcaddr NOT IN (%s) AND %s))
-ORDER BY 1, 2, 4`, win.String(), natList, inInternal("f.srcaddr")), ns, ds)
+ORDER BY 1, 2, 4`, win.String(), natList, inInternal("f.srcaddr")), ns, ds, as)
 	if err != nil {
 		return nil, err
 	}
@@ -352,16 +360,45 @@ ORDER BY 1, 2, 4`, win.String(), natList, inInternal("f.srcaddr")), ns, ds)
 		k := pairKey{asString(row[0]), asString(row[1])}
 		behind[k] = append(behind[k], inside{asString(row[2]), asInt(row[3]), asInt(row[4]), asInt(row[5]) == 1})
 	}
+	// What each destination sent back to the NAT (its outside leg, the
+	// other way), for the two-way streams.
+	rows, err = d.eng.QueryRows(ctx, fmt.Sprintf(`SELECT dstaddr, srcaddr, start, bytes FROM flows
+WHERE log_status = 'OK' AND bytes IS NOT NULL%s AND dstaddr IN (%s) AND srcaddr IN (SELECT unnest(?::VARCHAR[]))`, win.String(), natList), ds)
+	if err != nil {
+		return nil, err
+	}
+	back := map[pairKey][]timedBytes{}
+	for _, row := range rows {
+		k := pairKey{asString(row[0]), asString(row[1])}
+		back[k] = append(back[k], timedBytes{asInt(row[2]), asInt(row[3])})
+	}
+	maxReply, minShare := d.cfg.float(r, "max_reply_ratio"), d.cfg.float(r, "min_share")
 	var out []Finding
 	for _, k := range order {
 		p := pairs[k]
-		for _, e := range slidingEpisodes(p.recs, w, minBytes) {
-			var n, bytes int64
+		eps := slidingEpisodes(p.recs, w, minBytes)
+		// A destination the NAT sends to all day (a log intake receiving a
+		// steady stream) is a regular recipient: the episode must hold
+		// min_share of everything the NAT sent to it.
+		var total int64
+		for _, tb := range p.recs {
+			total += tb.b
+		}
+		for _, e := range eps {
+			var n, bytes, replied int64
 			for _, tb := range p.recs {
 				if tb.t >= e.s0 && tb.t <= e.s1 {
 					n++
 					bytes += tb.b
 				}
+			}
+			for _, tb := range back[k] {
+				if tb.t >= e.s0 && tb.t <= e.s1+w {
+					replied += tb.b
+				}
+			}
+			if float64(replied) > maxReply*float64(bytes) || float64(bytes) < minShare*float64(total) {
+				continue
 			}
 			// Hosts seen on the NAT's inside leg prove the path; without
 			// them, hosts' own records to the destination are the best
@@ -402,11 +439,13 @@ ORDER BY 1, 2, 4`, win.String(), natList, inInternal("f.srcaddr")), ns, ds)
 			out = append(out, Finding{
 				Rule: r, Severity: SeverityMedium, Technique: "T1048", Src: src, Dst: k.t, DstPort: port, Protocol: proto, Direction: DirOutbound,
 				FirstSeen: unix(e.s0), LastSeen: unix(e.s1), Records: n, Bytes: bytes,
-				Summary: fmt.Sprintf("NAT gateway %s sent %s to %s within %s (alarm threshold %d bytes, the playbook's BytesOutToDestination); %s",
-					k.a, humanBytes(e.max), k.t, dur(w), minBytes, via),
+				Summary: fmt.Sprintf("NAT gateway %s sent %s to %s within %s (alarm threshold %d bytes, the playbook's BytesOutToDestination); %s; "+
+					"the destination is not an AWS service, sent back %s, and this is %.0f%% of all the NAT sent it",
+					k.a, humanBytes(e.max), k.t, dur(w), minBytes, via, humanBytes(replied), 100*float64(bytes)/float64(max(total, 1))),
 				EvidenceSQL: "SELECT * FROM flows WHERE " + outside + " AND " + addrEq("srcaddr", k.a) + " AND " + addrEq("dstaddr", k.t) +
 					fmt.Sprintf(" AND start BETWEEN %d AND %d", e.s0, e.s1) + ` ORDER BY start, "end", source_id, source_line`,
-				Details: map[string]any{"nat": k.a, "max_window_bytes": e.max, "max_window_start": unix(e.maxAt), "hosts_behind": hostBytes, "window_seconds": w},
+				Details: map[string]any{"nat": k.a, "max_window_bytes": e.max, "max_window_start": unix(e.maxAt), "hosts_behind": hostBytes, "window_seconds": w,
+					"account": p.acct, "bytes_back": replied, "share_of_destination_bytes": float64(bytes) / float64(max(total, 1))},
 			})
 		}
 	}

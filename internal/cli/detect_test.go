@@ -501,6 +501,35 @@ func TestRuleNATEgress(t *testing.T) {
 	one(t, detect(t, newDetectCase(t, leg(t0, 6_000_000, false)), cfg, r), nat, dst)
 }
 
+// TestRuleNATEgressClasses: the NAT alarm leaves out S3, two-way streams
+// and a destination the NAT sends to all day, and never names a host of
+// another account as the sender (issue 15 items 3, 4).
+func TestRuleNATEgressClasses(t *testing.T) {
+	const r = analysis.RuleNATEgress
+	const nat, host, dst = "10.0.0.220", "10.0.1.5", "203.0.113.5"
+	cfg := analysis.NewDetectConfig()
+	cfg.NAT = []netip.Addr{netip.MustParseAddr(nat)}
+	// An upload through the NAT (default format: no packet-level fields),
+	// seen on the host's own interface too; another account's host sends
+	// to the same destination at the same time, on its own NAT.
+	own := tcp(host, 40000, dst, 443, t0, t0+60, 5000, 8_000_000).on("eni-host")
+	out := tcp(nat, 61000, dst, 443, t0, t0+60, 5000, 8_000_000).on("eni-nat")
+	other := tcp("10.0.1.6", 40000, dst, 443, t0, t0+60, 9000, 9_000_000).on("eni-other").in("444455556666", "")
+	f := one(t, detect(t, newDetectCase(t, []fr{own, own.reply(100, 9000), out, out.reply(100, 9000), other}), cfg, r), host, dst)
+	if hb := f.Details["hosts_behind"].(map[string]int64); len(hb) != 1 {
+		t.Errorf("hosts behind %v: another account's host listed", hb)
+	}
+	// To S3; a video call (as much back); a log intake fed all day.
+	s3 := tcp(nat, 61001, "52.216.1.2", 443, t0, t0+60, 5000, 8_000_000).on("eni-nat").toService("S3")
+	call := tcp(nat, 61002, "198.51.100.30", 8801, t0, t0+60, 5000, 8_000_000).on("eni-nat")
+	recs := []fr{s3, call, call.reply(5000, 8_000_000)}
+	for h := range 24 {
+		ts := t0 + int64(h)*3600
+		recs = append(recs, tcp(nat, 61003, "198.51.100.40", 443, ts, ts+60, 5000, 6_000_000).on("eni-nat"))
+	}
+	none(t, detect(t, newDetectCase(t, recs), cfg, r))
+}
+
 func TestRuleBeaconing(t *testing.T) {
 	const r = analysis.RuleBeaconing
 	beacon := func(n int, period int64, jitter int64, seed uint64) []fr {

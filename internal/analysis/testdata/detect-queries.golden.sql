@@ -146,8 +146,8 @@ GROUP BY GROUPING SETS ((a, t), (a, bucket, direct))
 HAVING grouping(t) = 1 OR sum(bytes) >= 20000000 ORDER BY 1, 2, 3;
 
 -- query (0 bound arguments)
-WITH o AS (SELECT srcaddr, dstaddr, start, bytes, dstport, protocol FROM flows
-  WHERE log_status = 'OK' AND srcaddr IN ('10.0.0.220') AND coalesce(pkt_srcaddr, srcaddr) = srcaddr AND bytes IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND dstaddr NOT IN (SELECT addr FROM ir_internal)),
+WITH o AS (SELECT srcaddr, dstaddr, start, bytes, dstport, protocol, account_id FROM flows
+  WHERE log_status = 'OK' AND srcaddr IN ('10.0.0.220') AND coalesce(pkt_srcaddr, srcaddr) = srcaddr AND bytes IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND dstaddr NOT IN (SELECT addr FROM ir_internal) AND dstaddr NOT IN (SELECT addr FROM ir_aws)),
 k AS (SELECT srcaddr, dstaddr FROM o GROUP BY ALL HAVING sum(bytes) >= 5000000)
 SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr, start;
 
