@@ -51,7 +51,10 @@ Triage columns: status (open, confirmed, false-positive, resolved; see
 'flowir findings status --help'), tags ('flowir tag'), notes ('flowir
 note'; in JSON a list of {text, author, at}), status_by and status_at (who
 set the status and when). --status keeps the findings with one of the
-given statuses, --tag those with all the given tags.`,
+given statuses, --tag those with all the given tags. Standard error names
+the triaged findings that are no longer stored (a rerun of detect did not
+find them again, or found them with an earlier first_seen, so a new id);
+their triage stays in the log ('flowir triage ID').`,
 		Example: `  flowir findings
   flowir findings --status open,confirmed
   flowir findings --tag compromised --format json
@@ -76,6 +79,9 @@ given statuses, --tag those with all the given tags.`,
 					return err
 				}
 				rows = filterTriage(rows, tv, opts.Status, opts.Tags)
+			}
+			if err := warnOrphanTriage(ctx, c, f); err != nil {
+				return err
 			}
 			return printFindings(ctx, c, f, format, rows, opts.ShowSuppressed)
 		},

@@ -388,16 +388,19 @@ SUBJECT (a finding id or prefix, an address or a CIDR), only its entries.`,
 				return err
 			}
 			defer c.Close()
-			subject := ""
+			// A finding is matched on the log's ids, not the stored
+			// findings: the triage of a finding no longer stored is shown too.
+			match := func(string) bool { return true }
 			if opts.Subject != "" {
 				if a, ok := triage.Address(opts.Subject); ok {
-					subject = a
+					match = func(s string) bool { return s == a }
 				} else {
-					r, err := findFinding(ctx, c, opts.Subject)
+					p, err := findingPrefix(opts.Subject)
 					if err != nil {
 						return err
 					}
-					subject = r.ID
+					p = p[:min(len(p), store.FindingIDLen)]
+					match = func(s string) bool { return strings.HasPrefix(s, p) }
 				}
 			}
 			log, err := c.Triage(ctx)
@@ -407,7 +410,7 @@ SUBJECT (a finding id or prefix, an address or a CIDR), only its entries.`,
 			res := &output.Result{Columns: []output.Column{{Name: "seq", Type: "BIGINT"}, {Name: "recorded_at", Type: "TIMESTAMP"}, {Name: "author"},
 				{Name: "kind"}, {Name: "subject"}, {Name: "action"}, {Name: "value"}}}
 			for _, e := range log {
-				if subject == "" || e.Subject == subject {
+				if match(e.Subject) {
 					res.Rows = append(res.Rows, []any{e.Seq, e.At, e.Author, e.Kind, e.Subject, e.Action, e.Value})
 				}
 			}
@@ -432,4 +435,33 @@ func filterTriage(rows []store.FindingRow, tv *triageView, statuses, tags []stri
 		out = append(out, r)
 	}
 	return out
+}
+
+// warnOrphanTriage says which triaged findings are no longer stored: a
+// rerun of detect on other records changed their first time seen (so their
+// id) or did not find them again. Their triage is kept in the log.
+func warnOrphanTriage(ctx context.Context, c *store.Case, f *Factory) error {
+	log, err := c.Triage(ctx)
+	if err != nil || len(log) == 0 {
+		return err
+	}
+	rows, err := c.Findings(ctx, nil)
+	if err != nil {
+		return err
+	}
+	stored := map[string]bool{}
+	for _, r := range rows {
+		stored[r.ID] = true
+	}
+	var orphans []string
+	for _, e := range log {
+		if e.Kind == triage.KindFinding && !stored[e.Subject] && !slices.Contains(orphans, e.Subject) {
+			orphans = append(orphans, e.Subject)
+		}
+	}
+	if len(orphans) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "triage of %d findings no longer stored (a detect rerun did not find them again, or their first_seen moved, which changes the id): %s; 'flowir triage ID' prints it\n",
+			len(orphans), strings.Join(orphans, ", "))
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowir/flowir/internal/store"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -213,5 +216,39 @@ func TestInvestigateFindingsTriage(t *testing.T) {
 	}
 	if out := mustRun(t, "investigate", "2001:db8::/32", "--section", "triage", "--format", "csv"); !strings.Contains(out, `2001:db8::1,inside,"[""c2""]",`) {
 		t.Errorf("triage of 2001:db8::/32:\n%s", out)
+	}
+}
+
+// TestTriageOrphans: the triage of a finding a rerun no longer stores stays
+// in the log, 'flowir findings' names it, and 'flowir triage ID' prints it.
+func TestTriageOrphans(t *testing.T) {
+	caseDir := filepath.Join(t.TempDir(), "case")
+	storeFindings(t, caseDir)
+	t.Setenv("FLOWIR_CASE", caseDir)
+	t.Setenv("USER", "alice")
+	var id string
+	for _, f := range jsonRows(t, mustRun(t, "findings", "--format", "json")) {
+		if f["rule"] == "exfiltration" {
+			id = f["id"].(string)
+		}
+	}
+	mustRun(t, "findings", "status", id, "confirmed")
+	if _, _, stderr := run(t, "findings"); strings.Contains(stderr, "no longer stored") {
+		t.Errorf("a stored finding reported as gone: %s", stderr)
+	}
+	c, err := store.Open(context.Background(), caseDir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReplaceFindings(context.Background(), store.DetectRun{StartedAt: time.Now(), Rules: []string{"exfiltration"}, Config: []byte(`{}`)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	code, _, stderr := run(t, "findings")
+	if code != 0 || !strings.Contains(stderr, "triage of 1 findings no longer stored") || !strings.Contains(stderr, id) {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	if log := jsonRows(t, mustRun(t, "triage", id[:6], "--format", "json")); len(log) != 1 || log[0]["subject"] != id || log[0]["value"] != "confirmed" {
+		t.Errorf("triage %s: %v", id[:6], log)
 	}
 }
