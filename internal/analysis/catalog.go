@@ -478,10 +478,18 @@ func (r *renderer) distinctList(expr string) string {
 	return "array_to_string(list_sort(list_distinct(list(" + expr + "))), ',')"
 }
 
-// sum totals a BIGINT column as a BIGINT. DuckDB widens sum(BIGINT) to
-// HUGEINT, which the Go driver returns as *big.Int; flow byte counts are
-// far below 2^63, and an overflow would fail the cast loudly, not wrap.
-func sum(expr string) string { return "CAST(sum(" + expr + ") AS BIGINT)" }
+// sum totals a BIGINT column exactly. DuckDB sums it as a HUGEINT (128
+// bits), returned by the Go driver as *big.Int and printed exactly by every
+// output format: a value can be 2^53-1 (flow.MaxCounter), so 1,024 records
+// pass int64's range, and a cast to BIGINT would fail the query (issue
+// 17.2). Athena's sum of a BIGINT is a BIGINT; the cast keeps the column's
+// type the same there.
+func (r *renderer) sum(expr string) string {
+	if r.d == Athena {
+		return "CAST(sum(" + expr + ") AS BIGINT)"
+	}
+	return "sum(" + expr + ")"
+}
 
 // countIf counts the rows where cond holds, as a BIGINT in both engines.
 func countIf(cond string) string { return "count(CASE WHEN " + cond + " THEN 1 END)" }
@@ -537,10 +545,10 @@ func talkers(src, dst string) func(r *renderer) *stmt {
 		return &stmt{
 			cols: []string{
 				"ip",
-				sum("bytes") + " AS total_bytes",
-				sum("CASE WHEN role = 'source' THEN bytes ELSE 0 END") + " AS bytes_sent",
-				sum("CASE WHEN role = 'destination' THEN bytes ELSE 0 END") + " AS bytes_received",
-				sum("packets") + " AS total_packets",
+				r.sum("bytes") + " AS total_bytes",
+				r.sum("CASE WHEN role = 'source' THEN bytes ELSE 0 END") + " AS bytes_sent",
+				r.sum("CASE WHEN role = 'destination' THEN bytes ELSE 0 END") + " AS bytes_received",
+				r.sum("packets") + " AS total_packets",
 				"count(*) AS records",
 			},
 			union:   r.eachRole(src, dst, []string{"bytes", "packets"}, "bytes IS NOT NULL"),
@@ -554,7 +562,7 @@ func talkers(src, dst string) func(r *renderer) *stmt {
 func topBy(col string) func(r *renderer) *stmt {
 	return func(r *renderer) *stmt {
 		s := r.scan(col+" IS NOT NULL", "bytes IS NOT NULL")
-		s.cols = []string{col, sum("bytes") + " AS total_bytes", sum("packets") + " AS total_packets", "count(*) AS records"}
+		s.cols = []string{col, r.sum("bytes") + " AS total_bytes", r.sum("packets") + " AS total_packets", "count(*) AS records"}
 		s.groupBy = []string{col}
 		s.orderBy = []string{"total_bytes DESC", col}
 		return s
@@ -566,7 +574,7 @@ func pairs(src, dst string) func(r *renderer) *stmt {
 	return func(r *renderer) *stmt {
 		s := r.scan(src+" IS NOT NULL", dst+" IS NOT NULL", "bytes IS NOT NULL")
 		s.cols = []string{src, dst,
-			sum("bytes") + " AS total_bytes", sum("packets") + " AS total_packets", "count(*) AS records",
+			r.sum("bytes") + " AS total_bytes", r.sum("packets") + " AS total_packets", "count(*) AS records",
 			r.ts("min(start)") + " AS first_seen", r.ts(`max("end")`) + " AS last_seen"}
 		s.groupBy = []string{src, dst}
 		s.orderBy = []string{"total_bytes DESC", src, dst}
@@ -586,8 +594,8 @@ func ipFamily(family string) func(r *renderer) *stmt {
 		}
 		s := r.scan("bytes IS NOT NULL", `"type" = '`+family+`' OR ("type" IS NULL AND srcaddr IS NOT NULL AND `+byAddr+")")
 		s.cols = []string{
-			sum("bytes") + " AS total_bytes",
-			sum("packets") + " AS total_packets",
+			r.sum("bytes") + " AS total_bytes",
+			r.sum("packets") + " AS total_packets",
 			"count(*) AS records",
 			countIf(`"type" IS NULL`) + " AS records_classified_by_address",
 		}
@@ -693,8 +701,8 @@ func definitions() []*Query {
 				return &stmt{
 					cols: []string{
 						"ip",
-						sum("bytes") + " AS total_bytes",
-						sum("packets") + " AS total_packets",
+						r.sum("bytes") + " AS total_bytes",
+						r.sum("packets") + " AS total_packets",
 						"count(*) AS records",
 						countIf("action = 'ACCEPT'") + " AS accepted_records",
 						countIf("action = 'REJECT'") + " AS rejected_records",
@@ -921,8 +929,8 @@ func definitions() []*Query {
 					"srcaddr",
 					"dstaddr",
 					"count(*) AS record_count",
-					sum("bytes") + " AS total_bytes",
-					r.idiv(sum("bytes"), "count(*)") + " AS data_ratio",
+					r.sum("bytes") + " AS total_bytes",
+					r.idiv(r.sum("bytes"), "count(*)") + " AS data_ratio",
 					r.ts("min(start)") + " AS first_seen",
 					r.ts(`max("end")`) + " AS last_seen",
 				}
@@ -946,7 +954,7 @@ func definitions() []*Query {
 					"action",
 					"count(*) AS records",
 					"count(DISTINCT interface_id) AS interfaces",
-					sum("bytes") + " AS total_bytes",
+					r.sum("bytes") + " AS total_bytes",
 					r.ts("min(start)") + " AS first_seen",
 					r.ts(`max("end")`) + " AS last_seen",
 				}

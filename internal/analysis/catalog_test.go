@@ -447,12 +447,13 @@ func TestRenderErrors(t *testing.T) {
 }
 
 // TestDialects pins the places where the two renderings must differ, and
-// that they differ nowhere else.
+// that they differ nowhere else. DuckDB's sums stay HUGEINT, exact past
+// int64 (issue 17.2); Athena's are cast to BIGINT, the type Athena gives.
 func TestDialects(t *testing.T) {
 	q, _ := Find("data-ratio")
 	duck, _ := render(t, q, DuckDB, testParams(q), Bounds{})
 	ath, _ := render(t, q, Athena, testParams(q), Bounds{})
-	for _, w := range []string{"CAST(sum(bytes) AS BIGINT) // count(*) AS data_ratio", `to_timestamp(min(start)) AS first_seen`, `to_timestamp(max("end")) AS last_seen`, "FROM flows\n"} {
+	for _, w := range []string{"sum(bytes) // count(*) AS data_ratio", `to_timestamp(min(start)) AS first_seen`, `to_timestamp(max("end")) AS last_seen`, "FROM flows\n"} {
 		if !strings.Contains(duck, w) {
 			t.Errorf("DuckDB data-ratio lacks %q:\n%s", w, duck)
 		}
@@ -464,7 +465,7 @@ func TestDialects(t *testing.T) {
 	}
 	// Apart from the hooks, the texts are identical.
 	norm := func(s string) string {
-		for _, r := range [][2]string{{"to_timestamp(", "TS("}, {"from_unixtime(", "TS("}, {" // ", " / "}, {"FROM flowir.vpc_flow_logs", "FROM flows"}} {
+		for _, r := range [][2]string{{"to_timestamp(", "TS("}, {"from_unixtime(", "TS("}, {" // ", " / "}, {"FROM flowir.vpc_flow_logs", "FROM flows"}, {"CAST(sum(bytes) AS BIGINT)", "sum(bytes)"}} {
 			s = strings.ReplaceAll(s, r[0], r[1])
 		}
 		return s

@@ -31,8 +31,8 @@ func tgwDefinitions() []*Query {
 				s.cols = []string{
 					"tgw_id",
 					"tgw_attachment_id",
-					sum("bytes") + " AS total_bytes",
-					sum("packets") + " AS total_packets",
+					r.sum("bytes") + " AS total_bytes",
+					r.sum("packets") + " AS total_packets",
 					"count(*) AS records",
 					r.distinctList("tgw_src_vpc_id") + " AS src_vpcs",
 					r.distinctList("tgw_dst_vpc_id") + " AS dst_vpcs",
@@ -59,7 +59,7 @@ func tgwDefinitions() []*Query {
 					branches = append(branches, b)
 				}
 				return &stmt{
-					cols:    []string{"tgw_id", "tgw_attachment_id", "reason", sum("lost") + " AS packets_lost", "count(*) AS records"},
+					cols:    []string{"tgw_id", "tgw_attachment_id", "reason", r.sum("lost") + " AS packets_lost", "count(*) AS records"},
 					union:   branches,
 					groupBy: []string{"tgw_id", "tgw_attachment_id", "reason"},
 					orderBy: []string{"packets_lost DESC", "tgw_id NULLS LAST", "tgw_attachment_id NULLS LAST", "reason"},
@@ -81,8 +81,8 @@ func tgwDefinitions() []*Query {
 					"tgw_src_vpc_id",
 					"tgw_dst_vpc_account_id",
 					"tgw_dst_vpc_id",
-					sum("bytes") + " AS total_bytes",
-					sum("packets") + " AS total_packets",
+					r.sum("bytes") + " AS total_bytes",
+					r.sum("packets") + " AS total_packets",
 					"count(*) AS records",
 					r.ts("min(start)") + " AS first_seen",
 					r.ts(`max("end")`) + " AS last_seen",

@@ -567,6 +567,16 @@ func asInt(v any) int64 {
 	return 0
 }
 
+// asBig converts a sum to an exact integer: the driver's *big.Int (DuckDB
+// sums BIGINT columns as HUGEINT, which sums of bytes and packets need: see
+// store/total.go), an integer, or NULL as zero.
+func asBig(v any) *big.Int {
+	if x, ok := v.(*big.Int); ok && x != nil {
+		return x
+	}
+	return big.NewInt(asInt(v))
+}
+
 func asFloat(v any) float64 {
 	switch x := v.(type) {
 	case float64:

@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"net/netip"
 	"time"
 )
@@ -45,10 +46,10 @@ type Overview struct {
 	RecordsOut  int64      `json:"records_out"`  // source in the target
 	RecordsIn   int64      `json:"records_in"`   // destination in the target
 	RecordsBoth int64      `json:"records_both"` // both (within a network)
-	BytesOut    int64      `json:"bytes_out"`
-	BytesIn     int64      `json:"bytes_in"`
-	PacketsOut  int64      `json:"packets_out"`
-	PacketsIn   int64      `json:"packets_in"`
+	BytesOut    *big.Int   `json:"bytes_out"`
+	BytesIn     *big.Int   `json:"bytes_in"`
+	PacketsOut  *big.Int   `json:"packets_out"`
+	PacketsIn   *big.Int   `json:"packets_in"`
 	AcceptedOut int64      `json:"accepted_out"`
 	RejectedOut int64      `json:"rejected_out"`
 	AcceptedIn  int64      `json:"accepted_in"`
@@ -63,8 +64,8 @@ type PairStats struct {
 	Src         string    `json:"sourceaddress"`
 	Dst         string    `json:"destinationaddress"`
 	RecordCount int64     `json:"record_count"`
-	TotalBytes  int64     `json:"total_bytes"`
-	DataRatio   int64     `json:"data_ratio"`
+	TotalBytes  *big.Int  `json:"total_bytes"`
+	DataRatio   *big.Int  `json:"data_ratio"`
 	FirstSeen   time.Time `json:"first_seen"`
 	LastSeen    time.Time `json:"last_seen"`
 }
@@ -75,8 +76,8 @@ type PeerStats struct {
 	Internal   bool      `json:"internal"`
 	RecordsOut int64     `json:"records_out"` // target -> peer
 	RecordsIn  int64     `json:"records_in"`  // peer -> target
-	BytesOut   int64     `json:"bytes_out"`
-	BytesIn    int64     `json:"bytes_in"`
+	BytesOut   *big.Int  `json:"bytes_out"`
+	BytesIn    *big.Int  `json:"bytes_in"`
 	Accepted   int64     `json:"accepted"`
 	Rejected   int64     `json:"rejected"`
 	FirstSeen  time.Time `json:"first_seen"`
@@ -88,14 +89,14 @@ type PeerStats struct {
 // port), "connects" when it is the client. The service side of a record is
 // its destination, except for replies (see Detect's notes), whose source is.
 type PortStats struct {
-	Role     string `json:"role"`
-	Protocol int    `json:"protocol"`
-	Port     int    `json:"port"`
-	Records  int64  `json:"records"`
-	Bytes    int64  `json:"bytes"`
-	Peers    int64  `json:"peers"`
-	Accepted int64  `json:"accepted"`
-	Rejected int64  `json:"rejected"`
+	Role     string   `json:"role"`
+	Protocol int      `json:"protocol"`
+	Port     int      `json:"port"`
+	Records  int64    `json:"records"`
+	Bytes    *big.Int `json:"bytes"`
+	Peers    int64    `json:"peers"`
+	Accepted int64    `json:"accepted"`
+	Rejected int64    `json:"rejected"`
 }
 
 // HourStats is one hour of the timeline (by record start, UTC).
@@ -103,8 +104,8 @@ type HourStats struct {
 	Hour       time.Time `json:"hour"`
 	RecordsOut int64     `json:"records_out"`
 	RecordsIn  int64     `json:"records_in"`
-	BytesOut   int64     `json:"bytes_out"`
-	BytesIn    int64     `json:"bytes_in"`
+	BytesOut   *big.Int  `json:"bytes_out"`
+	BytesIn    *big.Int  `json:"bytes_in"`
 	Accepted   int64     `json:"accepted"`
 	Rejected   int64     `json:"rejected"`
 }
@@ -118,17 +119,17 @@ type InterfaceUse struct {
 	VPC         string    `json:"vpc_id"`
 	Subnet      string    `json:"subnet_id"`
 	Records     int64     `json:"records"`
-	Bytes       int64     `json:"bytes"`
+	Bytes       *big.Int  `json:"bytes"`
 	FirstSeen   time.Time `json:"first_seen"`
 	LastSeen    time.Time `json:"last_seen"`
 }
 
 // AccountUse is the target's traffic per account and region.
 type AccountUse struct {
-	Account string `json:"account"`
-	Region  string `json:"region"`
-	Records int64  `json:"records"`
-	Bytes   int64  `json:"bytes"`
+	Account string   `json:"account"`
+	Region  string   `json:"region"`
+	Records int64    `json:"records"`
+	Bytes   *big.Int `json:"bytes"`
 }
 
 // MemberStats is one address of a target network.
@@ -136,8 +137,8 @@ type MemberStats struct {
 	Address    string     `json:"address"`
 	RecordsOut int64      `json:"records_out"`
 	RecordsIn  int64      `json:"records_in"`
-	BytesOut   int64      `json:"bytes_out"`
-	BytesIn    int64      `json:"bytes_in"`
+	BytesOut   *big.Int   `json:"bytes_out"`
+	BytesIn    *big.Int   `json:"bytes_in"`
 	FirstSeen  *time.Time `json:"first_seen"`
 	LastSeen   *time.Time `json:"last_seen"`
 }
@@ -145,7 +146,7 @@ type MemberStats struct {
 // PacketLevelUse counts records that name the target only at packet level.
 type PacketLevelUse struct {
 	Records    int64    `json:"records"`
-	Bytes      int64    `json:"bytes"`
+	Bytes      *big.Int `json:"bytes"`
 	Interfaces []string `json:"interfaces"`
 	Via        []string `json:"via"` // the srcaddr/dstaddr shown instead (NAT or transit addresses)
 }
@@ -153,12 +154,12 @@ type PacketLevelUse struct {
 // IOCMatchStats is a loaded IOC entry that the target, or one of its peers,
 // falls in.
 type IOCMatchStats struct {
-	Address  string `json:"address"`
-	Role     string `json:"role"` // target, member (an address of a target network) or peer
-	ThreatIP string `json:"threat_ip"`
-	Comment  string `json:"threat_comment"`
-	Records  int64  `json:"records"`
-	Bytes    int64  `json:"bytes"`
+	Address  string   `json:"address"`
+	Role     string   `json:"role"` // target, member (an address of a target network) or peer
+	ThreatIP string   `json:"threat_ip"`
+	Comment  string   `json:"threat_comment"`
+	Records  int64    `json:"records"`
+	Bytes    *big.Int `json:"bytes"`
 }
 
 // InvestigateOptions bound an investigation.
@@ -231,8 +232,8 @@ SELECT *, %s AS o, %s AS i FROM flows WHERE %s AND (%s OR %s)`,
 	// Overview.
 	rows, err := eng.QueryRows(ctx, `SELECT min(start), max("end"), count(*),
   count(*) FILTER (WHERE o), count(*) FILTER (WHERE i), count(*) FILTER (WHERE o AND i),
-  coalesce(sum(bytes) FILTER (WHERE o), 0)::BIGINT, coalesce(sum(bytes) FILTER (WHERE i), 0)::BIGINT,
-  coalesce(sum(packets) FILTER (WHERE o), 0)::BIGINT, coalesce(sum(packets) FILTER (WHERE i), 0)::BIGINT,
+  coalesce(sum(bytes) FILTER (WHERE o), 0), coalesce(sum(bytes) FILTER (WHERE i), 0),
+  coalesce(sum(packets) FILTER (WHERE o), 0), coalesce(sum(packets) FILTER (WHERE i), 0),
   count(*) FILTER (WHERE o AND action = 'ACCEPT'), count(*) FILTER (WHERE o AND action = 'REJECT'),
   count(*) FILTER (WHERE i AND action = 'ACCEPT'), count(*) FILTER (WHERE i AND action = 'REJECT'),
   (SELECT count(DISTINCT p) FROM (SELECT dstaddr AS p FROM ir_inv WHERE o AND NOT i UNION ALL SELECT srcaddr FROM ir_inv WHERE i AND NOT o))
@@ -245,21 +246,21 @@ FROM ir_inv`)
 		o := &inv.Overview
 		o.FirstSeen, o.LastSeen = optTime(r[0]), optTime(r[1])
 		o.Records, o.RecordsOut, o.RecordsIn, o.RecordsBoth = asInt(r[2]), asInt(r[3]), asInt(r[4]), asInt(r[5])
-		o.BytesOut, o.BytesIn, o.PacketsOut, o.PacketsIn = asInt(r[6]), asInt(r[7]), asInt(r[8]), asInt(r[9])
+		o.BytesOut, o.BytesIn, o.PacketsOut, o.PacketsIn = asBig(r[6]), asBig(r[7]), asBig(r[8]), asBig(r[9])
 		o.AcceptedOut, o.RejectedOut, o.AcceptedIn, o.RejectedIn = asInt(r[10]), asInt(r[11]), asInt(r[12]), asInt(r[13])
 		o.Peers = asInt(r[14])
 	}
 
 	// The playbook's data ratio per (source, destination).
-	rows, err = eng.QueryRows(ctx, fmt.Sprintf(`SELECT srcaddr, dstaddr, count(*), coalesce(sum(bytes), 0)::BIGINT,
-  (coalesce(sum(bytes), 0) // count(*))::BIGINT, min(start), max("end")
+	rows, err = eng.QueryRows(ctx, fmt.Sprintf(`SELECT srcaddr, dstaddr, count(*), coalesce(sum(bytes), 0),
+  (coalesce(sum(bytes), 0) // count(*)), min(start), max("end")
 FROM ir_inv GROUP BY srcaddr, dstaddr ORDER BY 4 DESC, 1, 2 LIMIT %d`, lim))
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
 		inv.DataRatio = append(inv.DataRatio, PairStats{Src: asString(r[0]), Dst: asString(r[1]), RecordCount: asInt(r[2]),
-			TotalBytes: asInt(r[3]), DataRatio: asInt(r[4]), FirstSeen: unix(asInt(r[5])), LastSeen: unix(asInt(r[6]))})
+			TotalBytes: asBig(r[3]), DataRatio: asBig(r[4]), FirstSeen: unix(asInt(r[5])), LastSeen: unix(asInt(r[6]))})
 	}
 
 	// Peers: the other side of every record (both halves of a record
@@ -267,7 +268,7 @@ FROM ir_inv GROUP BY srcaddr, dstaddr ORDER BY 4 DESC, 1, 2 LIMIT %d`, lim))
 	halves := `SELECT dstaddr AS peer, 'out' AS dir, * FROM ir_inv WHERE o AND NOT (i AND srcaddr = dstaddr)
 UNION ALL SELECT srcaddr AS peer, 'in' AS dir, * FROM ir_inv WHERE i AND NOT (o AND srcaddr = dstaddr)`
 	rows, err = eng.QueryRows(ctx, fmt.Sprintf(`SELECT peer, count(*) FILTER (WHERE dir = 'out'), count(*) FILTER (WHERE dir = 'in'),
-  coalesce(sum(bytes) FILTER (WHERE dir = 'out'), 0)::BIGINT, coalesce(sum(bytes) FILTER (WHERE dir = 'in'), 0)::BIGINT,
+  coalesce(sum(bytes) FILTER (WHERE dir = 'out'), 0), coalesce(sum(bytes) FILTER (WHERE dir = 'in'), 0),
   count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT'), min(start), max("end")
 FROM (%s) h GROUP BY peer ORDER BY coalesce(sum(bytes), 0) DESC, count(*) DESC, peer LIMIT %d`, halves, lim))
 	if err != nil {
@@ -276,7 +277,7 @@ FROM (%s) h GROUP BY peer ORDER BY coalesce(sum(bytes), 0) DESC, count(*) DESC, 
 	for _, r := range rows {
 		p := asString(r[0])
 		inv.Peers = append(inv.Peers, PeerStats{Peer: p, Internal: class.InternalText(p), RecordsOut: asInt(r[1]), RecordsIn: asInt(r[2]),
-			BytesOut: asInt(r[3]), BytesIn: asInt(r[4]), Accepted: asInt(r[5]), Rejected: asInt(r[6]),
+			BytesOut: asBig(r[3]), BytesIn: asBig(r[4]), Accepted: asInt(r[5]), Rejected: asInt(r[6]),
 			FirstSeen: unix(asInt(r[7])), LastSeen: unix(asInt(r[8]))})
 	}
 
@@ -287,7 +288,7 @@ FROM (%s) h GROUP BY peer ORDER BY coalesce(sum(bytes), 0) DESC, count(*) DESC, 
     CASE WHEN (dir = 'out') = %s THEN 'serves' ELSE 'connects' END AS role
   FROM h WHERE srcport IS NOT NULL AND dstport IS NOT NULL
 )
-SELECT role, protocol, port, count(*), coalesce(sum(bytes), 0)::BIGINT, count(DISTINCT peer),
+SELECT role, protocol, port, count(*), coalesce(sum(bytes), 0), count(DISTINCT peer),
   count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT')
 FROM s GROUP BY ALL ORDER BY 4 DESC, 5 DESC, 1, 2, 3 LIMIT %d`, halves, condReply, condReply, lim))
 	if err != nil {
@@ -295,12 +296,12 @@ FROM s GROUP BY ALL ORDER BY 4 DESC, 5 DESC, 1, 2, 3 LIMIT %d`, halves, condRepl
 	}
 	for _, r := range rows {
 		inv.Ports = append(inv.Ports, PortStats{Role: asString(r[0]), Protocol: int(asInt(r[1])), Port: int(asInt(r[2])),
-			Records: asInt(r[3]), Bytes: asInt(r[4]), Peers: asInt(r[5]), Accepted: asInt(r[6]), Rejected: asInt(r[7])})
+			Records: asInt(r[3]), Bytes: asBig(r[4]), Peers: asInt(r[5]), Accepted: asInt(r[6]), Rejected: asInt(r[7])})
 	}
 
 	// Hourly timeline.
 	rows, err = eng.QueryRows(ctx, `SELECT start // 3600 * 3600 AS h, count(*) FILTER (WHERE o), count(*) FILTER (WHERE i),
-  coalesce(sum(bytes) FILTER (WHERE o), 0)::BIGINT, coalesce(sum(bytes) FILTER (WHERE i), 0)::BIGINT,
+  coalesce(sum(bytes) FILTER (WHERE o), 0), coalesce(sum(bytes) FILTER (WHERE i), 0),
   count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT')
 FROM ir_inv GROUP BY 1 ORDER BY 1`)
 	if err != nil {
@@ -308,28 +309,28 @@ FROM ir_inv GROUP BY 1 ORDER BY 1`)
 	}
 	for _, r := range rows {
 		inv.Timeline = append(inv.Timeline, HourStats{Hour: unix(asInt(r[0])), RecordsOut: asInt(r[1]), RecordsIn: asInt(r[2]),
-			BytesOut: asInt(r[3]), BytesIn: asInt(r[4]), Accepted: asInt(r[5]), Rejected: asInt(r[6])})
+			BytesOut: asBig(r[3]), BytesIn: asBig(r[4]), Accepted: asInt(r[5]), Rejected: asInt(r[6])})
 	}
 
 	// Interfaces, instances, accounts and regions.
 	rows, err = eng.QueryRows(ctx, `SELECT interface_id, coalesce(instance_id, ''), coalesce(account_id, account_partition, ''),
-  coalesce(region, region_partition, ''), coalesce(vpc_id, ''), coalesce(subnet_id, ''), count(*), coalesce(sum(bytes), 0)::BIGINT, min(start), max("end")
+  coalesce(region, region_partition, ''), coalesce(vpc_id, ''), coalesce(subnet_id, ''), count(*), coalesce(sum(bytes), 0), min(start), max("end")
 FROM ir_inv GROUP BY ALL ORDER BY 7 DESC, 1`)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
 		inv.Interfaces = append(inv.Interfaces, InterfaceUse{InterfaceID: asString(r[0]), InstanceID: asString(r[1]), Account: asString(r[2]),
-			Region: asString(r[3]), VPC: asString(r[4]), Subnet: asString(r[5]), Records: asInt(r[6]), Bytes: asInt(r[7]),
+			Region: asString(r[3]), VPC: asString(r[4]), Subnet: asString(r[5]), Records: asInt(r[6]), Bytes: asBig(r[7]),
 			FirstSeen: unix(asInt(r[8])), LastSeen: unix(asInt(r[9]))})
 	}
-	rows, err = eng.QueryRows(ctx, `SELECT coalesce(account_id, account_partition, ''), coalesce(region, region_partition, ''), count(*), coalesce(sum(bytes), 0)::BIGINT
+	rows, err = eng.QueryRows(ctx, `SELECT coalesce(account_id, account_partition, ''), coalesce(region, region_partition, ''), count(*), coalesce(sum(bytes), 0)
 FROM ir_inv GROUP BY ALL ORDER BY 1, 2`)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		inv.Accounts = append(inv.Accounts, AccountUse{Account: asString(r[0]), Region: asString(r[1]), Records: asInt(r[2]), Bytes: asInt(r[3])})
+		inv.Accounts = append(inv.Accounts, AccountUse{Account: asString(r[0]), Region: asString(r[1]), Records: asInt(r[2]), Bytes: asBig(r[3])})
 	}
 
 	// Per address, for a network (and the IOC entries they fall in).
@@ -337,7 +338,7 @@ FROM ir_inv GROUP BY ALL ORDER BY 1, 2`)
 	if !target.IsSingleIP() {
 		inv.Members = []MemberStats{}
 		memberRows, err = eng.QueryRows(ctx, `SELECT m, count(*) FILTER (WHERE dir = 'out'), count(*) FILTER (WHERE dir = 'in'),
-  coalesce(sum(bytes) FILTER (WHERE dir = 'out'), 0)::BIGINT, coalesce(sum(bytes) FILTER (WHERE dir = 'in'), 0)::BIGINT, min(start), max("end")
+  coalesce(sum(bytes) FILTER (WHERE dir = 'out'), 0), coalesce(sum(bytes) FILTER (WHERE dir = 'in'), 0), min(start), max("end")
 FROM (SELECT srcaddr AS m, 'out' AS dir, bytes, start, "end" FROM ir_inv WHERE o
       UNION ALL SELECT dstaddr, 'in', bytes, start, "end" FROM ir_inv WHERE i)
 GROUP BY m ORDER BY 4 + 5 DESC, 2 + 3 DESC, 1`)
@@ -349,12 +350,12 @@ GROUP BY m ORDER BY 4 + 5 DESC, 2 + 3 DESC, 1`)
 				break
 			}
 			inv.Members = append(inv.Members, MemberStats{Address: asString(r[0]), RecordsOut: asInt(r[1]), RecordsIn: asInt(r[2]),
-				BytesOut: asInt(r[3]), BytesIn: asInt(r[4]), FirstSeen: optTime(r[5]), LastSeen: optTime(r[6])})
+				BytesOut: asBig(r[3]), BytesIn: asBig(r[4]), FirstSeen: optTime(r[5]), LastSeen: optTime(r[6])})
 		}
 	}
 
 	// Records that name the target only at packet level.
-	rows, err = eng.QueryRows(ctx, fmt.Sprintf(`SELECT count(*), coalesce(sum(bytes), 0)::BIGINT,
+	rows, err = eng.QueryRows(ctx, fmt.Sprintf(`SELECT count(*), coalesce(sum(bytes), 0),
   list(DISTINCT interface_id ORDER BY interface_id),
   list(DISTINCT CASE WHEN %s THEN srcaddr ELSE dstaddr END ORDER BY CASE WHEN %s THEN srcaddr ELSE dstaddr END)
 FROM flows WHERE %s AND (%s OR %s) AND NOT (coalesce(%s, false) OR coalesce(%s, false))`,
@@ -363,7 +364,7 @@ FROM flows WHERE %s AND (%s OR %s) AND NOT (coalesce(%s, false) OR coalesce(%s, 
 		return nil, err
 	}
 	if len(rows) == 1 {
-		inv.PacketLevel = PacketLevelUse{Records: asInt(rows[0][0]), Bytes: asInt(rows[0][1]),
+		inv.PacketLevel = PacketLevelUse{Records: asInt(rows[0][0]), Bytes: asBig(rows[0][1]),
 			Interfaces: asStrings(rows[0][2]), Via: asStrings(rows[0][3])}
 	}
 
@@ -376,7 +377,7 @@ FROM flows WHERE %s AND (%s OR %s) AND NOT (coalesce(%s, false) OR coalesce(%s, 
 		for _, ref := range m.Match(target.Addr().String()) {
 			if p, err := ParseCIDROrAddr(ref.Key); err == nil && p.Bits() <= target.Bits() {
 				inv.IOCMatches = append(inv.IOCMatches, IOCMatchStats{Address: inv.Target, Role: "target", ThreatIP: ref.ThreatIP,
-					Comment: ref.Comment, Records: inv.Overview.Records, Bytes: inv.Overview.BytesIn + inv.Overview.BytesOut})
+					Comment: ref.Comment, Records: inv.Overview.Records, Bytes: new(big.Int).Add(inv.Overview.BytesIn, inv.Overview.BytesOut)})
 			}
 		}
 		// Entries inside a target network, through its addresses.
@@ -385,11 +386,11 @@ FROM flows WHERE %s AND (%s OR %s) AND NOT (coalesce(%s, false) OR coalesce(%s, 
 			for _, ref := range m.Match(a) {
 				if p, err := ParseCIDROrAddr(ref.Key); err == nil && p.Bits() > target.Bits() {
 					inv.IOCMatches = append(inv.IOCMatches, IOCMatchStats{Address: a, Role: "member", ThreatIP: ref.ThreatIP, Comment: ref.Comment,
-						Records: asInt(r[1]) + asInt(r[2]), Bytes: asInt(r[3]) + asInt(r[4])})
+						Records: asInt(r[1]) + asInt(r[2]), Bytes: new(big.Int).Add(asBig(r[3]), asBig(r[4]))})
 				}
 			}
 		}
-		rows, err = eng.QueryRows(ctx, fmt.Sprintf(`SELECT peer, count(*), coalesce(sum(bytes), 0)::BIGINT FROM (%s) h GROUP BY peer ORDER BY peer`, halves))
+		rows, err = eng.QueryRows(ctx, fmt.Sprintf(`SELECT peer, count(*), coalesce(sum(bytes), 0) FROM (%s) h GROUP BY peer ORDER BY peer`, halves))
 		if err != nil {
 			return nil, err
 		}
@@ -397,7 +398,7 @@ FROM flows WHERE %s AND (%s OR %s) AND NOT (coalesce(%s, false) OR coalesce(%s, 
 			p := asString(r[0])
 			for _, ref := range m.Match(p) {
 				inv.IOCMatches = append(inv.IOCMatches, IOCMatchStats{Address: p, Role: "peer", ThreatIP: ref.ThreatIP, Comment: ref.Comment,
-					Records: asInt(r[1]), Bytes: asInt(r[2])})
+					Records: asInt(r[1]), Bytes: asBig(r[2])})
 			}
 		}
 	}

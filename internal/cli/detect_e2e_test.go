@@ -309,7 +309,7 @@ func checkInvestigate(t *testing.T, caseDir string, truth *demo.Truth) {
 	var records int64
 	for i, w := range truth.DataRatio.Pairs {
 		g := inv.DataRatio[i]
-		if g.Src != w.Src || g.Dst != w.Dst || g.RecordCount != w.Records || g.TotalBytes != w.TotalBytes || g.DataRatio != w.Ratio ||
+		if g.Src != w.Src || g.Dst != w.Dst || g.RecordCount != w.Records || g.TotalBytes.Int64() != w.TotalBytes || g.DataRatio.Int64() != w.Ratio ||
 			g.FirstSeen.Unix() != w.FirstStart || g.LastSeen.Unix() != w.LastEnd {
 			t.Errorf("data ratio row %d: got %+v, want %+v", i, g, w)
 		}

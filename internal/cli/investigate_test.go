@@ -47,10 +47,10 @@ func TestInvestigateAddress(t *testing.T) {
 	// Out: q1, the inside leg (srcaddr 10.0.1.5), q3's reply; in: q1's
 	// reply, q2, q3.
 	if inv.Kind != "address" || o.Records != 6 || o.RecordsOut != 3 || o.RecordsIn != 3 || o.RejectedIn != 1 ||
-		o.BytesOut != 2000+2000+90000 || o.BytesIn != 9000+60+4000 || o.Peers != 4 || o.FirstSeen.Unix() != t0 {
+		o.BytesOut.Int64() != 2000+2000+90000 || o.BytesIn.Int64() != 9000+60+4000 || o.Peers != 4 || o.FirstSeen.Unix() != t0 {
 		t.Errorf("overview %+v", o)
 	}
-	if len(inv.DataRatio) != 6 || inv.DataRatio[0].Src != "10.0.1.5" || inv.DataRatio[0].Dst != "10.0.1.6" || inv.DataRatio[0].DataRatio != 90000 {
+	if len(inv.DataRatio) != 6 || inv.DataRatio[0].Src != "10.0.1.5" || inv.DataRatio[0].Dst != "10.0.1.6" || inv.DataRatio[0].DataRatio.Int64() != 90000 {
 		t.Errorf("data ratio %+v", inv.DataRatio)
 	}
 	if len(inv.IOCMatches) != 1 || inv.IOCMatches[0].Address != "203.0.113.66" || inv.IOCMatches[0].Role != "peer" || inv.IOCMatches[0].Records != 2 {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/big"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,7 +48,7 @@ type ExportSummary struct {
 	Dir     string       `json:"dir"`
 	Columns []string     `json:"columns"`
 	Records int64        `json:"records"`
-	Bytes   int64        `json:"total_bytes"` // sum of the bytes field, as a check
+	Bytes   *big.Int     `json:"total_bytes"` // sum of the bytes field, as a check; exact at any size (total.go)
 	Files   []ExportFile `json:"files"`
 	// ExtraFieldRecords counts records with fields flowir does not know
 	// (flows.extra_fields); those fields have no AWS column type and are
@@ -148,7 +149,7 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 	// Every record must have a place, and every place must be safe to use as
 	// a folder name; otherwise nothing is written.
 	var total, noAcct, noRegion, noDate, badAcct, badRegion, extra, datedByEnd int64
-	var totalBytes *int64
+	var totalBytes *big.Int
 	err = c.db.QueryRowContext(ctx, `SELECT count(*),
 			count(*) FILTER (WHERE `+acct+` IS NULL),
 			count(*) FILTER (WHERE `+region+` IS NULL),
@@ -157,8 +158,8 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 			count(*) FILTER (WHERE NOT regexp_full_match(`+region+`, '[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+')),
 			count(*) FILTER (WHERE extra_fields IS NOT NULL AND extra_fields <> '{}'),
 			count(*) FILTER (WHERE date_partition IS NULL),
-			CAST(sum(bytes) AS BIGINT)
-		FROM flows`).Scan(&total, &noAcct, &noRegion, &noDate, &badAcct, &badRegion, &extra, &datedByEnd, &totalBytes)
+			sum(bytes)
+		FROM flows`).Scan(&total, &noAcct, &noRegion, &noDate, &badAcct, &badRegion, &extra, &datedByEnd, Total(&totalBytes))
 	if err != nil {
 		return nil, fmt.Errorf("export: check the records: %w", err)
 	}
@@ -176,7 +177,7 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 	}
 	sum.Records, sum.ExtraFieldRecords, sum.DatedByEnd = total, extra, datedByEnd
 	if totalBytes != nil {
-		sum.Bytes = *totalBytes
+		sum.Bytes = totalBytes
 	}
 	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM tgwflow`).Scan(&sum.TGWRecords); err != nil {
 		return nil, err
@@ -245,7 +246,7 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 	// holds. The files are named one by one, never by a pattern: a folder
 	// name holding [ ] or * is a pattern to DuckDB (fileArg).
 	var n int64
-	var b *int64
+	var b *big.Int
 	files := make([]string, len(sum.Files))
 	for i, f := range sum.Files {
 		files[i] = filepath.Join(dir, filepath.FromSlash(f.Path))
@@ -254,14 +255,14 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 	if err != nil {
 		return nil, fmt.Errorf("export: read the Parquet files back: %w", err)
 	}
-	if err := c.db.QueryRowContext(ctx, `SELECT count(*), CAST(sum(bytes) AS BIGINT) FROM read_parquet(`+list+`)`).Scan(&n, &b); err != nil {
+	if err := c.db.QueryRowContext(ctx, `SELECT count(*), sum(bytes) FROM read_parquet(`+list+`)`).Scan(&n, Total(&b)); err != nil {
 		return nil, fmt.Errorf("export: read the Parquet files back: %w", err)
 	}
 	var fileRecords int64
 	for _, f := range sum.Files {
 		fileRecords += f.Records
 	}
-	if n != sum.Records || fileRecords != sum.Records || (b == nil) != (totalBytes == nil) || (b != nil && *b != sum.Bytes) {
+	if n != sum.Records || fileRecords != sum.Records || b.Cmp(sum.Bytes) != 0 {
 		return nil, fmt.Errorf("export check failed: the case has %d records (%d bytes) but the files hold %d (%v bytes); nothing was left in %s", sum.Records, sum.Bytes, n, b, dir)
 	}
 	done = true

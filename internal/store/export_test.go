@@ -105,7 +105,7 @@ func TestExportParquet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Records != 6 || sum.Bytes != 15000 || sum.DatedByEnd != 1 {
+	if sum.Records != 6 || sum.Bytes.Int64() != 15000 || sum.DatedByEnd != 1 {
 		t.Errorf("summary %+v", sum)
 	}
 	// The expected files, computed from the inputs above.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -470,14 +471,14 @@ type IOCSummary struct {
 	Kind     string `json:"kind"`
 	// Records whose srcaddr or dstaddr is in the entry (each record once),
 	// and of those: inbound (srcaddr in it) and outbound (dstaddr in it).
-	Records  int64 `json:"records"`
-	Inbound  int64 `json:"inbound"`
-	Outbound int64 `json:"outbound"`
-	Accepted int64 `json:"accepted"`
-	Rejected int64 `json:"rejected"`
-	BytesIn  int64 `json:"bytes_in"`  // from the IOC (inbound records)
-	BytesOut int64 `json:"bytes_out"` // to the IOC (outbound records)
-	Packets  int64 `json:"packets"`
+	Records  int64    `json:"records"`
+	Inbound  int64    `json:"inbound"`
+	Outbound int64    `json:"outbound"`
+	Accepted int64    `json:"accepted"`
+	Rejected int64    `json:"rejected"`
+	BytesIn  *big.Int `json:"bytes_in"`  // from the IOC (inbound records); exact at any size (total.go)
+	BytesOut *big.Int `json:"bytes_out"` // to the IOC (outbound records)
+	Packets  *big.Int `json:"packets"`
 	// PktRecords counts records whose pkt_srcaddr or pkt_dstaddr is in the
 	// entry; on a NAT gateway's interface they include the inside leg.
 	PktRecords int64      `json:"pkt_records"`
@@ -538,8 +539,8 @@ a AS (
     count(*) FILTER (WHERE matched_on = 'dstaddr') AS outbound,
     count(DISTINCT (source_id, source_line)) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr') AND action = 'ACCEPT') AS accepted,
     count(DISTINCT (source_id, source_line)) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr') AND action = 'REJECT') AS rejected,
-    coalesce(sum(numbytes) FILTER (WHERE matched_on = 'srcaddr'), 0)::BIGINT AS bytes_in,
-    coalesce(sum(numbytes) FILTER (WHERE matched_on = 'dstaddr'), 0)::BIGINT AS bytes_out,
+    coalesce(sum(numbytes) FILTER (WHERE matched_on = 'srcaddr'), 0) AS bytes_in,
+    coalesce(sum(numbytes) FILTER (WHERE matched_on = 'dstaddr'), 0) AS bytes_out,
     min(start) AS first, max("end") AS last,
     count(DISTINCT (source_id, source_line)) FILTER (WHERE matched_on IN ('srcaddr', 'dstaddr') AND ("end" < vf OR start >= vu)) AS outside
   FROM v LEFT JOIN (SELECT ioc, epoch(valid_from) AS vf, epoch(valid_until) AS vu FROM incident_iocs) w USING (ioc) GROUP BY ioc
@@ -550,7 +551,7 @@ a AS (
     SELECT m.ioc, f.source_id, f.source_line FROM flows f JOIN ioc_matches m ON f.pkt_dstaddr = m.addr WHERE %[1]s
   ) GROUP BY ioc
 ), pa AS (
-  SELECT ioc, sum(numpackets)::BIGINT AS packets FROM (
+  SELECT ioc, sum(numpackets) AS packets FROM (
     SELECT DISTINCT ioc, source_id, source_line, numpackets FROM v WHERE matched_on IN ('srcaddr', 'dstaddr')
   ) GROUP BY ioc
 )
@@ -572,7 +573,7 @@ ORDER BY i.seq`, win)
 		var first, last sql.NullInt64
 		var from, until sql.NullTime
 		if err := rows.Scan(&s.ThreatIP, &s.Comment, &s.IOC, &s.Kind, &s.Records, &s.Inbound, &s.Outbound, &s.Accepted, &s.Rejected,
-			&s.BytesIn, &s.BytesOut, &s.Packets, &s.PktRecords, &first, &last, &s.OutsideValidity, &from, &until, &s.Revoked); err != nil {
+			Total(&s.BytesIn), Total(&s.BytesOut), Total(&s.Packets), &s.PktRecords, &first, &last, &s.OutsideValidity, &from, &until, &s.Revoked); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -162,13 +162,13 @@ func TestIOCView(t *testing.T) {
 		t.Fatalf("%d summaries", len(sums))
 	}
 	s := sums[0] // 203.0.113.66
-	if s.Records != 5 || s.Inbound != 2 || s.Outbound != 3 || s.Accepted != 5 || s.BytesOut != 2010 || s.BytesIn != 10000 ||
+	if s.Records != 5 || s.Inbound != 2 || s.Outbound != 3 || s.Accepted != 5 || s.BytesOut.Int64() != 2010 || s.BytesIn.Int64() != 10000 ||
 		s.PktRecords != 6 || strings.Join(s.Hosts, ",") != "10.0.1.5,198.51.100.9" || strings.Join(s.NAT, ",") != nat ||
 		strings.Join(s.Sources, ",") != "i.csv:1" {
 		t.Errorf("C2 summary %+v", s)
 	}
 	s = sums[1] // 198.51.100.0/24: records 7 and 8; 9 is outside
-	if s.Records != 2 || s.Inbound != 2 || s.Rejected != 1 || s.Accepted != 1 || s.BytesIn != 70 {
+	if s.Records != 2 || s.Inbound != 2 || s.Rejected != 1 || s.Accepted != 1 || s.BytesIn.Int64() != 70 {
 		t.Errorf("range summary %+v", s)
 	}
 	// A window that leaves out every record but the last.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"math/big"
 	"time"
 )
 
@@ -47,20 +48,20 @@ type SourceCounts struct {
 
 // StatusCount is the number of records with one log-status and action.
 type StatusCount struct {
-	LogStatus string `json:"log_status"`
-	Action    string `json:"action"`
-	Records   int64  `json:"records"`
-	Bytes     int64  `json:"bytes"`
-	Packets   int64  `json:"packets"`
+	LogStatus string   `json:"log_status"`
+	Action    string   `json:"action"`
+	Records   int64    `json:"records"`
+	Bytes     *big.Int `json:"bytes"` // exact at any size (total.go)
+	Packets   *big.Int `json:"packets"`
 }
 
 // PartitionRow is the records of one account, region and day.
 type PartitionRow struct {
-	Account string `json:"account"`
-	Region  string `json:"region"`
-	Date    string `json:"date"`
-	Records int64  `json:"records"`
-	Bytes   int64  `json:"bytes"`
+	Account string   `json:"account"`
+	Region  string   `json:"region"`
+	Date    string   `json:"date"`
+	Records int64    `json:"records"`
+	Bytes   *big.Int `json:"bytes"` // exact at any size (total.go)
 }
 
 // ReasonCount is the number of rejected lines for one reason.
@@ -127,13 +128,13 @@ func (c *Case) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	rows, err := db.QueryContext(ctx, `SELECT coalesce(log_status, '-'), coalesce(action, '-'), count(*),
-		coalesce(sum(bytes), 0), coalesce(sum(packets), 0) FROM flows GROUP BY ALL ORDER BY 1, 2`)
+		sum(bytes), sum(packets) FROM flows GROUP BY ALL ORDER BY 1, 2`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var r StatusCount
-		if err := rows.Scan(&r.LogStatus, &r.Action, &r.Records, &r.Bytes, &r.Packets); err != nil {
+		if err := rows.Scan(&r.LogStatus, &r.Action, &r.Records, Total(&r.Bytes), Total(&r.Packets)); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -141,14 +142,14 @@ func (c *Case) Status(ctx context.Context) (*Status, error) {
 	}
 	rows.Close()
 	rows, err = db.QueryContext(ctx, `SELECT coalesce(account_partition, account_id, '-'), coalesce(region_partition, region, '-'),
-		coalesce(date_partition, strftime(to_timestamp(start), '%Y/%m/%d'), '-'), count(*), coalesce(sum(bytes), 0)
+		coalesce(date_partition, strftime(to_timestamp(start), '%Y/%m/%d'), '-'), count(*), sum(bytes)
 		FROM flows GROUP BY ALL ORDER BY 1, 2, 3`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var r PartitionRow
-		if err := rows.Scan(&r.Account, &r.Region, &r.Date, &r.Records, &r.Bytes); err != nil {
+		if err := rows.Scan(&r.Account, &r.Region, &r.Date, &r.Records, Total(&r.Bytes)); err != nil {
 			rows.Close()
 			return nil, err
 		}

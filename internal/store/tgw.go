@@ -15,7 +15,7 @@ import (
 // status does for flows: the partition of the delivery folder, else the
 // record's own account, region and end (start) date.
 const tgwStatusSQL = `SELECT coalesce(account_partition, account_id, '-'), coalesce(region_partition, region, '-'),
-	coalesce(date_partition, strftime(to_timestamp(coalesce("end", start)), '%Y/%m/%d'), '-'), count(*), coalesce(sum(bytes), 0)::BIGINT
+	coalesce(date_partition, strftime(to_timestamp(coalesce("end", start)), '%Y/%m/%d'), '-'), count(*), sum(bytes)
 	FROM tgwflow GROUP BY ALL ORDER BY 1, 2, 3`
 
 // TGWPartitions returns the Transit Gateway records per account, region and
@@ -29,7 +29,7 @@ func (c *Case) TGWPartitions(ctx context.Context) ([]PartitionRow, error) {
 	var out []PartitionRow
 	for rows.Next() {
 		var r PartitionRow
-		if err := rows.Scan(&r.Account, &r.Region, &r.Date, &r.Records, &r.Bytes); err != nil {
+		if err := rows.Scan(&r.Account, &r.Region, &r.Date, &r.Records, Total(&r.Bytes)); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

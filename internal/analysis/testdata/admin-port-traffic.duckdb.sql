@@ -5,8 +5,8 @@
 -- arg 4: int64 1714608000
 SELECT
   ip,
-  CAST(sum(bytes) AS BIGINT) AS total_bytes,
-  CAST(sum(packets) AS BIGINT) AS total_packets,
+  sum(bytes) AS total_bytes,
+  sum(packets) AS total_packets,
   count(*) AS records,
   count(CASE WHEN action = 'ACCEPT' THEN 1 END) AS accepted_records,
   count(CASE WHEN action = 'REJECT' THEN 1 END) AS rejected_records,

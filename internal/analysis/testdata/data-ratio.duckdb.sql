@@ -7,8 +7,8 @@ SELECT
   srcaddr,
   dstaddr,
   count(*) AS record_count,
-  CAST(sum(bytes) AS BIGINT) AS total_bytes,
-  CAST(sum(bytes) AS BIGINT) // count(*) AS data_ratio,
+  sum(bytes) AS total_bytes,
+  sum(bytes) // count(*) AS data_ratio,
   to_timestamp(min(start)) AS first_seen,
   to_timestamp(max("end")) AS last_seen
 FROM flows

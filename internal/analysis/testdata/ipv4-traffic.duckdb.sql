@@ -2,8 +2,8 @@
 -- arg 1: int64 1714521600
 -- arg 2: int64 1714608000
 SELECT
-  CAST(sum(bytes) AS BIGINT) AS total_bytes,
-  CAST(sum(packets) AS BIGINT) AS total_packets,
+  sum(bytes) AS total_bytes,
+  sum(packets) AS total_packets,
   count(*) AS records,
   count(CASE WHEN "type" IS NULL THEN 1 END) AS records_classified_by_address
 FROM flows

@@ -6,7 +6,7 @@ SELECT
   action,
   count(*) AS records,
   count(DISTINCT interface_id) AS interfaces,
-  CAST(sum(bytes) AS BIGINT) AS total_bytes,
+  sum(bytes) AS total_bytes,
   to_timestamp(min(start)) AS first_seen,
   to_timestamp(max("end")) AS last_seen
 FROM flows

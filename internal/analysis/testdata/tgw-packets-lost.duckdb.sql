@@ -11,7 +11,7 @@ SELECT
   tgw_id,
   tgw_attachment_id,
   reason,
-  CAST(sum(lost) AS BIGINT) AS packets_lost,
+  sum(lost) AS packets_lost,
   count(*) AS records
 FROM (
   SELECT

@@ -4,8 +4,8 @@
 SELECT
   tgw_id,
   tgw_attachment_id,
-  CAST(sum(bytes) AS BIGINT) AS total_bytes,
-  CAST(sum(packets) AS BIGINT) AS total_packets,
+  sum(bytes) AS total_bytes,
+  sum(packets) AS total_packets,
   count(*) AS records,
   array_to_string(list_sort(list_distinct(list(tgw_src_vpc_id))), ',') AS src_vpcs,
   array_to_string(list_sort(list_distinct(list(tgw_dst_vpc_id))), ',') AS dst_vpcs,

@@ -6,8 +6,8 @@ SELECT
   tgw_src_vpc_id,
   tgw_dst_vpc_account_id,
   tgw_dst_vpc_id,
-  CAST(sum(bytes) AS BIGINT) AS total_bytes,
-  CAST(sum(packets) AS BIGINT) AS total_packets,
+  sum(bytes) AS total_bytes,
+  sum(packets) AS total_packets,
   count(*) AS records,
   to_timestamp(min(start)) AS first_seen,
   to_timestamp(max("end")) AS last_seen

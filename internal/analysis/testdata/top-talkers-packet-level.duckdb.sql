@@ -5,10 +5,10 @@
 -- arg 4: int64 1714608000
 SELECT
   ip,
-  CAST(sum(bytes) AS BIGINT) AS total_bytes,
-  CAST(sum(CASE WHEN role = 'source' THEN bytes ELSE 0 END) AS BIGINT) AS bytes_sent,
-  CAST(sum(CASE WHEN role = 'destination' THEN bytes ELSE 0 END) AS BIGINT) AS bytes_received,
-  CAST(sum(packets) AS BIGINT) AS total_packets,
+  sum(bytes) AS total_bytes,
+  sum(CASE WHEN role = 'source' THEN bytes ELSE 0 END) AS bytes_sent,
+  sum(CASE WHEN role = 'destination' THEN bytes ELSE 0 END) AS bytes_received,
+  sum(packets) AS total_packets,
   count(*) AS records
 FROM (
   SELECT

@@ -3,8 +3,8 @@
 -- arg 2: int64 1714608000
 SELECT
   subnet_id,
-  CAST(sum(bytes) AS BIGINT) AS total_bytes,
-  CAST(sum(packets) AS BIGINT) AS total_packets,
+  sum(bytes) AS total_bytes,
+  sum(packets) AS total_packets,
   count(*) AS records
 FROM flows
 WHERE subnet_id IS NOT NULL

@@ -4,8 +4,8 @@
 SELECT
   pkt_srcaddr,
   pkt_dstaddr,
-  CAST(sum(bytes) AS BIGINT) AS total_bytes,
-  CAST(sum(packets) AS BIGINT) AS total_packets,
+  sum(bytes) AS total_bytes,
+  sum(packets) AS total_packets,
   count(*) AS records,
   to_timestamp(min(start)) AS first_seen,
   to_timestamp(max("end")) AS last_seen
