@@ -47,7 +47,7 @@ func NewCWL(ctx context.Context, opts Options) (*CWL, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &CWL{Region: cfg.Region, Endpoint: opts.EndpointURL}
+	c := &CWL{Region: cfg.Region, Endpoint: Redact(opts.EndpointURL)}
 	c.client = cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) {
 		o.Retryer = newRetryer(opts.MaxAttempts, DefaultS3Attempts, true)
 	})

@@ -62,7 +62,7 @@ func (jitterBackoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
 type S3 struct {
 	Bucket   string
 	Region   string
-	Endpoint string // --endpoint-url, "" for AWS
+	Endpoint string // --endpoint-url, "" for AWS; redacted (it is for messages)
 	// Anonymous is true when no credentials were found and requests go
 	// unsigned, which S3-compatible test servers accept (see NewS3).
 	Anonymous bool
@@ -99,7 +99,7 @@ func NewS3(ctx context.Context, opts Options, bucket string) (*S3, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &S3{Bucket: bucket, Endpoint: opts.EndpointURL}
+	c := &S3{Bucket: bucket, Endpoint: Redact(opts.EndpointURL)}
 	if opts.EndpointURL != "" {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, cerr := cfg.Credentials.Retrieve(rctx)

@@ -137,3 +137,18 @@ func TestIngestCWLCommand(t *testing.T) {
 		t.Errorf("sources %+v", sources)
 	}
 }
+
+// TestEndpointPasswordNotShown gives --endpoint-url a password, as an
+// S3-compatible store's URL may hold, and a server that is not there: the
+// error names the endpoint without the password (issue 17.18).
+func TestEndpointPasswordNotShown(t *testing.T) {
+	awsapi.RetryBase = time.Millisecond
+	awstest.Env(t)
+	dir := filepath.Join(t.TempDir(), "case")
+	for _, src := range []string{"s3://evidence-bucket/p/", "cwl://group"} {
+		code, out, errOut := run(t, "ingest", "--case", dir, "--region", "us-east-1", "--endpoint-url", "http://lab:s3cr3t-pw@127.0.0.1:1/", src)
+		if code == 0 || strings.Contains(out+errOut, "s3cr3t-pw") || !strings.Contains(errOut, "127.0.0.1:1") {
+			t.Errorf("%s: exit %d, the password is shown or the endpoint not named:\n%s%s", src, code, out, errOut)
+		}
+	}
+}

@@ -309,7 +309,7 @@ func runInventorySnapshot(ctx context.Context, f *Factory, g *globalOptions, opt
 		origin += " profile " + opts.AWS.Profile
 	}
 	if opts.AWS.EndpointURL != "" {
-		origin += " at " + opts.AWS.EndpointURL
+		origin += " at " + awsapi.Redact(opts.AWS.EndpointURL)
 	}
 	id, err := c.SaveInventory(ctx, inv, store.InventorySnapshot{TakenAt: started, Method: "sdk", Origin: origin})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/flowir/flowir/internal/awsapi"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -302,12 +303,13 @@ func Run(ctx context.Context, args []string, ios *output.IOStreams) int {
 	if err == nil {
 		return 0
 	}
-	msg := err.Error()
+	// An --endpoint-url may hold a password, and the SDK quotes it.
+	msg := awsapi.Redact(err.Error())
 	var sig signalError
 	if errors.As(context.Cause(ctx), &sig) {
 		msg = sig.Error()
 		if !errors.Is(err, context.Canceled) && !errors.As(err, &sig) {
-			msg += ": " + err.Error()
+			msg += ": " + awsapi.Redact(err.Error())
 		}
 	}
 	if ios.IsStderrTTY() {

@@ -635,7 +635,8 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 	src := r.sourceRow(in)
 	defer func() { in.src = src }()
 	fail := func(err error, record bool) bool {
-		res.Outcome, res.Error = Failed, err.Error()
+		// Kept in sources.error: no password of an --endpoint-url in it.
+		res.Outcome, res.Error = Failed, awsapi.Redact(err.Error())
 		res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers, res.OutOfWindow = 0, 0, 0, 0, 0, 0
 		r.unclaim(in.path, src.SHA256)
 		if record {
