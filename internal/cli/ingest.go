@@ -148,7 +148,7 @@ requests to it go unsigned).`,
 	fl.StringVar(&opts.StreamPrefix, "stream-prefix", "", "cwl:// only: the streams whose names start with this (one stream per network interface: eni-0abc)")
 	fl.StringVar(&opts.Profile, "profile", "", "AWS shared configuration profile")
 	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "S3 (or CloudWatch Logs) endpoint: an S3-compatible store or a local server")
-	fl.StringVar(&opts.SpoolDir, "spool-dir", "", "folder for downloaded objects too large for memory (default: the system's temporary folder)")
+	fl.StringVar(&opts.SpoolDir, "spool-dir", "", "folder for downloaded objects too large for memory (default: the system's temporary folder); each ingest works in a locked folder of its own in it and removes the folders of killed ingests")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bar")
 	return cmd
 }
@@ -304,6 +304,9 @@ func printIngestSummary(f *Factory, format output.Format, dir string, s *ingest.
 	}
 	for _, n := range s.NotRead {
 		fmt.Fprintf(w, "not read: %s: %s\n", n.Path, n.Reason)
+	}
+	for _, d := range s.StaleSpools {
+		fmt.Fprintf(w, "removed:  %s: the spool folder of an ingest that was killed\n", d)
 	}
 	fmt.Fprintf(w, "time:     %.1fs, %.1f MB read\n", s.Seconds, float64(s.Bytes)/1e6)
 	if s.Rejects > 0 {

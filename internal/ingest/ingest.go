@@ -140,8 +140,11 @@ type Summary struct {
 	// symbolic link loop or a link to nothing, a named pipe, a device.
 	NotRead  []source.Skip `json:"not_read,omitempty"`
 	Listings []Listing     `json:"listings,omitempty"`
-	Seconds  float64       `json:"seconds"`
-	Results  []FileResult  `json:"results"`
+	// StaleSpools lists the spool folders of ingests that were killed
+	// before they could remove them, removed by this run.
+	StaleSpools []string     `json:"stale_spools_removed,omitempty"`
+	Seconds     float64      `json:"seconds"`
+	Results     []FileResult `json:"results"`
 }
 
 // Listing is what one S3 location or CloudWatch Logs group listing did.
@@ -237,7 +240,15 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 	if downloads <= 0 {
 		downloads = 8
 	}
-	r.spooler = source.Spooler{Dir: opts.SpoolDir, MemLimit: opts.SpoolMemory}
+	// The run's own spool folder, locked; the folders of runs killed
+	// before they could remove theirs are removed (issue 17.15).
+	sd, err := source.OpenSpoolDir(opts.SpoolDir)
+	if err != nil {
+		return nil, err
+	}
+	defer sd.Close()
+	r.spoolDir = sd.Path
+	r.spooler = source.Spooler{Dir: sd.Path, MemLimit: opts.SpoolMemory}
 
 	// Find the sources. Local paths are walked and remote locations
 	// connected to first, so that a typo, a missing bucket or denied access
@@ -321,7 +332,7 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 	r.listing.Store(false)
 	stop()
 
-	s := &Summary{Ignored: ignored, NotRead: r.skipped, Seconds: time.Since(start).Seconds(), Listings: r.listings}
+	s := &Summary{Ignored: ignored, NotRead: r.skipped, Seconds: time.Since(start).Seconds(), Listings: r.listings, StaleSpools: sd.Removed}
 	r.mu.Lock()
 	all := r.results
 	r.mu.Unlock()
@@ -366,6 +377,7 @@ type runner struct {
 	opts        Options
 	formatGiven bool
 	spooler     source.Spooler
+	spoolDir    string // the run's spool folder
 	known       *known
 
 	mu      sync.Mutex
@@ -668,7 +680,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 		src.SHA256, src.Size = p.spool.SHA256, p.spool.Size
 		res.Bytes = p.spool.Size
 		open = p.spool.Open
-		file = func() (string, error) { return p.spool.File(r.opts.SpoolDir) }
+		file = func() (string, error) { return p.spool.File(r.spoolDir) }
 	} else {
 		if in.hashErr != nil {
 			r.bytesDone.Add(max(in.size, 0))

@@ -310,7 +310,7 @@ func (r *runner) checkRetention(ctx context.Context, in *input, sp *source.Spool
 	if len(priors) == 0 {
 		return nil
 	}
-	c, err := r.openContent(ctx, in.path, sp.Open, func() (string, error) { return sp.File(r.opts.SpoolDir) }, in.format, in.guess)
+	c, err := r.openContent(ctx, in.path, sp.Open, func() (string, error) { return sp.File(r.spoolDir) }, in.format, in.guess)
 	if err != nil {
 		return err
 	}
