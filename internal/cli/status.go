@@ -100,7 +100,11 @@ func printStatus(ios *output.IOStreams, format output.Format, st *store.Status) 
 		fmt.Fprintf(w, "records:    %d VPC flow log records, %d Transit Gateway records (tgwflow), %d playbook JSON records (vpc_flow_logs)\n", st.Records, st.TGWRecords, st.JSONRecords)
 	}
 	if st.FirstStart != nil && st.LastEnd != nil {
-		fmt.Fprintf(w, "time range: %s .. %s (%s)\n", st.FirstStart.Format(time.RFC3339), st.LastEnd.Format(time.RFC3339), st.LastEnd.Sub(*st.FirstStart).Round(time.Second))
+		fmt.Fprintf(w, "time range: %s .. %s (%s)\n", st.FirstStart.Format(time.RFC3339), st.LastEnd.Format(time.RFC3339), st.LastEnd.Sub(st.FirstStart.Time).Round(time.Second))
+	}
+	if st.MillisecondTimes > 0 {
+		fmt.Fprintf(w, "warning:    %d records have a start or end after %d (year 5138): AWS writes seconds, so these look like milliseconds; stored as written\n",
+			st.MillisecondTimes, store.MillisecondTimeFloor)
 	}
 	opts := ios.OutputOptions()
 	if len(st.ByStatus) > 0 {

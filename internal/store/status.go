@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"math/big"
+	"strconv"
 	"time"
 )
 
@@ -17,15 +18,19 @@ type Status struct {
 	Rejects       int64        `json:"rejects"`
 	// RejectsNotKept counts the rejects (among Rejects) past each source's
 	// first store.RejectsKept, counted by reason but not kept as rows.
-	RejectsNotKept int64           `json:"rejects_not_kept"`
-	Lines          int64           `json:"lines"`
-	Headers        int64           `json:"headers"`
-	FirstStart     *time.Time      `json:"first_start"`
-	LastEnd        *time.Time      `json:"last_end"`
-	ByStatus       []StatusCount   `json:"by_log_status"`
-	ByPartition    []PartitionRow  `json:"by_partition"`
-	RejectReasons  []ReasonCount   `json:"reject_reasons"`
-	Problems       []SourceProblem `json:"problem_sources"`
+	RejectsNotKept int64     `json:"rejects_not_kept"`
+	Lines          int64     `json:"lines"`
+	Headers        int64     `json:"headers"`
+	FirstStart     *SafeTime `json:"first_start"`
+	LastEnd        *SafeTime `json:"last_end"`
+	// MillisecondTimes counts records whose start or end is past
+	// MillisecondTimeFloor: AWS writes seconds, so such a value is most
+	// likely milliseconds. They are stored as written, and said.
+	MillisecondTimes int64           `json:"millisecond_time_records"`
+	ByStatus         []StatusCount   `json:"by_log_status"`
+	ByPartition      []PartitionRow  `json:"by_partition"`
+	RejectReasons    []ReasonCount   `json:"reject_reasons"`
+	Problems         []SourceProblem `json:"problem_sources"`
 
 	// Added with S3, CloudWatch Logs, JSON records and windows (tgw.go):
 	// lines = records + tgw_records + json_records + rejects + headers +
@@ -34,6 +39,22 @@ type Status struct {
 	OutOfWindow    int64          `json:"out_of_window"`
 	TGWByPartition []PartitionRow `json:"tgw_by_partition,omitempty"`
 	ByOrigin       []OriginRow    `json:"by_origin"`
+}
+
+// MillisecondTimeFloor is the largest start/end taken for Unix seconds:
+// 1e11 s is in the year 5138, while 1e11 ms is 1973, so a larger value is
+// almost surely a time written in milliseconds (issue 12.7).
+const MillisecondTimeFloor = int64(100_000_000_000)
+
+// SafeTime is a time whose JSON form cannot fail: Go's time.Time.MarshalJSON
+// refuses years outside 0..9999, which a start/end written in milliseconds
+// reaches (year 49901). Such a time is written in the same RFC 3339 layout
+// with its longer year.
+type SafeTime struct{ time.Time }
+
+// MarshalJSON writes RFC 3339, whatever the year.
+func (t SafeTime) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, t.UTC().Format(time.RFC3339Nano)), nil
 }
 
 // SourceCounts counts sources by status.
@@ -95,16 +116,15 @@ func (c *Case) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	var first, last sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT count(*), min(start), max("end") FROM flows`).Scan(&s.Records, &first, &last); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT count(*), min(start), max("end"), count(*) FILTER (start > ? OR "end" > ?) FROM flows`,
+		MillisecondTimeFloor, MillisecondTimeFloor).Scan(&s.Records, &first, &last, &s.MillisecondTimes); err != nil {
 		return nil, err
 	}
 	if first.Valid {
-		t := time.Unix(first.Int64, 0).UTC()
-		s.FirstStart = &t
+		s.FirstStart = &SafeTime{time.Unix(first.Int64, 0).UTC()}
 	}
 	if last.Valid {
-		t := time.Unix(last.Int64, 0).UTC()
-		s.LastEnd = &t
+		s.LastEnd = &SafeTime{time.Unix(last.Int64, 0).UTC()}
 	}
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM tgwflow`).Scan(&s.TGWRecords); err != nil {
 		return nil, err
