@@ -94,7 +94,13 @@ holding a value AWS does not write there (aws-region=not-a-region,
 year=000x, month=13, day=30 of February, hour=24) fails, naming the folder.
 
 --since and --until keep the records with end >= since and start < until;
-the records they leave out are counted (out of window). --account and
+the records they leave out are counted (out of window). S3 objects and
+files are chosen by the time in AWS's file name or folder with margins:
+AWS delivers late at times ("typically ... to Amazon S3 in about 10
+minutes", best effort), and a late record is in a later file, so files
+named up to about 1h30 after --until are read too (their records outside
+the window counted out of window); a record delivered later than that is
+not read. --account and
 --region select by the S3 key layout (the account and region of the flow
 log's delivery folder). For cwl:// sources --region is the region of the log
 group.

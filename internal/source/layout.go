@@ -455,6 +455,15 @@ const (
 	// and a pruned ingest of a two-hour window fetches about 30 five-minute
 	// objects instead of the 24 that hold its records, not 50.
 	stampSlack = 5 * time.Minute
+	// late: how much later than its records a file may be, by its stamp or
+	// folder, when AWS delivered them late (issue 17.11). AWS: "The flow log
+	// service typically delivers logs to CloudWatch Logs in about 5 minutes
+	// and to Amazon S3 in about 10 minutes. However, log delivery is best
+	// effort, and your logs might be delayed beyond the typical delivery
+	// time." Late records only ever sit in later files, so only the side
+	// of --until widens: files named up to an hour after it are read, and
+	// the records in them outside the window are counted out of window.
+	late = time.Hour
 )
 
 // ObjectOverlaps reports whether an object whose key parsed to p may contain
@@ -491,8 +500,8 @@ func ObjectOverlaps(p Partition, from, to time.Time) bool {
 		return true
 	}
 	for _, w := range windows {
-		endLimit := w.b.Add(fileSpan + w.margin)                   // every end is before this
-		startFloor := w.a.Add(-(fileSpan + recordSpan + w.margin)) // no start is before this
+		endLimit := w.b.Add(fileSpan + w.margin)                          // every end is before this
+		startFloor := w.a.Add(-(fileSpan + recordSpan + w.margin + late)) // no start is before this
 		if (from.IsZero() || from.Before(endLimit)) && (to.IsZero() || startFloor.Before(to)) {
 			return true
 		}
@@ -523,7 +532,7 @@ func ListingWindow(from, to time.Time) (lo, hi time.Time) {
 		lo = from.Add(-(fileSpan + slack))
 	}
 	if !to.IsZero() {
-		hi = to.Add(fileSpan + recordSpan + slack)
+		hi = to.Add(fileSpan + recordSpan + slack + late)
 	}
 	return lo, hi
 }

@@ -348,8 +348,8 @@ func TestObjectOverlaps(t *testing.T) {
 	dayStart := utc(2023, 1, 21, 0, 0)
 	hourStart := utc(2023, 1, 21, 5, 0)
 	// The bounds ObjectOverlaps works with, spelled out.
-	fileEndLimit := stamp.Add(5*time.Minute + 5*time.Minute) // fileSpan + stampSlack
-	fileStartFloor := stamp.Add(-(5*time.Minute + 11*time.Minute + 5*time.Minute))
+	fileEndLimit := stamp.Add(5*time.Minute + 5*time.Minute)                                   // fileSpan + stampSlack
+	fileStartFloor := stamp.Add(-(5*time.Minute + 11*time.Minute + 5*time.Minute + time.Hour)) // ... + late
 	ns := time.Nanosecond
 	var zero time.Time
 
@@ -375,13 +375,18 @@ func TestObjectOverlaps(t *testing.T) {
 		{"day: next day just after midnight (widened)", day, utc(2023, 1, 22, 1, 0), utc(2023, 1, 22, 2, 0), true},
 		{"day: next day, past the margin", day, dayStart.Add(24*time.Hour + time.Hour + 5*time.Minute), zero, false},
 		{"day: previous day evening (starts precede the folder)", day, utc(2023, 1, 20, 22, 0), utc(2023, 1, 20, 23, 0), true},
-		{"day: previous day, before the margin", day, zero, dayStart.Add(-(time.Hour + 16*time.Minute)), false},
-		{"day: previous day, inside the margin", day, zero, dayStart.Add(-(time.Hour + 16*time.Minute) + ns), true},
+		{"day: previous day, before the margin", day, zero, dayStart.Add(-(2*time.Hour + 16*time.Minute)), false},
+		{"day: previous day, inside the margin", day, zero, dayStart.Add(-(2*time.Hour + 16*time.Minute) + ns), true},
 
 		{"hour: inside", hour, hourStart.Add(30 * time.Minute), hourStart.Add(31 * time.Minute), true},
 		{"hour: an hour later (widened)", hour, hourStart.Add(2 * time.Hour), zero, true},
 		{"hour: past the margin", hour, hourStart.Add(2*time.Hour + 5*time.Minute), zero, false},
-		{"hour: before the margin", hour, zero, hourStart.Add(-(time.Hour + 16*time.Minute)), false},
+		{"hour: before the margin", hour, zero, hourStart.Add(-(2*time.Hour + 16*time.Minute)), false},
+		// Issue 17.11: AWS delivers late at times (about 10 minutes to S3
+		// typically, best effort): a record ending half an hour before
+		// --until may be in a file stamped 40 minutes after it.
+		{"file: records delivered late into a later file", file, zero, stamp.Add(-40 * time.Minute), true},
+		{"hour: records delivered late into a later hour", hour, zero, hourStart.Add(-(time.Hour + 30*time.Minute)), true},
 		{"hour: far away", hour, utc(2023, 1, 21, 12, 0), utc(2023, 1, 21, 13, 0), false},
 
 		{"conflict: the stamp's window", conflicted, stamp, stamp.Add(time.Minute), true},
@@ -392,6 +397,7 @@ func TestObjectOverlaps(t *testing.T) {
 		{"prefix above the day is never pruned", ParseKey("AWSLogs/841154226728/vpcflowlogs/us-west-2/2023/"), utc(2001, 1, 1, 0, 0), utc(2001, 1, 2, 0, 0), true},
 		{"file name only uses the stamp", ParseKey(awsExampleName), stamp, stamp.Add(time.Minute), true},
 		{"file name only, far away", ParseKey(awsExampleName), utc(2023, 1, 21, 1, 0), utc(2023, 1, 21, 2, 0), false},
+		{"file name only, far away before", ParseKey(awsExampleName), utc(2023, 1, 21, 22, 30), utc(2023, 1, 21, 23, 0), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -201,7 +201,9 @@ func TestListS3Pruned(t *testing.T) {
 				"central/AWSLogs/777788889999/vpcflowlogs/eu-west-1/2026/11/20/13/",
 				"central/AWSLogs/777788889999/vpcflowlogs/eu-west-1/2026/11/20/14/",
 				"central/AWSLogs/777788889999/vpcflowlogs/eu-west-1/2026/11/20/15/",
-				"central/AWSLogs/777788889999/vpcflowlogs/eu-west-1/2026/11/20/16/"}},
+				"central/AWSLogs/777788889999/vpcflowlogs/eu-west-1/2026/11/20/16/",
+				// Late deliveries (issue 17.11): an hour more after --until.
+				"central/AWSLogs/777788889999/vpcflowlogs/eu-west-1/2026/11/20/17/"}},
 		{name: "prefix-inside-tree", account: "111122223333", region: "us-east-1", url: "s3://logs/central/AWSLogs/111122223333/vpcflowlogs/us-east-1/",
 			listed: []string{"central/AWSLogs/111122223333/vpcflowlogs/us-east-1/2026/11/20/|/"}},
 		{name: "prefix-without-slash", account: "111122223333", region: "us-east-1", url: "s3://logs/central/AWSLogs/111122223333/vpcflowlogs/us-east-1",
