@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"sort"
@@ -41,6 +42,10 @@ func i64(v any) int64 {
 		return x
 	case int32:
 		return int64(x)
+	case *big.Int: // exact sums (HUGEINT) since c966c4c
+		if x.IsInt64() {
+			return x.Int64()
+		}
 	}
 	return -1
 }
