@@ -1,11 +1,9 @@
 package store
 
 import (
-	"database/sql/driver"
 	"fmt"
+	"path/filepath"
 	"strings"
-
-	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/flowir/flowir/internal/decode"
 )
@@ -43,74 +41,66 @@ func jsonSQLType(t string) string {
 	return "VARCHAR"
 }
 
-// JSONWriter stores a source's JSON records in jsonflows, in the source's
-// batch (its transaction). Close it before the source's Finish; on an error
-// the batch is to be aborted as for any store error.
+// JSONWriter writes the playbook JSON records of a source (table jsonflows).
 type JSONWriter struct {
-	w   *SourceWriter
-	app *duckdb.Appender
-	row []driver.Value
-	n   int64
+	w *SourceWriter
+	p *pqWriter
 }
 
-// JSONRecords opens a JSONWriter for the source.
+// jsonColumns are the columns of table jsonflows, as spooled.
+func jsonColumns() []column {
+	cols := make([]column, 0, len(decode.PlaybookColumns)+3)
+	for _, c := range decode.PlaybookColumns {
+		cols = append(cols, column{name: c.Name, typ: jsonSQLType(c.Type)})
+	}
+	return append(cols, column{name: "extra_fields", typ: "VARCHAR"},
+		column{name: "source_id", typ: "INTEGER", notNull: true}, column{name: "source_line", typ: "BIGINT", notNull: true})
+}
+
+// JSONRecords returns the writer of the source's JSON records, which are
+// spooled with the batch and loaded into jsonflows when it commits.
 func (w *SourceWriter) JSONRecords() (*JSONWriter, error) {
-	j := &JSONWriter{w: w, row: make([]driver.Value, len(decode.PlaybookColumns)+3)}
-	if err := w.b.begin(); err != nil {
-		return nil, err
+	b := w.b
+	if b.json == nil {
+		p, err := newPQWriter(filepath.Join(b.dir, "jsonflows.parquet"), jsonColumns())
+		if err != nil {
+			return nil, fmt.Errorf("spool JSON records: %w", err)
+		}
+		b.json = p
 	}
-	err := w.b.conn.Raw(func(dc any) error {
-		var err error
-		j.app, err = duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "jsonflows")
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open appender on jsonflows: %w", err)
-	}
-	return j, nil
+	return &JSONWriter{w: w, p: b.json}, nil
 }
 
 // Add stores one record: vals in decode.PlaybookColumns order (nil, string
 // or int64), extra the JSON object of other keys or "".
 func (j *JSONWriter) Add(line int64, vals []any, extra string) error {
 	n := len(decode.PlaybookColumns)
+	p := j.p
 	for i, v := range vals[:n] {
 		switch x := v.(type) {
 		case int64:
-			if decode.PlaybookColumns[i].Type == "INT" {
-				j.row[i] = int32(x)
-			} else {
-				j.row[i] = x
-			}
+			p.int(i, x)
 		case string:
-			j.row[i] = j.w.b.str([]byte(x))
+			p.bytes(i, []byte(x))
 		default:
-			j.row[i] = nil
+			p.null(i)
 		}
 	}
-	j.row[n] = nil
 	if extra != "" {
-		j.row[n] = extra
+		p.bytes(n, []byte(extra))
+	} else {
+		p.null(n)
 	}
-	j.row[n+1], j.row[n+2] = j.w.idVal, line
-	if err := j.app.AppendRow(j.row...); err != nil {
+	p.int(n+1, j.w.id)
+	p.int(n+2, line)
+	if err := p.write(); err != nil {
 		return fmt.Errorf("store JSON record of line %d: %w", line, err)
 	}
-	j.n++
+	j.w.other = true
 	j.w.b.records++
 	j.w.records++
 	return nil
 }
 
-// Close flushes the records into the batch's transaction.
-func (j *JSONWriter) Close() error {
-	if j.app == nil {
-		return nil
-	}
-	err := j.app.Close()
-	j.app = nil
-	if err != nil {
-		return fmt.Errorf("store JSON records: %w", err)
-	}
-	return nil
-}
+// Close ends the source's JSON records (they are loaded at commit).
+func (j *JSONWriter) Close() error { return nil }

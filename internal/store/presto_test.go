@@ -110,7 +110,11 @@ func newPrestoCase(t *testing.T) (*sql.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "flowir.duckdb")
 	db := openPrestoDB(t, path)
-	for _, q := range append(append(schemaDDL(), flowsViewDDL(nil)), viewDDL()...) {
+	data, err := (&Case{}).dataViewsDDL(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range append(append(schemaDDL(), data...), viewDDL()...) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", prestoFirstLine(q), err)
 		}

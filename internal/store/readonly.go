@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -52,10 +54,9 @@ import (
 //     locked, so no statement can switch it back.
 //
 // Reading files: readOnlyDirs lists the directories whose files the SQL may
-// read besides the database; today none. When flow records move to Parquet
-// files under the case's data/ folder (issue 11), that folder is added there,
-// in one line. DuckDB's allowed_directories would let a COPY write into such
-// a folder too; layer 1 is what keeps it read-only.
+// read besides the database: the case's data/ folder, where the flow
+// records are (datafiles.go). DuckDB's allowed_directories would let a COPY
+// write into that folder too; layer 1 is what keeps it read-only.
 
 // ErrNotReadOnly is wrapped by the error returned for SQL that the read-only
 // sandbox refuses: more than one statement, a statement that is not a
@@ -66,8 +67,7 @@ var ErrNotReadOnly = errors.New("not a read-only query")
 // whose files read-only SQL may read, besides the database itself. It is a
 // variable so that a test can check the mechanism with a folder of its own.
 var readOnlyDirs = func(caseDir string) []string {
-	// Issue 11: return []string{filepath.Join(caseDir, "data") + string(filepath.Separator)}
-	return nil
+	return []string{filepath.Join(caseDir, dataDir) + string(filepath.Separator)}
 }
 
 // readOnlyCatalog is the name the attached case has: the base name of
@@ -125,7 +125,7 @@ func openReadOnly(ctx context.Context, dir, dbPath string) (*duckdb.Connector, s
 			}
 		}
 		done = true
-		return nil
+		return tempDataViews(ctx, execer, filepath.Dir(abs))
 	})
 	if err != nil {
 		os.RemoveAll(tmp)
@@ -330,4 +330,68 @@ func setOf(names ...string) map[string]bool {
 		m[n] = true
 	}
 	return m
+}
+
+// tempDataViews creates, on a read-only connection, the views flows and
+// tgwflow over the data files of the case in dir as temporary views, which
+// come first in DuckDB's search path (also inside the stored views, such
+// as vpcflow): the stored views name the files where the case was last
+// written, and a case copied or moved since (an evidence copy) must read
+// its own files, the only ones its sandbox lets it read. A case of schema
+// 1 or 2 has no data files and keeps its stored views.
+func tempDataViews(ctx context.Context, execer driver.ExecerContext, dir string) error {
+	q, ok := execer.(driver.QueryerContext)
+	if !ok {
+		return errors.New("initialise connection: the driver cannot query")
+	}
+	var version string
+	if err := driverQuery(ctx, q, `SELECT max(value) FROM case_meta WHERE key = 'schema_version'`, func(v []driver.Value) error {
+		version, _ = v[0].(string)
+		return nil
+	}); err != nil {
+		return nil // not a flowir case: checkSchema says so
+	}
+	if n, _ := strconv.Atoi(version); n < 3 {
+		return nil
+	}
+	files := map[string][]string{}
+	if err := driverQuery(ctx, q, `SELECT tbl, file FROM data_files ORDER BY tbl, file`, func(v []driver.Value) error {
+		t, _ := v[0].(string)
+		f, _ := v[1].(string)
+		files[t] = append(files[t], f)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("initialise connection: list the data files: %w", err)
+	}
+	stmts, err := dataViewsDDL(dir, files, true)
+	if err != nil {
+		return err
+	}
+	for _, s := range stmts {
+		if _, err := execer.ExecContext(ctx, s, nil); err != nil {
+			return fmt.Errorf("initialise connection (%s): %w", firstLine(s), err)
+		}
+	}
+	return nil
+}
+
+// driverQuery runs q on a driver connection, calling row for each row.
+func driverQuery(ctx context.Context, q driver.QueryerContext, query string, row func([]driver.Value) error) error {
+	rows, err := q.QueryContext(ctx, query, nil)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	v := make([]driver.Value, len(rows.Columns()))
+	for {
+		if err := rows.Next(v); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if err := row(v); err != nil {
+			return err
+		}
+	}
 }

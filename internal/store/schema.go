@@ -8,12 +8,15 @@ import (
 )
 
 // SchemaVersion is the version of the case layout written by this build. A
-// case records the version that created it; see checkSchema. Version 2
-// stores VPC records in narrow tables under the flows view (layout.go);
-// version 1 had them in table flows, which becomes flows_wide. Read-only
-// commands read a version 1 case as it is: its flows table has every column
-// of version 2's flows view; writing commands upgrade it (upgradeTo2).
-const SchemaVersion = 2
+// case records the version that created it; see checkSchema. Version 3
+// stores flow records in Parquet files under data/ (datafiles.go), read
+// through the views flows and tgwflow; version 2 had VPC records in narrow
+// DuckDB tables under the flows view and Transit Gateway records in table
+// tgwflow; version 1 had VPC records in table flows, which becomes
+// flows_wide. Read-only commands read older cases as they are (their views
+// and tables have the columns of version 3's views); writing commands
+// upgrade them (upgradeTo2, upgradeTo3).
+const SchemaVersion = 3
 
 // sqlType is the DuckDB column type of a field kind.
 func sqlType(k flow.Kind) string {
@@ -35,9 +38,6 @@ func Quote(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + 
 // flowir's field order, then the columns flowir adds.
 func flowsColumns() []string { return columnDefs(allColumns(false)) }
 
-// tgwflowColumns returns the column definitions of the `tgwflow` table.
-func tgwflowColumns() []string { return columnDefs(allColumns(true)) }
-
 // moduleDDL holds the statements with which other files of this package add
 // their tables and views (IOC lists, findings, inventory snapshots, ...).
 // Every statement must be idempotent (IF NOT EXISTS, OR REPLACE): they run on
@@ -49,14 +49,19 @@ var moduleDDL []func() []string
 // an init function.
 func registerDDL(f func() []string) { moduleDDL = append(moduleDDL, f) }
 
-// allDDL is the whole schema: base tables, the flows view over them and the
-// narrow tables, module tables, then views.
-func allDDL(narrow []narrowTable) []string {
-	stmts := append(schemaDDL(), flowsViewDDL(narrow))
+// allDDL is the whole schema: base tables, the registry of data files, the
+// views flows and tgwflow over the registered files, module tables, then
+// views.
+func (c *Case) allDDL(files map[string][]string) ([]string, error) {
+	data, err := c.dataViewsDDL(files)
+	if err != nil {
+		return nil, err
+	}
+	stmts := append(append(schemaDDL(), dataFilesDDL()...), data...)
 	for _, f := range moduleDDL {
 		stmts = append(stmts, f()...)
 	}
-	return append(stmts, viewDDL()...)
+	return append(stmts, viewDDL()...), nil
 }
 
 // schemaDDL creates the base tables of a case.
@@ -101,7 +106,6 @@ func schemaDDL() []string {
 			lines BIGINT NOT NULL
 		)`,
 		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (\n\t%s\n)", wideTable, strings.Join(flowsColumns(), ",\n\t")),
-		fmt.Sprintf("CREATE TABLE IF NOT EXISTS tgwflow (\n\t%s\n)", strings.Join(tgwflowColumns(), ",\n\t")),
 	}
 }
 

@@ -34,11 +34,10 @@ type Case struct {
 	db       *sql.DB
 	tmpDir   string       // read-only: DuckDB's spill directory, outside the case
 	lastID   atomic.Int64 // the highest source_id allocated
+	absDir   string       // Dir made absolute: the data files' paths start with it
 
-	// narrowMu guards narrow, the narrow tables of the case (layout.go),
-	// and their creation.
-	narrowMu sync.Mutex
-	narrow   map[appKey]narrowTable
+	// commitMu makes batch commits take turns (see Batch).
+	commitMu sync.Mutex
 }
 
 // Options controls how a case is opened.
@@ -103,11 +102,22 @@ func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 	if err != nil {
 		return nil, openError(dir, err)
 	}
-	c := &Case{Dir: dir, ReadOnly: opt.ReadOnly, db: sql.OpenDB(connector), tmpDir: tmpDir}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", dir, err)
+	}
+	c := &Case{Dir: dir, ReadOnly: opt.ReadOnly, db: sql.OpenDB(connector), tmpDir: tmpDir, absDir: absDir}
 	if err := c.db.PingContext(ctx); err != nil {
 		c.db.Close() // also closes the connector
 		os.RemoveAll(tmpDir)
 		return nil, openError(dir, err)
+	}
+	if !c.ReadOnly {
+		os.RemoveAll(c.spoolDir())
+		if err := os.MkdirAll(c.spoolDir(), 0o750); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("case %s: create spool directory: %w", dir, err)
+		}
 	}
 	if err := c.checkSchema(ctx); err != nil {
 		c.Close()
@@ -120,11 +130,6 @@ func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 			return nil, err
 		}
 		c.lastID.Store(last)
-		os.RemoveAll(c.spoolDir())
-		if err := os.MkdirAll(c.spoolDir(), 0o750); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("case %s: create spool directory: %w", dir, err)
-		}
 	}
 	return c, nil
 }
@@ -244,18 +249,32 @@ func (c *Case) checkSchema(ctx context.Context) error {
 				return fmt.Errorf("case %s: upgrade the layout from schema %d to %d: %w", c.Dir, v, SchemaVersion, err)
 			}
 		}
-		narrow, err := narrowTables(ctx, c.db)
+		if v < 3 {
+			if err := c.upgradeTo3(ctx); err != nil {
+				return fmt.Errorf("case %s: upgrade the layout from schema %d to %d: %w", c.Dir, v, SchemaVersion, err)
+			}
+		}
+		if err := c.reconcileData(ctx); err != nil {
+			return err
+		}
+		files, err := dataFiles(ctx, c.db)
 		if err != nil {
 			return err
 		}
-		c.setNarrow(narrow)
-		return c.exec(ctx, allDDL(narrow)...)
+		stmts, err := c.allDDL(files)
+		if err != nil {
+			return err
+		}
+		return c.exec(ctx, stmts...)
 	case c.ReadOnly:
 		return fmt.Errorf("case %s has no flowir schema: is it a flowir case? (%v)", c.Dir, err)
 	}
 	// A new database: create everything in one transaction.
-	c.setNarrow(nil)
-	stmts := append(allDDL(nil),
+	stmts, err := c.allDDL(nil)
+	if err != nil {
+		return err
+	}
+	stmts = append(stmts,
 		fmt.Sprintf(`INSERT INTO case_meta VALUES ('schema_version', '%d'), ('created_at', strftime(now(), '%%Y-%%m-%%dT%%H:%%M:%%SZ'))`, SchemaVersion))
 	tx, err := c.beginTx(ctx)
 	if err != nil {

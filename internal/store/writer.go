@@ -1,26 +1,23 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
-	"database/sql/driver"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/netip"
 	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/flowir/flowir/internal/flow"
 )
@@ -128,31 +125,36 @@ func nullStr(s string) any {
 // commits, or not at all: an ingest that dies leaves no half-loaded source,
 // and rerunning it loads the uncommitted sources again from the start.
 //
-// Records are spooled to files while sources are read; the transaction
-// begins when the batch first needs it: at its first reject or JSON record,
-// or at commit, which for clean text logs is when the spooled records are
-// loaded. A transaction sees only the tables that existed when it began, so
-// beginning late lets a batch store a log format it was the first to meet
-// in that format's narrow table (layout.go), created just before.
+// Records are written to Parquet files in the batch's spool folder while
+// sources are read (one file per view and partition, see datafiles.go),
+// rejects and JSON records to spool files of their own; nothing touches
+// the database until Commit. Commit completes the files, moves them into
+// data/ and, in one transaction, registers them, loads the rejects and
+// JSON records, records the sources and replaces the views. Commits of
+// concurrent batches take turns (Case.commitMu): each replaces the views,
+// which two open transactions could not both do.
 //
 // Grouping small sources in one transaction is what makes a bucket of
 // thousands of 5-minute files fast: a commit costs a WAL sync, and AWS writes
 // one object per flow log every 5 minutes. Sources stay atomic: a source is
 // either entirely in a committed batch or not in the case.
 type Batch struct {
-	ctx     context.Context
-	c       *Case
-	conn    *tx
-	dir     string // spool directory of this batch, inside the case
-	apps    map[appKey]*plan
-	rej     *duckdb.Appender
-	ipCache map[string]string // IPv6 text -> canonical form
-	intern  map[string]driver.Value
-	pending []pendingSource
-	records int64
-	narrow  map[appKey]string // the narrow tables the transaction sees, once begun
-	started time.Time
-	done    bool
+	ctx       context.Context
+	c         *Case
+	conn      *tx
+	dir       string // spool directory of this batch, inside the case
+	token     string // unique part of the names of the batch's files
+	files     map[fileKey]*dataFile
+	seq       int
+	rej       *pqWriter // rejects, loaded into table rejects at commit
+	json      *pqWriter // JSON records, loaded into table jsonflows at commit
+	ipCache   map[string][]byte // IPv6 text -> canonical form
+	pending   []pendingSource
+	discarded []int64 // sources taken back by Discard
+	placed    []string // files moved into data/ by a commit not yet done
+	records   int64
+	started   time.Time
+	done      bool
 }
 
 type pendingSource struct {
@@ -160,6 +162,22 @@ type pendingSource struct {
 	src     Source
 	stats   Stats
 	notKept map[string]int64 // rejects beyond RejectsKept, by reason
+}
+
+// fileKey identifies the data file of a batch that a record goes to: its
+// view and its partition values.
+type fileKey struct {
+	tgw                     bool
+	account, region, date string
+}
+
+// dataFile is a data file a batch writes.
+type dataFile struct {
+	*pqWriter
+	key     fileKey
+	rel     string          // where it goes under the case, once complete
+	sources map[int64]int64 // records of each source in it
+	dirty   bool            // holds records of a discarded source
 }
 
 // appKey identifies a column set: which known fields a record format has,
@@ -170,35 +188,8 @@ type appKey struct {
 	tgw     bool
 }
 
-// plan spools the records of one column set of a batch to a file, as
-// tab-separated text of already validated and typed values (empty for NULL),
-// which the batch loads at commit with DuckDB's own CSV reader:
-//
-//	INSERT INTO flows_... (cols...) SELECT * FROM read_csv(spool, columns = {...})
-//
-// This is the fastest bulk path the Go driver offers: its appender costs a
-// cgo call per text value and per NULL, several microseconds per record,
-// while DuckDB's reader loads the same rows in bulk, in parallel, in C++. The
-// spool also keeps ingest's memory bounded by the file buffers, not by the
-// size of a batch. Values never contain tabs, newlines or carriage returns,
-// nor invalid UTF-8 (the decoder splits lines on blanks and refuses control
-// characters and invalid UTF-8 in every field; spoolable checks each row),
-// so no quoting is needed, and no value is empty, so an empty field is NULL.
-// The spool's path is passed to DuckDB as one file, never as a pattern
-// (fileArg).
-type plan struct {
-	key  appKey
-	ids  []flow.FieldID // the fields spooled, in order
-	cols []column       // the spool's columns (setColumns)
-	path string
-	file *os.File
-	w    *bufio.Writer
-	line []byte
-	n    int64 // bytes written to the spool so far
-}
-
-// BeginBatch starts a batch of sources; its transaction begins when it is
-// first needed (see Batch).
+// BeginBatch starts a batch of sources; nothing reaches the database until
+// it commits.
 func (c *Case) BeginBatch(ctx context.Context) (*Batch, error) {
 	if c.ReadOnly {
 		return nil, errors.New("case is open read-only")
@@ -207,38 +198,10 @@ func (c *Case) BeginBatch(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create spool directory in the case: %w", err)
 	}
-	return &Batch{ctx: ctx, c: c, dir: dir, ipCache: map[string]string{}, intern: map[string]driver.Value{}, apps: map[appKey]*plan{}, started: time.Now()}, nil
-}
-
-// begin begins the batch's transaction, once: first the narrow tables of
-// the column sets spooled so far are created, so that the transaction sees
-// them.
-func (b *Batch) begin() error {
-	if b.conn != nil {
-		return nil
-	}
-	keys := make([]appKey, 0, len(b.apps))
-	for k := range b.apps {
-		keys = append(keys, k)
-	}
-	// Without a narrow table the records go to flows_wide: slower, not
-	// wrong, so a failure to create one does not fail the batch.
-	_ = b.c.addNarrow(b.ctx, keys)
-	b.narrow = b.c.narrowTableNames()
-	conn, err := b.c.beginTx(b.ctx)
-	if err != nil {
-		return err
-	}
-	b.conn = conn
-	err = conn.Raw(func(dc any) error {
-		var err error
-		b.rej, err = duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejects")
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("open appenders: %w", err)
-	}
-	return nil
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	token := time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(rnd[:])
+	return &Batch{ctx: ctx, c: c, dir: dir, token: token, ipCache: map[string][]byte{}, files: map[fileKey]*dataFile{}, started: time.Now()}, nil
 }
 
 // Sources is the number of sources in the batch; Records their records so
@@ -251,15 +214,15 @@ func (b *Batch) Age() time.Duration { return time.Since(b.started) }
 type SourceWriter struct {
 	b     *Batch
 	id    int64
-	idVal driver.Value
 	src   Source
-	part  [4]string // account, region, date, hour partition values
-	last  *plan
+	part  [4][]byte // account, region, date, hour partition values (nil: NULL)
+	last  *dataFile
+	extra []byte
 	done  bool
-	// marks are the spool sizes when the source began and records the
-	// records it added: what Discard takes back.
-	marks   map[*plan]int64
+	// records are the records the source added; other tells whether it
+	// added rejects or JSON records: what Discard takes back.
 	records int64
+	other   bool
 	// kept counts the rejects stored as rows; notKept those beyond
 	// RejectsKept, by reason.
 	kept    int64
@@ -274,12 +237,13 @@ func (b *Batch) BeginSource(src Source) (*SourceWriter, error) {
 	if err := src.checkPartitions(); err != nil {
 		return nil, err
 	}
-	w := &SourceWriter{b: b, src: src, part: [4]string{src.Account, src.Region, src.Date, src.Hour}, marks: make(map[*plan]int64, len(b.apps))}
-	w.id = b.c.newSourceID()
-	w.idVal = int32(w.id)
-	for _, p := range b.apps {
-		w.marks[p] = p.n
+	w := &SourceWriter{b: b, src: src}
+	for i, v := range []string{src.Account, src.Region, src.Date, src.Hour} {
+		if v != "" {
+			w.part[i] = []byte(v)
+		}
 	}
+	w.id = b.c.newSourceID()
 	return w, nil
 }
 
@@ -287,136 +251,73 @@ func (b *Batch) BeginSource(src Source) (*SourceWriter, error) {
 // if it had never begun: what an ingest does with a source it read and then
 // found it must not keep (its content turned out to be in the case already,
 // or the file changed while it was read). The batch goes on with its other
-// sources. An error means the batch's state is unknown: abort it.
+// sources; the files that hold the source's records are rewritten without
+// them when the batch commits. An error means the batch's state is
+// unknown: abort it.
 func (w *SourceWriter) Discard() error {
 	if w.done {
 		return errors.New("source already finished or discarded")
 	}
 	w.done = true
 	b := w.b
-	for _, p := range b.apps {
-		mark := w.marks[p] // 0 for a spool the source began
-		if p.n == mark {
-			continue
+	if w.records == 0 && !w.other {
+		return nil
+	}
+	for _, f := range b.files {
+		if f.sources[w.id] > 0 {
+			delete(f.sources, w.id)
+			f.dirty = true
 		}
-		if err := p.w.Flush(); err != nil {
-			return fmt.Errorf("discard source %d: write spool file: %w", w.id, err)
-		}
-		if err := p.file.Truncate(mark); err != nil {
-			return fmt.Errorf("discard source %d: %w", w.id, err)
-		}
-		if _, err := p.file.Seek(mark, io.SeekStart); err != nil {
-			return fmt.Errorf("discard source %d: %w", w.id, err)
-		}
-		p.n = mark
 	}
 	b.records -= w.records
-	if b.conn == nil {
-		return nil // no reject or JSON record was stored: nothing else to take back
-	}
-	if b.rej != nil {
-		if err := b.rej.Flush(); err != nil {
-			return fmt.Errorf("discard source %d: %w", w.id, err)
-		}
-	}
-	for _, t := range []string{"rejects", "jsonflows"} {
-		if _, err := b.conn.ExecContext(b.ctx, `DELETE FROM `+t+` WHERE source_id = ?`, w.id); err != nil {
-			return fmt.Errorf("discard source %d: %w", w.id, err)
-		}
-	}
+	b.discarded = append(b.discarded, w.id)
 	return nil
 }
 
-func (b *Batch) planFor(key appKey) (*plan, error) {
-	if p := b.apps[key]; p != nil {
-		return p, nil
+// fileFor returns the batch's data file for records of key, creating it.
+func (b *Batch) fileFor(key fileKey) (*dataFile, error) {
+	if f := b.files[key]; f != nil {
+		return f, nil
 	}
-	p := &plan{key: key}
-	p.ids, p.cols = setColumns(key)
-	f, err := os.CreateTemp(b.dir, "records-*.tsv")
+	tbl := "flows"
+	if key.tgw {
+		tbl = "tgwflow"
+	}
+	b.seq++
+	name := fmt.Sprintf("%s-%03d.parquet", b.token, b.seq)
+	p, err := newPQWriter(filepath.Join(b.dir, name), allColumns(key.tgw))
 	if err != nil {
-		return nil, fmt.Errorf("create spool file: %w", err)
+		return nil, fmt.Errorf("create record file: %w", err)
 	}
-	p.path, p.file, p.w = f.Name(), f, bufio.NewWriterSize(f, 256<<10)
-	b.apps[key] = p
-	return p, nil
-}
-
-// load inserts the spooled rows into the plan's table, in the batch's
-// transaction: tgwflow, or for VPC records the narrow table of their column
-// set, if the transaction sees one, else flows_wide.
-func (p *plan) load(ctx context.Context, conn *sql.Conn, narrow map[appKey]string) error {
-	table := "tgwflow"
-	if !p.key.tgw {
-		if table = narrow[p.key]; table == "" {
-			table = wideTable
-		}
-	}
-	if err := p.w.Flush(); err != nil {
-		return fmt.Errorf("write spool file: %w", err)
-	}
-	if err := p.file.Close(); err != nil {
-		return fmt.Errorf("write spool file: %w", err)
-	}
-	names := make([]string, len(p.cols))
-	types := make([]string, len(p.cols))
-	for i, c := range p.cols {
-		names[i] = Quote(c.name)
-		types[i] = fmt.Sprintf("'c%d': '%s'", i, c.typ)
-	}
-	spool, err := fileArg(p.path)
-	if err != nil {
-		return err
-	}
-	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT * FROM read_csv(%s, delim = '\t', header = false, quote = '', escape = '',
-		nullstr = '', auto_detect = false, strict_mode = true, columns = {%s})`,
-		table, strings.Join(names, ", "), spool, strings.Join(types, ", "))
-	if _, err := conn.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("load records into %s: %w", table, err)
-	}
-	return nil
+	f := &dataFile{pqWriter: p, key: key, rel: path.Join(partitionDir(tbl, key.account, key.region, key.date), name), sources: map[int64]int64{}}
+	b.files[key] = f
+	return f, nil
 }
 
 // ID is the source_id the source's rows carry.
 func (w *SourceWriter) ID() int64 { return w.id }
 
-// str returns the boxed string value of v for an appender, reusing earlier
-// boxes: text values repeat heavily, and boxing a fresh string for every
-// value would otherwise be a large part of an appender's cost.
-func (b *Batch) str(v []byte) driver.Value {
-	if x, ok := b.intern[string(v)]; ok {
-		return x
-	}
-	if len(b.intern) >= 1<<17 {
-		clear(b.intern)
-	}
-	s := string(v)
-	var x driver.Value = s
-	b.intern[s] = x
-	return x
-}
-
-// ip appends an address field: IPv6 addresses are stored in their canonical
+// ip returns an address field as stored: IPv6 addresses in their canonical
 // form (RFC 5952, as net/netip prints them), so that one address written two
 // ways is one address in every query; IPv4 text is canonical already (the
 // decoder refuses leading zeros).
-func (b *Batch) ip(dst, v []byte) []byte {
+func (b *Batch) ip(v []byte) []byte {
 	if bytes.IndexByte(v, ':') < 0 {
-		return append(dst, v...)
+		return v
 	}
 	if c, ok := b.ipCache[string(v)]; ok {
-		return append(dst, c...)
+		return c
 	}
 	a, err := netip.ParseAddr(string(v))
 	if err != nil {
-		return append(dst, v...)
+		return v
 	}
 	if len(b.ipCache) >= 1<<16 {
 		clear(b.ipCache)
 	}
-	c := a.String()
+	c := []byte(a.String())
 	b.ipCache[string(v)] = c
-	return append(dst, c...)
+	return c
 }
 
 var vpcIDs, tgwIDs = func() (v, t []flow.FieldID) {
@@ -433,70 +334,58 @@ var vpcIDs, tgwIDs = func() (v, t []flow.FieldID) {
 
 // AddRecord stores one record. Transit Gateway records go to `tgwflow`, VPC
 // records to `flows`. present is the set of known fields of the record's
-// format (flow.Format.Mask); with the record's own NULLs it decides the
-// columns written.
+// format (flow.Format.Mask); a field outside it, or NULL in the record, is
+// NULL.
 func (w *SourceWriter) AddRecord(r *flow.Record, line int64, tgw bool, present uint64) error {
 	b := w.b
-	key := appKey{present: present, extra: len(r.ExtraNames) > 0, tgw: tgw}
-	p := w.last
-	if p == nil || p.key != key {
+	f := w.last
+	if f == nil || f.key.tgw != tgw {
 		var err error
-		if p, err = b.planFor(key); err != nil {
+		if f, err = b.fileFor(fileKey{tgw: tgw, account: w.src.Account, region: w.src.Region, date: w.src.Date}); err != nil {
 			return err
 		}
-		w.last = p
+		w.last = f
 	}
-	buf := p.line[:0]
-	for _, id := range p.ids {
-		if r.Has(id) {
-			switch flow.Get(id).Kind {
-			case flow.KindInt32, flow.KindInt64:
-				buf = strconv.AppendInt(buf, r.Num[id], 10)
-			case flow.KindIP:
-				buf = b.ip(buf, r.Str[id])
-			default:
-				buf = append(buf, r.Str[id]...)
-			}
+	ids := vpcIDs
+	if tgw {
+		ids = tgwIDs
+	}
+	for i, id := range ids {
+		if present&(1<<id) == 0 || !r.Has(id) {
+			f.null(i)
+			continue
 		}
-		buf = append(buf, '\t')
+		switch flow.Get(id).Kind {
+		case flow.KindInt32, flow.KindInt64:
+			f.int(i, r.Num[id])
+		case flow.KindIP:
+			f.bytes(i, b.ip(r.Str[id]))
+		default:
+			f.bytes(i, r.Str[id])
+		}
 	}
-	if key.extra {
-		buf = append(buf, extraJSON(r)...)
-		buf = append(buf, '\t')
+	n := len(ids)
+	if len(r.ExtraNames) > 0 {
+		w.extra = append(w.extra[:0], extraJSON(r)...)
+		f.bytes(n, w.extra)
+	} else {
+		f.null(n)
 	}
-	for _, v := range w.part {
-		buf = append(buf, v...)
-		buf = append(buf, '\t')
+	for j, v := range w.part {
+		if v == nil {
+			f.null(n + 1 + j)
+		} else {
+			f.bytes(n+1+j, v)
+		}
 	}
-	buf = strconv.AppendInt(buf, w.id, 10)
-	buf = append(buf, '\t')
-	buf = strconv.AppendInt(buf, line, 10)
-	p.line = buf
-	if err := spoolable(buf, len(p.cols)); err != nil {
-		return fmt.Errorf("line %d: %w", line, err)
+	f.int(n+5, w.id)
+	f.int(n+6, line)
+	if err := f.write(); err != nil {
+		return fmt.Errorf("store record of line %d: %w", line, err)
 	}
-	buf = append(buf, '\n')
-	p.line = buf
-	if _, err := p.w.Write(buf); err != nil {
-		return fmt.Errorf("spool record of line %d: %w", line, err)
-	}
-	p.n += int64(len(buf))
+	f.sources[w.id]++
 	b.records++
 	w.records++
-	return nil
-}
-
-// spoolable checks a spool row (without its newline) before it is written:
-// ncols values separated by tabs, no newline or carriage return, valid
-// UTF-8 — what DuckDB's CSV reader loads back exactly, with quoting off. The
-// decoder refuses control characters and invalid UTF-8 in every field and
-// BeginSource every partition value of another shape, so a row that fails
-// here is a bug; it is reported at its record, with the value, rather than
-// as a CSV error at the batch's load.
-func spoolable(row []byte, ncols int) error {
-	if n := bytes.Count(row, []byte{'\t'}); n != ncols-1 || bytes.ContainsAny(row, "\r\n") || !utf8.Valid(row) {
-		return fmt.Errorf("internal error: a value holds a tab, newline, carriage return or invalid UTF-8, which the record spool cannot carry: %q", row)
-	}
 	return nil
 }
 
@@ -523,6 +412,15 @@ func extraJSON(r *flow.Record) string {
 	return b.String()
 }
 
+// rejectColumns are the columns of table rejects, as spooled.
+var rejectColumns = []column{
+	{name: "source_id", typ: "INTEGER", notNull: true},
+	{name: "line", typ: "BIGINT", notNull: true},
+	{name: "reason", typ: "VARCHAR", notNull: true},
+	{name: "detail", typ: "VARCHAR", notNull: true},
+	{name: "raw", typ: "VARCHAR", notNull: true},
+}
+
 // RejectsKept is how many rejected lines of one source are kept as rows of
 // table rejects, with their text; the rest are counted by reason in table
 // rejects_not_kept. AWS never writes a line that is not a record, so a few
@@ -543,12 +441,24 @@ func (w *SourceWriter) AddReject(line int64, reason, detail string, raw []byte) 
 		return nil
 	}
 	w.kept++
-	if err := w.b.begin(); err != nil {
+	b := w.b
+	if b.rej == nil {
+		p, err := newPQWriter(filepath.Join(b.dir, "rejects.parquet"), rejectColumns)
+		if err != nil {
+			return fmt.Errorf("store reject of line %d: %w", line, err)
+		}
+		b.rej = p
+	}
+	p := b.rej
+	p.int(0, w.id)
+	p.int(1, line)
+	p.bytes(2, []byte(reason))
+	p.bytes(3, []byte(detail))
+	p.bytes(4, []byte(EscapeRaw(raw)))
+	if err := p.write(); err != nil {
 		return fmt.Errorf("store reject of line %d: %w", line, err)
 	}
-	if err := w.b.rej.AppendRow(w.idVal, line, reason, detail, EscapeRaw(raw)); err != nil {
-		return fmt.Errorf("store reject of line %d: %w", line, err)
-	}
+	w.other = true
 	return nil
 }
 
@@ -575,6 +485,7 @@ func EscapeRaw(raw []byte) string {
 	return b.String()
 }
 
+
 // Supersede adds earlier sources that this one replaces when it commits
 // (see Source.Replaces): what an ingest decides once it knows how the
 // source ended (a complete copy supersedes a partial one).
@@ -600,102 +511,289 @@ func (w *SourceWriter) RejectsNotKept() int64 {
 	return n
 }
 
-// Commit stores the sources rows and makes every source of the batch
-// visible. A partial copy ingested earlier under the same path as a source of
-// the batch is superseded: its records and rejects are removed in the same
+// Commit stores the batch's sources and makes them visible (see Batch). A
+// partial copy ingested earlier under the same path as a source of the
+// batch is superseded: its records and rejects are removed in the same
 // transaction, so that replacing a damaged download with a good one never
 // counts records twice. Earlier failures of the same paths are forgotten.
 func (b *Batch) Commit() error {
 	if b.done {
 		return errors.New("batch already committed or aborted")
 	}
-	if err := b.begin(); err != nil {
+	b.c.commitMu.Lock()
+	defer b.c.commitMu.Unlock()
+	remove, err := b.commit()
+	if err != nil {
 		b.Abort()
 		return err
 	}
-	for _, p := range b.plans() {
-		if err := p.load(b.ctx, b.conn.Conn, b.narrow); err != nil {
-			b.Abort()
-			return err
+	b.done = true
+	for _, f := range remove {
+		os.Remove(b.c.abs(f))
+	}
+	os.RemoveAll(b.dir)
+	return nil
+}
+
+// commit does Commit's work; it returns the files to remove once it is
+// done (replaced by rewrites).
+func (b *Batch) commit() (remove []string, err error) {
+	files := b.sortedFiles()
+	for _, f := range files {
+		if err := f.close(); err != nil {
+			return nil, err
 		}
 	}
-	if err := b.rej.Close(); err != nil {
-		b.Abort()
-		return fmt.Errorf("store rejects: %w", err)
+	for _, p := range []*pqWriter{b.rej, b.json} {
+		if p != nil {
+			if err := p.close(); err != nil {
+				return nil, err
+			}
+		}
 	}
-	b.rej = nil
+	if b.conn, err = b.c.beginTx(b.ctx); err != nil {
+		return nil, err
+	}
+	// Files holding records of discarded sources are rewritten without them.
+	var keep []*dataFile
+	for _, f := range files {
+		if f.dirty && len(f.sources) > 0 {
+			clean := f.path + ".clean"
+			if _, err := copyWithout(b.ctx, b.conn, f.path, clean, b.discarded); err != nil {
+				return nil, err
+			}
+			f.path = clean
+		}
+		if len(f.sources) > 0 {
+			keep = append(keep, f)
+		}
+	}
+	crashAt("written")
+	for _, f := range keep {
+		if err := b.c.placeFile(f.path, f.rel); err != nil {
+			return nil, err
+		}
+		b.placed = append(b.placed, f.rel)
+	}
+	crashAt("placed")
+	if err := b.loadSpools(); err != nil {
+		return nil, err
+	}
+	var regs [][]any
+	var regSources [][]any
+	for _, f := range keep {
+		var n int64
+		for id, k := range f.sources {
+			n += k
+			regSources = append(regSources, []any{f.rel, int32(id), k})
+		}
+		st, err := os.Stat(b.c.abs(f.rel))
+		if err != nil {
+			return nil, err
+		}
+		tbl := "flows"
+		if f.key.tgw {
+			tbl = "tgwflow"
+		}
+		regs = append(regs, []any{f.rel, tbl, n, st.Size()})
+	}
+	if remove, err = b.supersede(&regs, &regSources); err != nil {
+		return nil, err
+	}
+	if err := insertRows(b.ctx, b.conn, `INSERT INTO data_files (file, tbl, records, size) VALUES `, `(?, ?, ?, ?)`, regs); err != nil {
+		return nil, fmt.Errorf("register record files: %w", err)
+	}
+	if err := insertRows(b.ctx, b.conn, `INSERT INTO data_file_sources (file, source_id, records) VALUES `, `(?, ?, ?)`, regSources); err != nil {
+		return nil, fmt.Errorf("register record files: %w", err)
+	}
 	now := time.Now().UTC()
 	rows := make([][]any, 0, len(b.pending))
 	var notKept [][]any
 	for _, ps := range b.pending {
-		if err := b.supersede(ps); err != nil {
-			b.Abort()
-			return err
-		}
 		rows = append(rows, sourceRow(ps.id, ps.src, ps.stats, now))
 		for _, reason := range slices.Sorted(maps.Keys(ps.notKept)) {
 			notKept = append(notKept, []any{ps.id, reason, ps.notKept[reason]})
 		}
 	}
 	if err := insertRows(b.ctx, b.conn, sourcesInsert, sourcesTuple, rows); err != nil {
-		b.Abort()
-		return fmt.Errorf("record sources: %w", err)
+		return nil, fmt.Errorf("record sources: %w", err)
 	}
 	if err := insertRows(b.ctx, b.conn, "INSERT INTO rejects_not_kept VALUES ", "(?, ?, ?)", notKept); err != nil {
-		b.Abort()
-		return fmt.Errorf("record rejects not kept: %w", err)
+		return nil, fmt.Errorf("record rejects not kept: %w", err)
 	}
+	if len(regs) > 0 || len(remove) > 0 {
+		if err := b.c.replaceDataViews(b.ctx, b.conn); err != nil {
+			return nil, err
+		}
+	}
+	crashAt("registered")
 	if err := b.conn.Commit(); err != nil {
-		b.Abort()
-		return fmt.Errorf("commit: %w", err)
+		return nil, fmt.Errorf("commit: %w", err)
 	}
-	b.done = true
-	os.RemoveAll(b.dir)
+	b.placed = nil
+	crashAt("committed")
+	return remove, nil
+}
+
+// loadSpools loads the batch's rejects and JSON records into their tables,
+// without those of discarded sources.
+func (b *Batch) loadSpools() error {
+	for _, s := range []struct {
+		p     *pqWriter
+		table string
+	}{{b.rej, "rejects"}, {b.json, "jsonflows"}} {
+		if s.p == nil || s.p.rows == 0 {
+			continue
+		}
+		names := make([]string, len(s.p.cols))
+		for i, c := range s.p.cols {
+			names[i] = Quote(c.name)
+		}
+		arg, err := fileArg(s.p.path)
+		if err != nil {
+			return err
+		}
+		q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)`, s.table, strings.Join(names, ", "), strings.Join(names, ", "), arg)
+		if len(b.discarded) > 0 {
+			q += ` WHERE source_id NOT IN (` + idList(b.discarded) + `)`
+		}
+		if _, err := b.conn.ExecContext(b.ctx, q); err != nil {
+			return fmt.Errorf("store %s: %w", s.table, err)
+		}
+	}
 	return nil
 }
 
-// plans returns the batch's plans in the same order on every run (VPC
-// before Transit Gateway, then by column set), so that loads do too.
-func (b *Batch) plans() []*plan {
-	ps := make([]*plan, 0, len(b.apps))
-	for _, p := range b.apps {
-		ps = append(ps, p)
+// sortedFiles returns the batch's data files in the order they were made.
+func (b *Batch) sortedFiles() []*dataFile {
+	fs := make([]*dataFile, 0, len(b.files))
+	for _, f := range b.files {
+		fs = append(fs, f)
 	}
-	sort.Slice(ps, func(i, j int) bool {
-		a, b := ps[i].key, ps[j].key
-		if a.tgw != b.tgw {
-			return b.tgw
-		}
-		if a.present != b.present {
-			return a.present < b.present
-		}
-		return !a.extra && b.extra
-	})
-	return ps
+	sort.Slice(fs, func(i, j int) bool { return fs[i].rel < fs[j].rel })
+	return fs
 }
 
-// supersede removes what earlier ingests of the source's path left: a
-// failed attempt's sources row, or a partial load's records and rejects (its
-// sources row stays, marked superseded, for the chain of custody).
-func (b *Batch) supersede(ps pendingSource) error {
-	for _, o := range ps.src.Replaces {
-		if o.Status == StatusFailed {
-			if _, err := b.conn.ExecContext(b.ctx, `DELETE FROM sources WHERE source_id = ?`, o.ID); err != nil {
-				return err
+// supersede removes what earlier ingests of the batch's sources' paths
+// left: a failed attempt's sources row, or a partial load's records and
+// rejects (its sources row stays, marked superseded, for the chain of
+// custody). The record files holding a superseded source's records are
+// rewritten without them: the new files are added to regs and regSources,
+// the old ones deregistered, and returned to be removed after the commit.
+func (b *Batch) supersede(regs, regSources *[][]any) ([]string, error) {
+	var gone []int64
+	for _, ps := range b.pending {
+		for _, o := range ps.src.Replaces {
+			if o.Status == StatusFailed {
+				if _, err := b.conn.ExecContext(b.ctx, `DELETE FROM sources WHERE source_id = ?`, o.ID); err != nil {
+					return nil, err
+				}
+				continue
 			}
-			continue
+			for _, t := range []string{wideTable, "jsonflows", "rejects", "rejects_not_kept"} {
+				if _, err := b.conn.ExecContext(b.ctx, `DELETE FROM `+t+` WHERE source_id = ?`, o.ID); err != nil {
+					return nil, fmt.Errorf("supersede partial source %d: %w", o.ID, err)
+				}
+			}
+			if _, err := b.conn.ExecContext(b.ctx, `UPDATE sources SET status = 'superseded', error = 'replaced by source ' || ? WHERE source_id = ?`, ps.id, o.ID); err != nil {
+				return nil, fmt.Errorf("supersede partial source %d: %w", o.ID, err)
+			}
+			gone = append(gone, o.ID)
 		}
-		tables := []string{wideTable, "tgwflow", "jsonflows", "rejects", "rejects_not_kept"}
-		for _, t := range b.narrow {
-			tables = append(tables, t)
+	}
+	if len(gone) == 0 {
+		return nil, nil
+	}
+	return b.c.rewriteWithout(b.ctx, b.conn, b.dir, gone, regs, regSources, &b.placed)
+}
+
+// rewriteWithout rewrites the registered files holding records of the
+// sources ids without them, in the transaction conn: each such file is
+// deregistered, its rewrite (if any record is left) placed under a new name
+// and added to regs and regSources. It returns the old files, to remove
+// once the transaction committed; placed gets the new ones.
+func (c *Case) rewriteWithout(ctx context.Context, conn execQueryer, tmpDir string, ids []int64, regs, regSources *[][]any, placed *[]string) ([]string, error) {
+	list := idList(ids)
+	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT f.file, f.tbl FROM data_files f JOIN data_file_sources s USING (file) WHERE s.source_id IN (`+list+`) ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	type old struct{ file, tbl string }
+	var olds []old
+	for rows.Next() {
+		var o old
+		if err := rows.Scan(&o.file, &o.tbl); err != nil {
+			rows.Close()
+			return nil, err
 		}
-		for _, t := range tables {
-			if _, err := b.conn.ExecContext(b.ctx, `DELETE FROM `+t+` WHERE source_id = ?`, o.ID); err != nil {
-				return fmt.Errorf("supersede partial source %d: %w", o.ID, err)
+		olds = append(olds, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var remove []string
+	for i, o := range olds {
+		var rnd [6]byte
+		rand.Read(rnd[:])
+		name := fmt.Sprintf("%s-r%d-%s.parquet", time.Now().UTC().Format("20060102T150405Z"), i, hex.EncodeToString(rnd[:]))
+		rel := path.Join(path.Dir(o.file), name)
+		tmp := filepath.Join(tmpDir, name)
+		n, err := copyWithout(ctx, conn, c.abs(o.file), tmp, ids)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			if err := c.placeFile(tmp, rel); err != nil {
+				return nil, err
+			}
+			*placed = append(*placed, rel)
+			st, err := os.Stat(c.abs(rel))
+			if err != nil {
+				return nil, err
+			}
+			*regs = append(*regs, []any{rel, o.tbl, n, st.Size()})
+			srows, err := conn.QueryContext(ctx, `SELECT source_id, records FROM data_file_sources WHERE file = ? AND source_id NOT IN (`+list+`)`, o.file)
+			if err != nil {
+				return nil, err
+			}
+			for srows.Next() {
+				var id int32
+				var k int64
+				if err := srows.Scan(&id, &k); err != nil {
+					srows.Close()
+					return nil, err
+				}
+				*regSources = append(*regSources, []any{rel, id, k})
+			}
+			srows.Close()
+		} else {
+			os.Remove(tmp)
+		}
+		for _, t := range []string{"data_files", "data_file_sources"} {
+			if _, err := conn.ExecContext(ctx, `DELETE FROM `+t+` WHERE file = ?`, o.file); err != nil {
+				return nil, err
 			}
 		}
-		if _, err := b.conn.ExecContext(b.ctx, `UPDATE sources SET status = 'superseded', error = 'replaced by source ' || ? WHERE source_id = ?`, ps.id, o.ID); err != nil {
-			return fmt.Errorf("supersede partial source %d: %w", o.ID, err)
+		remove = append(remove, o.file)
+	}
+	return remove, nil
+}
+
+// replaceDataViews replaces the views over the data files with ones over
+// the files registered as conn sees them.
+func (c *Case) replaceDataViews(ctx context.Context, conn execQueryer) error {
+	files, err := dataFiles(ctx, conn)
+	if err != nil {
+		return err
+	}
+	stmts, err := c.dataViewsDDL(files)
+	if err != nil {
+		return err
+	}
+	for _, q := range stmts {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", firstLine(q), err)
 		}
 	}
 	return nil
@@ -707,26 +805,21 @@ func (b *Batch) Abort() {
 		return
 	}
 	b.done = true
-	for _, a := range b.appenders() {
-		a.Clear()
-		a.Close()
+	for _, f := range b.files {
+		f.abort()
 	}
-	for _, p := range b.apps {
-		p.file.Close()
-	}
-	os.RemoveAll(b.dir)
-	if b.conn == nil {
-		return // the transaction never began
-	}
-	b.conn.Rollback()
-}
-
-func (b *Batch) appenders() []*duckdb.Appender {
-	var out []*duckdb.Appender
-	for _, a := range []*duckdb.Appender{b.rej} {
-		if a != nil {
-			out = append(out, a)
+	for _, p := range []*pqWriter{b.rej, b.json} {
+		if p != nil {
+			p.abort()
 		}
 	}
-	return out
+	if b.conn != nil {
+		b.conn.Rollback()
+	}
+	// Files moved into data/ by a commit that did not happen are not
+	// registered: remove them now (else the next open would).
+	for _, rel := range b.placed {
+		os.Remove(b.c.abs(rel))
+	}
+	os.RemoveAll(b.dir)
 }
