@@ -80,4 +80,3 @@ func columnDefs(cols []column) []string {
 	}
 	return defs
 }
-

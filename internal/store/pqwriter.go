@@ -21,8 +21,8 @@ type pqWriter struct {
 	buf  *bufio.Writer
 	w    *parquet.Writer
 	cols []column
-	leaf []int   // column i -> its leaf index in the file's schema
-	def  []int   // column i -> the definition level of a present value
+	leaf []int // column i -> its leaf index in the file's schema
+	def  []int // column i -> the definition level of a present value
 	row  parquet.Row
 	one  []parquet.Row
 	rows int64

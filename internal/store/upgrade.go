@@ -219,4 +219,3 @@ func upgradeSources(ctx context.Context, q queryer) ([]upgradeTable, error) {
 	}
 	return out, rows.Err()
 }
-

@@ -146,11 +146,11 @@ type Batch struct {
 	token     string // unique part of the names of the batch's files
 	files     map[fileKey]*dataFile
 	seq       int
-	rej       *pqWriter // rejects, loaded into table rejects at commit
-	json      *pqWriter // JSON records, loaded into table jsonflows at commit
+	rej       *pqWriter         // rejects, loaded into table rejects at commit
+	json      *pqWriter         // JSON records, loaded into table jsonflows at commit
 	ipCache   map[string][]byte // IPv6 text -> canonical form
 	pending   []pendingSource
-	discarded []int64 // sources taken back by Discard
+	discarded []int64  // sources taken back by Discard
 	placed    []string // files moved into data/ by a commit not yet done
 	records   int64
 	started   time.Time
@@ -167,7 +167,7 @@ type pendingSource struct {
 // fileKey identifies the data file of a batch that a record goes to: its
 // view and its partition values.
 type fileKey struct {
-	tgw                     bool
+	tgw                   bool
 	account, region, date string
 }
 
@@ -484,7 +484,6 @@ func EscapeRaw(raw []byte) string {
 	}
 	return b.String()
 }
-
 
 // Supersede adds earlier sources that this one replaces when it commits
 // (see Source.Replaces): what an ingest decides once it knows how the
