@@ -25,7 +25,7 @@ func newSQLCmd(f *Factory, g *globalOptions, runF func(*SQLOptions) error) *cobr
 
 Tables: flows (every VPC flow log field in snake_case, plus account_partition,
 region_partition, date_partition, hour_partition, source_id, source_line; a
-view over the tables flows_* that store each log format's columns), tgwflow,
+view over the Parquet files under the case's data/ folder), tgwflow,
 sources (the chain of custody: path, size, SHA-256, counts, status), rejects
 (source_id, line, reason, detail, raw).
 
