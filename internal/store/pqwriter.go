@@ -19,7 +19,7 @@ type pqWriter struct {
 	path string
 	f    *os.File
 	buf  *bufio.Writer
-	w    *parquet.Writer
+	w    *parquet.GenericWriter[any]
 	cols []column
 	leaf []int // column i -> its leaf index in the file's schema
 	def  []int // column i -> the definition level of a present value
@@ -72,7 +72,7 @@ func newPQWriter(path string, cols []column) (*pqWriter, error) {
 	}
 	p.f = f
 	p.buf = bufio.NewWriterSize(f, 1<<20)
-	p.w = parquet.NewWriter(p.buf, schema,
+	p.w = parquet.NewGenericWriter[any](p.buf, schema,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.MaxRowsPerRowGroup(rowGroupRows))
 	return p, nil
