@@ -163,6 +163,9 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		`ALTER TABLE flows_wide RENAME TO flows`,
 		`CREATE TABLE tgwflow AS SELECT * FROM flows WHERE false`,
 		`INSERT INTO flows (version, srcaddr, bytes, source_id, source_line) VALUES (2, '10.9.9.9', 77, 1, 1)`,
+		// A sum of bytes past int64 (exact sums are HUGEINT): the upgrade's
+		// check of the totals must not overflow on it.
+		`INSERT INTO flows (version, srcaddr, bytes, source_id, source_line) VALUES (2, '10.9.9.8', 9223372036854775807, 1, 2)`,
 		`UPDATE case_meta SET value = '1' WHERE key = 'schema_version'`,
 	} {
 		if _, err := c.DB().Exec(q); err != nil {
@@ -199,6 +202,13 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	}
 	if n := count(t, c, "SELECT count(*) FROM vpcflow WHERE sourceaddress = '10.9.9.9' AND numbytes = 77"); n != 1 {
 		t.Fatalf("vpcflow after the upgrade shows %d records, want 1", n)
+	}
+	var sum string
+	if err := c.DB().QueryRow("SELECT sum(bytes)::VARCHAR FROM flows").Scan(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if want := "9223372036854775884"; sum != want {
+		t.Fatalf("sum(bytes) after the upgrade = %s, want %s", sum, want)
 	}
 }
 

@@ -70,8 +70,11 @@ func (c *Case) upgradeTo3(ctx context.Context) error {
 			continue
 		}
 		all := "(" + strings.Join(parts, " UNION ALL ") + ")"
-		var before, beforeBytes int64
-		if err := t.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(bytes), 0) FROM `+all).Scan(&before, &beforeBytes); err != nil {
+		// Sums of bytes are HUGEINT (exact past int64): compared as
+		// decimal text.
+		var before int64
+		var beforeBytes string
+		if err := t.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(bytes), 0)::VARCHAR FROM `+all).Scan(&before, &beforeBytes); err != nil {
 			return fmt.Errorf("count the records of %s: %w", tbl, err)
 		}
 		if before == 0 {
@@ -157,12 +160,13 @@ func (c *Case) upgradeTo3(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var after, afterBytes int64
-		if err := t.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(bytes), 0) FROM read_parquet(`+list+`)`).Scan(&after, &afterBytes); err != nil {
+		var after int64
+		var afterBytes string
+		if err := t.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(bytes), 0)::VARCHAR FROM read_parquet(`+list+`)`).Scan(&after, &afterBytes); err != nil {
 			return err
 		}
 		if after != before || afterBytes != beforeBytes {
-			return fmt.Errorf("the records of %s written to files do not add up: %d records, %d bytes in the tables, %d records, %d bytes in the files; the case is unchanged", tbl, before, beforeBytes, after, afterBytes)
+			return fmt.Errorf("the records of %s written to files do not add up: %d records, %s bytes in the tables, %d records, %s bytes in the files; the case is unchanged", tbl, before, beforeBytes, after, afterBytes)
 		}
 	}
 	if err := insertRows(ctx, t, `INSERT INTO data_files (file, tbl, records, size) VALUES `, `(?, ?, ?, ?)`, regs); err != nil {
