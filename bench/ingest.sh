@@ -9,9 +9,11 @@
 #       (Debian package isal), and next to it the floor of any Go pipeline:
 #       Go's gunzip, then gunzip + flowir's decoder, in 2 streams, storing
 #       nothing (bench/decodefloor),
-# then the top-talkers query over the resulting case.
+# then the top-talkers query over the resulting case, and the case's size.
+# With BASELINE=path/to/flowir (an older build, e.g. main before a change),
+# that build's ingest, top-talkers and case size are measured in the same run.
 #
-# Usage: bench/ingest.sh [RECORDS]        (default 10000000)
+# Usage: [BASELINE=old-flowir] bench/ingest.sh [RECORDS]   (default 10000000)
 # Output: one line per measurement and the ratios; times on this machine are
 # noisy, so compare the ratios of one run, not absolute numbers across runs.
 set -euo pipefail
@@ -58,10 +60,22 @@ measure duckdb-unord "$OUT/duckload" -unordered -db "$OUT/base.duckdb" "$CORPUS"
 rm -rf "$OUT/case"
 measure flowir "$OUT/flowir" ingest -q --case "$OUT/case" "$CORPUS"
 measure top-talkers "$OUT/flowir" query top-talkers --case "$OUT/case" --format csv
+casebytes=$(du -sb "$OUT/case" | cut -f1)
+echo "case size: $casebytes bytes"
+if [ -n "${BASELINE:-}" ]; then
+  rm -rf "$OUT/case"
+  measure base-flowir "$BASELINE" ingest -q --case "$OUT/case" "$CORPUS"
+  measure base-top-talkers "$BASELINE" query top-talkers --case "$OUT/case" --format csv
+  basebytes=$(du -sb "$OUT/case" | cut -f1)
+  echo "baseline case size: $basebytes bytes"
+fi
 
 echo
-echo "flowir / duckdb read_csv : wall $(echo "$flowir_secs / $duckdb_csv_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $duckdb_csv_cpu" | bc -l | cut -c1-5)   (target <= 1)"
+echo "flowir / duckdb read_csv : wall $(echo "$flowir_secs / $duckdb_csv_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $duckdb_csv_cpu" | bc -l | cut -c1-5)   (target <= 0.5)"
 echo "flowir / read_csv unord. : wall $(echo "$flowir_secs / $duckdb_unord_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $duckdb_unord_cpu" | bc -l | cut -c1-5)   (reference)"
-echo "flowir / igzip floor     : wall $(echo "$flowir_secs / $igzip_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $igzip_cpu" | bc -l | cut -c1-5)   (target <= 4)"
+echo "flowir / igzip floor     : wall $(echo "$flowir_secs / $igzip_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $igzip_cpu" | bc -l | cut -c1-5)   (target <= 8)"
 echo "go gunzip+decode / igzip: wall $(echo "$go_decode_secs / $igzip_secs" | bc -l | cut -c1-5)   (what no Go ingest can go below)"
+if [ -n "${BASELINE:-}" ]; then
+  echo "flowir / baseline flowir : ingest wall $(echo "$flowir_secs / $base_flowir_secs" | bc -l | cut -c1-5), CPU $(echo "$flowir_cpu / $base_flowir_cpu" | bc -l | cut -c1-5), top-talkers wall $(echo "$top_talkers_secs / $base_top_talkers_secs" | bc -l | cut -c1-5), case size $(echo "$casebytes / $basebytes" | bc -l | cut -c1-5)"
+fi
 grep -E "^(files|lines):" "$OUT/flowir.out"
