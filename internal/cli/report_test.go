@@ -225,3 +225,29 @@ func TestReportUsage(t *testing.T) {
 		t.Errorf("a report was written for a missing case: %v", err)
 	}
 }
+
+// TestServeRefusesOpenAddressWithoutToken: an address other machines can
+// reach needs a token, before the case is opened or a port bound.
+func TestServeRefusesOpenAddressWithoutToken(t *testing.T) {
+	caseDir := filepath.Join(t.TempDir(), "c")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--addr", "0.0.0.0:0"}, "set --token or $FLOWIR_TOKEN"},
+		{[]string{"serve", "--addr", "192.0.2.1:8080"}, "set --token or $FLOWIR_TOKEN"},
+		{[]string{"serve", "--addr", "localhost"}, "give host:port"},
+		{[]string{"serve", "--timeout", "0s"}, "--timeout must be positive"},
+	} {
+		code, _, stderr := run(t, append(c.args, "--case", caseDir)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %s", c.args, code, stderr)
+		}
+	}
+	// With a token, the address is accepted: the case is then opened (and
+	// is missing here).
+	code, _, stderr := run(t, "serve", "--addr", "0.0.0.0:0", "--token", "x", "--case", caseDir)
+	if code != 1 || strings.Contains(stderr, "--token") {
+		t.Errorf("with a token: exit %d, %s", code, stderr)
+	}
+}

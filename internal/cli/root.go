@@ -102,7 +102,7 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 		newInventoryCmd(f, g), newSetupCmd(f, g), newFindingsCmd(f, g),
 		newEnrichCmd(f, g, nil),
 		newNoteCmd(f, g, nil), newTagCmd(f, g, nil), newTriageCmd(f, g),
-		newReportCmd(f, g, nil),
+		newReportCmd(f, g, nil), newServeCmd(f, g, nil),
 	)
 	refuseRepeats(root)
 	return root

@@ -32,7 +32,26 @@ type Options struct {
 	// Timelines is the number of findings that get a timeline of their
 	// evidence (one query each); 0: 50.
 	Timelines int
+	// Parts selects the sections to build; 0: all (the report). The
+	// dashboard of flowir serve builds only what it shows.
+	Parts Part
 }
+
+// Part is a section of the report, for Options.Parts.
+type Part uint
+
+// The sections Build can leave out.
+const (
+	PartCustody Part = 1 << iota // status and the sources list
+	PartTraffic
+	PartTables // top talkers, pairs, ports, internal vs external
+	PartGaps
+	PartFindings
+	PartTimelines // a timeline per finding (PartFindings too)
+	PartIOCs
+	PartExposure
+	PartAll Part = 1<<iota - 1
+)
 
 // Build reads the case and returns the report. The case may be read-only.
 func Build(ctx context.Context, c *store.Case, opt Options) (*Report, error) {
@@ -56,8 +75,19 @@ func Build(ctx context.Context, c *store.Case, opt Options) (*Report, error) {
 	if b.rep.Title == "" {
 		b.rep.Title = "flowir report: " + c.Dir
 	}
-	for _, step := range []func() error{b.custody, b.traffic, b.talkers, b.ports, b.internalExternal, b.gaps, b.findings, b.iocs, b.exposure} {
-		if err := step(); err != nil {
+	if opt.Parts == 0 {
+		b.opt.Parts = PartAll
+	}
+	steps := []struct {
+		part Part
+		run  func() error
+	}{{PartCustody, b.custody}, {PartTraffic, b.traffic}, {PartTables, b.talkers}, {PartTables, b.ports}, {PartTables, b.internalExternal},
+		{PartGaps, b.gaps}, {PartFindings, b.findings}, {PartIOCs, b.iocs}, {PartExposure, b.exposure}}
+	for _, st := range steps {
+		if b.opt.Parts&st.part == 0 {
+			continue
+		}
+		if err := st.run(); err != nil {
 			return nil, err
 		}
 	}
@@ -133,12 +163,13 @@ func argText(a any) string {
 		}
 		return "[" + strings.Join(x, ", ") + "]"
 	}
-	return cell(a)
+	return Cell(a)
 }
 
-// tableOf turns a result into a table.
-func tableOf(id, title, note string, res *store.Result, query string) *Table {
-	t := &Table{ID: id, Title: title, Note: note, Query: query}
+// TableOf turns a query result into a table (it keeps the result, for
+// exports in its exact types).
+func TableOf(id, title, note string, res *store.Result, query string) *Table {
+	t := &Table{ID: id, Title: title, Note: note, Query: query, Result: res}
 	for _, c := range res.Columns {
 		t.Columns = append(t.Columns, c.Name)
 		t.Numeric = append(t.Numeric, numericType(c.Type))
@@ -146,7 +177,7 @@ func tableOf(id, title, note string, res *store.Result, query string) *Table {
 	for _, r := range res.Rows {
 		row := make([]string, len(r))
 		for i, v := range r {
-			row[i] = cell(v)
+			row[i] = Cell(v)
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -165,18 +196,18 @@ func (b *builder) custody() error {
 	cu.RejectsNotKept = st.RejectsNotKept
 	cu.RejectReasons = &Table{ID: "rejects", Title: "Rejected lines by reason", Columns: []string{"reason", "lines"}, Numeric: []bool{false, true}}
 	for _, r := range st.RejectReasons {
-		cu.RejectReasons.Rows = append(cu.RejectReasons.Rows, []string{r.Reason, cell(r.Lines)})
+		cu.RejectReasons.Rows = append(cu.RejectReasons.Rows, []string{r.Reason, Cell(r.Lines)})
 	}
 	cu.Problems = &Table{ID: "problem-sources", Title: "Partial and failed sources", Columns: []string{"source_id", "status", "records", "path", "error"}, Numeric: []bool{true, false, true, false, false}}
 	for _, p := range st.Problems {
-		cu.Problems.Rows = append(cu.Problems.Rows, []string{cell(p.ID), p.Status, cell(p.Records), p.Path, p.Error})
+		cu.Problems.Rows = append(cu.Problems.Rows, []string{Cell(p.ID), p.Status, Cell(p.Records), p.Path, p.Error})
 	}
 	res, id, err := b.run("every source with its SHA-256 (the chain of custody)", "flowir status --sources",
 		`SELECT source_id, path, origin, size, sha256, status, lines, records, rejects, ingested_at FROM sources ORDER BY source_id`)
 	if err != nil {
 		return err
 	}
-	cu.SourceList = tableOf("sources", "Sources", "SHA-256 of the bytes as stored, as hashed while they were read.", res, id)
+	cu.SourceList = TableOf("sources", "Sources", "SHA-256 of the bytes as stored, as hashed while they were read.", res, id)
 	return nil
 }
 
@@ -263,7 +294,7 @@ func (b *builder) catalog(name, id, title string) error {
 	if err != nil {
 		return err
 	}
-	b.rep.Tables = append(b.rep.Tables, tableOf(id, title, q.Notes, res, qid))
+	b.rep.Tables = append(b.rep.Tables, TableOf(id, title, q.Notes, res, qid))
 	return nil
 }
 
@@ -286,7 +317,7 @@ GROUP BY protocol, dstport ORDER BY records DESC, protocol, dstport LIMIT ?`, ap
 	if err != nil {
 		return err
 	}
-	b.rep.Tables = append(b.rep.Tables, tableOf("top-ports", "Top destination ports",
+	b.rep.Tables = append(b.rep.Tables, TableOf("top-ports", "Top destination ports",
 		"By records. A reply goes to its client's ephemeral port, so replies spread over many ports and rarely rank; a port here is mostly a service port asked for (or scanned).", res, id))
 	return nil
 }
@@ -343,7 +374,7 @@ GROUP BY 1 ORDER BY 1`
 	if err != nil {
 		return fmt.Errorf("report: internal vs external: %w", err)
 	}
-	b.rep.Tables = append(b.rep.Tables, tableOf("internal-external", "Internal and external traffic",
+	b.rep.Tables = append(b.rep.Tables, TableOf("internal-external", "Internal and external traffic",
 		"Internal: "+strings.Join(labels, ", ")+". Traffic between two monitored interfaces is logged by both.", res, id))
 	return nil
 }
@@ -374,7 +405,7 @@ ORDER BY hours_without_records DESC, skipdata_hours DESC, 1, 2 LIMIT 20`, args..
 	if err != nil {
 		return err
 	}
-	b.rep.Custody.Gaps = tableOf("gaps", "Coverage gaps", "Interfaces with hours without any record between their first and last hour with records (AWS writes NODATA for quiet intervals, so an hour without any record is missing logs), or with SKIPDATA records (AWS dropped records). At most 20, most gaps first.", res, id)
+	b.rep.Custody.Gaps = TableOf("gaps", "Coverage gaps", "Interfaces with hours without any record between their first and last hour with records (AWS writes NODATA for quiet intervals, so an hour without any record is missing logs), or with SKIPDATA records (AWS dropped records). At most 20, most gaps first.", res, id)
 	if len(res.Rows) == 0 {
 		b.rep.Custody.GapsNote = "No gaps: every interface has records in every hour between its first and last."
 	}
@@ -399,9 +430,8 @@ func (b *builder) findings() error {
 		kept = append(kept, f)
 	}
 	b.rep.FindingsNote = fmt.Sprintf("%d of %d stored findings overlap the window.", len(kept), len(fs))
-	tq := `SELECT (start // ?) * ? AS bucket, count(*) AS records, coalesce(sum(bytes), 0) AS bytes FROM (EVIDENCE_SQL) e WHERE start IS NOT NULL GROUP BY 1 ORDER BY 1`
-	if len(kept) > 0 {
-		b.note(Query{Purpose: fmt.Sprintf("each finding's timeline (the first %d findings): its evidence_sql in place of EVIDENCE_SQL", b.opt.Timelines), SQL: tq})
+	if len(kept) > 0 && b.opt.Parts&PartTimelines != 0 {
+		b.note(Query{Purpose: fmt.Sprintf("each finding's timeline (the first %d findings): its evidence_sql in place of EVIDENCE_SQL", b.opt.Timelines), SQL: timelineSQL})
 	}
 	for i, f := range kept {
 		out := Finding{ID: f.ID, Rule: f.Rule, Severity: f.Severity, Technique: f.Technique, Actor: f.Src, Target: f.Dst,
@@ -410,8 +440,8 @@ func (b *builder) findings() error {
 		if f.DstPort != nil {
 			out.Port = strconv.Itoa(*f.DstPort)
 		}
-		if i < b.opt.Timelines {
-			ch, err := b.findingTimeline(tq, f)
+		if i < b.opt.Timelines && b.opt.Parts&PartTimelines != 0 {
+			ch, err := FindingTimeline(b.ctx, b.c, f)
 			if err != nil {
 				return err
 			}
@@ -422,12 +452,16 @@ func (b *builder) findings() error {
 	return nil
 }
 
-// findingTimeline counts a finding's evidence records over time.
-func (b *builder) findingTimeline(tq string, f store.FindingRow) (*Chart, error) {
+// timelineSQL counts a finding's evidence records per bucket.
+const timelineSQL = `SELECT (start // ?) * ? AS bucket, count(*) AS records, coalesce(sum(bytes), 0) AS bytes FROM (EVIDENCE_SQL) e WHERE start IS NOT NULL GROUP BY 1 ORDER BY 1`
+
+// FindingTimeline counts a finding's evidence records over time, in at most
+// 40 buckets over its first..last seen.
+func FindingTimeline(ctx context.Context, c *store.Case, f store.FindingRow) (*Chart, error) {
 	step := bucketFor(f.LastSeen.Sub(f.FirstSeen)+time.Second, 40)
 	sec := int64(step / time.Second)
 	ev := strings.TrimRight(strings.TrimSpace(f.EvidenceSQL), ";")
-	res, err := b.c.Query(b.ctx, strings.Replace(tq, "EVIDENCE_SQL", ev, 1), sec, sec)
+	res, err := c.Query(ctx, strings.Replace(timelineSQL, "EVIDENCE_SQL", ev, 1), sec, sec)
 	if err != nil {
 		return nil, fmt.Errorf("report: timeline of finding %s: %w", f.ID, err)
 	}
@@ -486,8 +520,8 @@ func (b *builder) iocs() error {
 		if s.Records == 0 && s.PktRecords == 0 {
 			continue
 		}
-		t.Rows = append(t.Rows, []string{s.ThreatIP, s.Comment, cell(s.Records), cell(s.Inbound), cell(s.Outbound), cell(s.Accepted), cell(s.Rejected),
-			cell(s.BytesIn), cell(s.BytesOut), cell(s.FirstSeen), cell(s.LastSeen), strings.Join(s.Hosts, ", "), strings.Join(s.NAT, ", ")})
+		t.Rows = append(t.Rows, []string{s.ThreatIP, s.Comment, Cell(s.Records), Cell(s.Inbound), Cell(s.Outbound), Cell(s.Accepted), Cell(s.Rejected),
+			Cell(s.BytesIn), Cell(s.BytesOut), Cell(s.FirstSeen), Cell(s.LastSeen), strings.Join(s.Hosts, ", "), strings.Join(s.NAT, ", ")})
 	}
 	b.rep.IOCHits = t
 	return nil
@@ -526,7 +560,7 @@ func (b *builder) exposure() error {
 		owner := strings.TrimSpace(e.OwnerType + " " + e.OwnerID + " " + e.OwnerName)
 		var recs, srcs, top string
 		if e.Seen != nil {
-			recs, srcs, top = cell(e.Seen.Records), cell(e.Seen.Sources), e.Seen.TopSource
+			recs, srcs, top = Cell(e.Seen.Records), Cell(e.Seen.Sources), e.Seen.TopSource
 		}
 		t.Rows = append(t.Rows, []string{e.InterfaceID, owner, e.VpcID, e.Protocol, e.Ports, e.Sources, strings.Join(e.PublicIPs, ", "), e.Path, recs, srcs, top})
 	}

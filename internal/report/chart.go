@@ -17,6 +17,9 @@ type Chart struct {
 	Start  []time.Time
 	Step   time.Duration
 	Series []Series
+	// Link, when set, makes each bar a link to Link + "since=FROM&until=TO"
+	// (flowir serve narrows its window to the bar); never in a report file.
+	Link string
 }
 
 // Series is one stacked segment of every bar.

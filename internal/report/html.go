@@ -4,6 +4,7 @@ import (
 	"embed"
 	"html/template"
 	"io"
+	"net/netip"
 	"time"
 )
 
@@ -24,6 +25,13 @@ func Funcs() template.FuncMap {
 		"human":    func(v int64) string { return human(float64(v)) },
 		"severity": severityGroups,
 		"step":     stepText,
+		"isaddr": func(s string) bool {
+			_, err := netip.ParseAddr(s)
+			if err != nil {
+				_, err = netip.ParsePrefix(s)
+			}
+			return err == nil
+		},
 		"sevclass": func(s string) string {
 			if s == "high" || s == "medium" || s == "low" {
 				return s

@@ -137,7 +137,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	return bw.Flush()
 }
 
-func num(v float64) string { return cell(int64(v)) }
+func num(v float64) string { return Cell(int64(v)) }
 
 // mdTable writes a pipe table, or "No rows.".
 func mdTable(w io.Writer, t *Table) {

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flowir/flowir/internal/store"
 )
 
 // Report is everything one report shows, in print order.
@@ -63,6 +65,12 @@ type Table struct {
 	Numeric []bool // right-aligned columns
 	Rows    [][]string
 	Query   string // the Queries entry (Query.ID) that produced it
+	// Result is the query result the rows come from, when one did: exports
+	// (CSV, JSON) write its values in their exact types.
+	Result *store.Result
+	// Links makes each cell holding an IP address a link to its
+	// investigation (/ip/ADDR) in flowir serve; never in a report file.
+	Links bool
 }
 
 // Finding is one stored finding as the report shows it.
@@ -89,9 +97,9 @@ type Query struct {
 	Command string
 }
 
-// cell renders one value as the report shows it: times in RFC 3339 UTC,
+// Cell renders one value as the report shows it: times in RFC 3339 UTC,
 // exact integers, lists joined with ", ".
-func cell(v any) string {
+func Cell(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -128,7 +136,7 @@ func cell(v any) string {
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = cell(e)
+			parts[i] = Cell(e)
 		}
 		return strings.Join(parts, ", ")
 	case []string:
