@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/netsim"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -121,7 +122,7 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile, truthF
 	if err != nil {
 		return err
 	}
-	entries, refs := makeIOCs(addrs, nIOCs)
+	entries := makeIOCs(addrs, nIOCs)
 	if err := c.ClearIOCs(ctx); err != nil {
 		return err
 	}
@@ -131,17 +132,9 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile, truthF
 	var flowirCount, flowirV4 int64
 	var nMatches int
 	dFlowir, err := best(runs, func() error {
-		addrs, err := analysis.CaseAddresses(ctx, sess)
+		st, err := casework.MatchIOCs(ctx, c)
+		nMatches = st.Pairs
 		if err != nil {
-			return err
-		}
-		m, err := analysis.NewIOCMatcher(refs)
-		if err != nil {
-			return err
-		}
-		ma, mk := m.MatchAll(addrs)
-		nMatches = len(ma)
-		if err := c.ReplaceIOCMatches(ctx, ma, mk, len(addrs)); err != nil {
 			return err
 		}
 		// The records joined to the matches: the directional view's rows.
@@ -173,7 +166,7 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile, truthF
 		note += "  MISMATCH"
 	}
 	results = append(results, result{fmt.Sprintf("IOC matching (%d CIDRs)", nIOCs), dFlowir, dSQL, note})
-	dSum, err := best(runs, func() error { _, err := c.IOCSummaries(ctx, 0, 0); return err })
+	dSum, err := best(runs, func() error { _, err := casework.IOCHits(ctx, c, 0, 0); return err })
 	if err != nil {
 		return err
 	}
@@ -191,45 +184,24 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile, truthF
 		if err != nil {
 			return err
 		}
-		pf, err := analysis.ParseIOCs(iocFile, data, "")
+		pf, err := casework.ParseIOCs(iocFile, data, "")
 		if err != nil {
 			return err
 		}
-		var es []store.IOCEntry
-		for _, e := range pf.Entries {
-			first, last := analysis.PrefixBounds(e.Prefix)
-			es = append(es, store.IOCEntry{ThreatIP: e.ThreatIP, Comment: e.Comment, IOC: e.Key(), Kind: e.Kind(), Family: e.Family(), PrefixLen: e.Prefix.Bits(),
-				FirstAddress: first.String(), LastAddress: last.String(), File: e.File, Line: e.Line, Format: e.Format, STIXID: e.STIXID})
-		}
-		if _, err := c.LoadIOCs(ctx, store.IOCFileInfo{Path: iocFile, SHA256: "bench-" + iocFile, Format: pf.Format, Entries: len(es)}, es); err != nil {
+		if _, err := casework.LoadIOCs(ctx, c, pf, time.Now()); err != nil {
 			return err
 		}
-	}
-	loaded, err := c.IOCs(ctx)
-	if err != nil {
-		return err
-	}
-	cfg := func() *analysis.DetectConfig {
-		cfg := analysis.NewDetectConfig()
-		for _, e := range loaded {
-			cfg.IOCs = append(cfg.IOCs, analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment})
-		}
-		return cfg
 	}
 	var nFindings int
-	var findings []analysis.Finding
+	var findings []casework.Finding
 	var timings map[string]time.Duration
 	dDetect, err := best(runs, func() error {
-		s, err := c.NewSession(ctx)
+		// As 'flowir detect --no-store' with the default thresholds.
+		res, err := casework.Detect(ctx, c, analysis.NewDetectConfig(), casework.DetectOptions{NoStore: true})
 		if err != nil {
 			return err
 		}
-		defer s.Close()
-		res, err := analysis.Detect(ctx, s, cfg())
-		if err != nil {
-			return err
-		}
-		nFindings, timings, findings = len(res.Findings), res.Timings, res.Findings
+		nFindings, timings, findings = len(res.Findings), res.Run.Timings, res.Findings
 		return nil
 	})
 	if err != nil {
@@ -283,7 +255,7 @@ func run(caseDir string, nIOCs, runs int, timeout time.Duration, iocFile, truthF
 // indicators), 70% single addresses, 20% /24 to /31, 10% /16 to /23, and
 // 1% of them around external addresses of the case (IPv4, or IPv6 /48 to
 // /128) so that some match.
-func makeIOCs(addrs []string, n int) ([]store.IOCEntry, []analysis.IOCRef) {
+func makeIOCs(addrs []string, n int) []store.IOCEntry {
 	rng := rand.New(rand.NewPCG(42, 42))
 	private := analysis.NewNetClass(analysis.DefaultInternal())
 	var v4, v6 []netip.Addr
@@ -308,9 +280,8 @@ func makeIOCs(addrs []string, n int) ([]store.IOCEntry, []analysis.IOCRef) {
 		return 16 + rng.IntN(8)
 	}
 	seen := map[netip.Prefix]bool{}
-	var entries []store.IOCEntry
-	var refs []analysis.IOCRef
-	for len(entries) < n {
+	var iocs []analysis.IOC
+	for len(iocs) < n {
 		var a netip.Addr
 		var bits int
 		switch k := rng.IntN(1000); {
@@ -327,14 +298,9 @@ func makeIOCs(addrs []string, n int) ([]store.IOCEntry, []analysis.IOCRef) {
 			continue
 		}
 		seen[p] = true
-		e := analysis.IOC{Prefix: p}
-		key := e.Key()
-		first, last := analysis.PrefixBounds(p)
-		entries = append(entries, store.IOCEntry{ThreatIP: p.String(), IOC: key, Kind: e.Kind(), Family: e.Family(), PrefixLen: bits,
-			FirstAddress: first.String(), LastAddress: last.String(), File: "bench", Line: len(entries) + 1, Format: "plain"})
-		refs = append(refs, analysis.IOCRef{Key: key, ThreatIP: p.String()})
+		iocs = append(iocs, analysis.IOC{Prefix: p, ThreatIP: p.String(), File: "bench", Line: len(iocs) + 1, Format: "plain"})
 	}
-	return entries, refs
+	return casework.IOCEntries(iocs)
 }
 
 // baselineIOC is the plain DuckDB way: IPv4 text to integer, range join.
@@ -418,7 +384,7 @@ func baselineDetect(ctx context.Context, c *store.Case) (int, error) {
 // printScore compares the findings with the truth of an internal/netsim
 // corpus: the planted incidents found with the right actor and target, and
 // the findings about none of them, per 1M records.
-func printScore(truth *netsim.Truth, fs []analysis.Finding, records int64) {
+func printScore(truth *netsim.Truth, fs []casework.Finding, records int64) {
 	strs := func(v any) []string {
 		switch x := v.(type) {
 		case []string:

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/enrich"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
@@ -286,7 +287,7 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 			return err
 		}
 		defer c.Close()
-		rows, err := c.Findings(ctx, opts.Rules)
+		rows, err := casework.Findings(ctx, c, opts.Rules)
 		if err != nil {
 			return err
 		}
@@ -317,62 +318,27 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 		return err
 	}
 	defer c.Close()
-	loaded, err := c.IOCs(ctx)
+	res, err := casework.Detect(ctx, c, cfg, casework.DetectOptions{Allow: allowEntries, NoStore: opts.NoStore})
 	if err != nil {
 		return err
 	}
-	for _, e := range loaded {
-		cfg.IOCs = append(cfg.IOCs, analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment})
+	for _, e := range res.Unmatched {
+		what := "no address of the case is in AWS service " + e.Service + " (run 'flowir enrich aws-ranges' to label AWS addresses)"
+		if e.Interface != "" {
+			what = "no address is known for " + e.Interface + " (no inventory lists it and its records have no flow-direction)"
+		}
+		fmt.Fprintf(w, "%s:%d: %s: the entry allows nothing\n", e.File, e.Line, what)
 	}
-	if err := addVPCInternal(ctx, c, cfg); err != nil { // the inventory's VPC CIDRs are internal (inventory.go)
-		return err
-	}
-	started := time.Now()
-	s, err := c.NewSession(ctx)
-	if err != nil {
-		return err
-	}
-	res, err := analysis.Detect(ctx, s, cfg)
-	s.Close()
-	if err != nil {
-		return err
-	}
-	conf, err := json.Marshal(cfg)
-	if err != nil {
-		return err
-	}
-	rows := findingRows(res.Findings)
-	suppressed, err := applyAllowList(ctx, c, w, allowEntries, rows)
-	if err != nil {
-		return err
-	}
-	bySev := map[string]int{}
-	for _, fd := range res.Findings {
-		bySev[fd.Severity]++
-	}
-	took := time.Since(started).Round(time.Millisecond)
-	var replaced *store.ReplaceResult
+	rows, suppressed := res.Findings, res.Suppressed
+	bySev := res.BySeverity()
 	if opts.NoStore {
 		fmt.Fprintf(w, "detect (not stored: --no-store): %d rules in %s: %d findings (%d high, %d medium, %d low)\n",
-			len(res.Rules), took, len(res.Findings), bySev[analysis.SeverityHigh], bySev[analysis.SeverityMedium], bySev[analysis.SeverityLow])
+			len(res.Run.Rules), res.Took, len(rows), bySev[analysis.SeverityHigh], bySev[analysis.SeverityMedium], bySev[analysis.SeverityLow])
 	} else {
-		run := store.DetectRun{StartedAt: started, Rules: res.Rules, Config: conf}
-		if cfg.Since != 0 {
-			run.Since = time.Unix(cfg.Since, 0).UTC()
-		}
-		if cfg.Until != 0 {
-			run.Until = time.Unix(cfg.Until, 0).UTC()
-		}
-		if replaced, err = c.ReplaceFindings(ctx, run, rows); err != nil {
-			return fmt.Errorf("store findings: %w", err)
-		}
-		for i := range rows {
-			rows[i].RunID = replaced.RunID
-		}
 		fmt.Fprintf(w, "detect run %d: %d rules in %s: %d findings (%d high, %d medium, %d low)\n",
-			replaced.RunID, len(res.Rules), took, len(res.Findings),
+			res.Replaced.RunID, len(res.Run.Rules), res.Took, len(rows),
 			bySev[analysis.SeverityHigh], bySev[analysis.SeverityMedium], bySev[analysis.SeverityLow])
-		writeReplacements(w, run, replaced)
+		writeReplacements(w, res.Stored, res.Replaced)
 	}
 	if suppressed > 0 {
 		shown := " (--show-suppressed prints them)"
@@ -386,66 +352,28 @@ func runDetect(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DetectOpt
 		fmt.Fprintf(w, "%d of them suppressed by the allow list %s%s%s\n", suppressed, opts.Allow, stored, shown)
 	}
 	if opts.Timings {
-		fmt.Fprintf(w, "  %-22s %s\n", "prepare", res.Timings["prepare"].Round(time.Millisecond))
-		for _, r := range res.Rules {
-			fmt.Fprintf(w, "  %-22s %s\n", r, res.Timings[r].Round(time.Millisecond))
+		fmt.Fprintf(w, "  %-22s %s\n", "prepare", res.Run.Timings["prepare"].Round(time.Millisecond))
+		for _, r := range res.Run.Rules {
+			fmt.Fprintf(w, "  %-22s %s\n", r, res.Run.Timings[r].Round(time.Millisecond))
 		}
 	}
-	if len(res.NAT) > 0 {
-		fmt.Fprintf(w, "NAT gateways (outside leg skipped, traffic attributed to the hosts behind them): %s\n", joinShort(res.NAT, 8))
+	if len(res.Run.NAT) > 0 {
+		fmt.Fprintf(w, "NAT gateways (outside leg skipped, traffic attributed to the hosts behind them): %s\n", joinShort(res.Run.NAT, 8))
 	}
-	if res.InferredInterfaces > 0 {
+	if res.Run.InferredInterfaces > 0 {
 		fmt.Fprintf(w, "internal: the private ranges%s, plus %d interface addresses found in the records\n",
-			extraRanges(cfg), res.InferredInterfaces)
+			extraRanges(cfg), res.Run.InferredInterfaces)
 	}
 	if cfg.Enabled(analysis.RuleIOCContact) && len(cfg.IOCs) == 0 {
 		fmt.Fprintln(w, "ioc-contact: no IOC list loaded (flowir ioc FILE), so it found nothing")
 	}
-	if cfg.Enabled(analysis.RuleNATEgress) && len(res.NAT) == 0 {
+	if cfg.Enabled(analysis.RuleNATEgress) && len(res.Run.NAT) == 0 {
 		fmt.Fprintln(w, "nat-egress: no NAT gateway found in the records (no pkt-dstaddr, no host connection logged both to the internet and to the NAT); name it with --nat, so it found nothing")
 	}
 	if asff {
 		return writeFindingsASFF(ctx, c, f, g, rows)
 	}
 	return printFindings(ctx, c, f, format, rows, opts.ShowSuppressed)
-}
-
-// applyAllowList marks the findings the allow list covers as suppressed and
-// returns how many. Entries that can match nothing (an interface without a
-// known address, a service no address of the case is in) are warned about.
-func applyAllowList(ctx context.Context, c *store.Case, w io.Writer, entries []enrich.AllowEntry, rows []store.FindingRow) (int, error) {
-	if len(entries) == 0 {
-		return 0, nil
-	}
-	t, err := loadEnrichment(ctx, c)
-	if err != nil {
-		return 0, err
-	}
-	l := enrich.NewAllowList(entries, t)
-	ifaces, err := c.InterfaceAddresses(ctx, l.Interfaces())
-	if err != nil {
-		return 0, err
-	}
-	for id, addrs := range ifaces {
-		for _, a := range addrs {
-			l.AddInterfaceAddress(id, a)
-		}
-	}
-	for _, e := range l.Unmatched() {
-		what := "no address of the case is in AWS service " + e.Service + " (run 'flowir enrich aws-ranges' to label AWS addresses)"
-		if e.Interface != "" {
-			what = "no address is known for " + e.Interface + " (no inventory lists it and its records have no flow-direction)"
-		}
-		fmt.Fprintf(w, "%s:%d: %s: the entry allows nothing\n", e.File, e.Line, what)
-	}
-	n := 0
-	for i := range rows {
-		if e := l.Match(rows[i].Rule, rows[i].Src, rows[i].Dst); e != nil {
-			rows[i].SuppressedBy = e.Why()
-			n++
-		}
-	}
-	return n, nil
 }
 
 // printFindings prints findings with what the case knows about their
@@ -461,17 +389,6 @@ func printFindings(ctx context.Context, c *store.Case, f *Factory, format output
 		return err
 	}
 	return output.Write(f.IO.Out, format, out, f.IO.OutputOptions())
-}
-
-// findingRows converts a run's findings to the rows the case stores.
-func findingRows(fs []analysis.Finding) []store.FindingRow {
-	rows := make([]store.FindingRow, len(fs))
-	for i, fd := range fs {
-		rows[i] = store.FindingRow{Rule: fd.Rule, Severity: fd.Severity, Technique: fd.Technique, Src: fd.Src, Dst: fd.Dst,
-			DstPort: fd.DstPort, Protocol: fd.Protocol, Direction: fd.Direction, FirstSeen: fd.FirstSeen, LastSeen: fd.LastSeen,
-			Records: fd.Records, Bytes: fd.Bytes, Summary: fd.Summary, EvidenceSQL: fd.EvidenceSQL, Details: fd.Details}
-	}
-	return rows
 }
 
 // writeReplacements says, per rule, what storing a run did to the case's

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/inventory"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -1062,7 +1063,7 @@ func TestRuleConvention(t *testing.T) {
 			if f.Direction != c.dir {
 				t.Errorf("direction %s, want %s", f.Direction, c.dir)
 			}
-			as, err := findingsASFF(context.Background(), cs, cs.Dir, findingRows([]analysis.Finding{f}), "", "us-east-1", time.Unix(t0, 0))
+			as, err := findingsASFF(context.Background(), cs, cs.Dir, casework.NewFindings([]analysis.Finding{f}), "", "us-east-1", time.Unix(t0, 0))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/enrich"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
@@ -165,7 +166,7 @@ func runEnrich(ctx context.Context, f *Factory, g *globalOptions, opts *EnrichOp
 		}
 	}
 
-	addrs, err := caseAddresses(ctx, c)
+	addrs, err := casework.CaseAddresses(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -264,8 +265,8 @@ func geoValues(dir string, addrs []string) ([]enrich.Value, error) {
 // inventory's VPC CIDRs and its interfaces: reverse DNS is asked only of
 // those.
 func externalAddresses(ctx context.Context, c *store.Case, addrs []string) ([]string, error) {
-	cfg := &analysis.DetectConfig{}
-	if err := addVPCInternal(ctx, c, cfg); err != nil {
+	vpcs, err := casework.VPCInternal(ctx, c)
+	if err != nil {
 		return nil, err
 	}
 	owners, err := c.InterfaceOwners(ctx)
@@ -273,7 +274,7 @@ func externalAddresses(ctx context.Context, c *store.Case, addrs []string) ([]st
 		return nil, err
 	}
 	own := enrich.NewOwners(owners)
-	class := analysis.NewNetClass(append(analysis.DefaultInternal(), cfg.Internal...))
+	class := analysis.NewNetClass(append(analysis.DefaultInternal(), vpcs...))
 	var out []string
 	for _, a := range addrs {
 		if _, mine := own.Of(a); !mine && !class.InternalText(a) {

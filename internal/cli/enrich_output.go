@@ -7,39 +7,11 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/enrich"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
-
-// loadEnrichment reads what the case knows about its addresses: the stored
-// enrichment ('flowir enrich') and the owners of the newest inventory. It
-// returns nil when the case knows nothing, so output keeps its plain shape.
-func loadEnrichment(ctx context.Context, c *store.Case) (*enrich.Table, error) {
-	owners, err := c.InterfaceOwners(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := c.Enrichment(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t := enrich.NewTable(enrichValues(rows), enrich.NewOwners(owners))
-	if t.Empty() {
-		return nil, nil
-	}
-	return t, nil
-}
-
-// enrichValues converts stored rows to values.
-func enrichValues(rows []store.EnrichmentRow) []enrich.Value {
-	out := make([]enrich.Value, len(rows))
-	for i, r := range rows {
-		out[i] = enrich.Value{Address: r.Address, Field: r.Field, Value: r.Value, Kind: r.Kind, Source: r.Source, SourceDate: r.SourceDate}
-	}
-	return out
-}
 
 // enrichResult adds, after each named address column (a text or a list of
 // addresses), the columns of what the case knows about those addresses:
@@ -50,7 +22,7 @@ func enrichValues(rows []store.EnrichmentRow) []enrich.Value {
 // place of the field columns, so it stays readable. A case that knows
 // nothing gets the result unchanged.
 func enrichResult(ctx context.Context, c *store.Case, format output.Format, res *output.Result, cols ...string) (*output.Result, error) {
-	t, err := loadEnrichment(ctx, c)
+	t, err := casework.Enrichment(ctx, c)
 	if err != nil || t == nil {
 		return res, err
 	}
@@ -211,34 +183,21 @@ func addressColumns(res *output.Result) []string {
 
 // invEnrichment is what the case adds to 'flowir investigate': enrichment
 // columns in the peers, members and data-ratio sections and in the
-// overview of an address, owners of the interfaces section, the values with
-// their sources in the JSON document, and the inventory's VPC CIDRs as
-// internal ranges. A nil *invEnrichment adds nothing.
+// overview of an address, owners of the interfaces section, and the values
+// with their sources in the JSON document (the inventory's VPC CIDRs count
+// as internal: casework.Investigate). A nil *invEnrichment adds nothing.
 type invEnrichment struct {
-	table    *enrich.Table
-	internal []analysis.NetRange
+	table *enrich.Table
 }
 
 // loadInvEnrichment reads the case's enrichment and inventory; nil when it
 // has neither.
 func loadInvEnrichment(ctx context.Context, c *store.Case) (*invEnrichment, error) {
-	t, err := loadEnrichment(ctx, c)
+	t, err := casework.Enrichment(ctx, c)
 	if err != nil || t == nil {
 		return nil, err
 	}
-	cfg := &analysis.DetectConfig{}
-	if err := addVPCInternal(ctx, c, cfg); err != nil {
-		return nil, err
-	}
-	return &invEnrichment{table: t, internal: cfg.Internal}, nil
-}
-
-// Internal returns the VPC CIDRs as internal ranges.
-func (e *invEnrichment) Internal() []analysis.NetRange {
-	if e == nil {
-		return nil
-	}
-	return e.internal
+	return &invEnrichment{table: t}, nil
 }
 
 // sections adds the enrichment columns.

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/awsapi/awstest"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/store"
 )
 
@@ -230,12 +230,12 @@ func TestEnrichment(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	cfg := analysis.NewDetectConfig()
-	if err := addVPCInternal(context.Background(), c, cfg); err != nil {
+	vpcs, err := casework.VPCInternal(context.Background(), c)
+	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, r := range cfg.Internal {
+	for _, r := range vpcs {
 		got = append(got, r.Prefix.String()+" "+r.Label)
 	}
 	if !strings.Contains(strings.Join(got, "|"), "2600:1f18:100:a00::/56 inventory vpc-0aa00000000000001") || len(got) != 5 {

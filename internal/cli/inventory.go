@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"sort"
 	"strconv"
@@ -877,22 +876,4 @@ interface_id), and the VPCs' CIDRs are the view vpc_cidrs.`,
 			return output.Write(f.IO.Out, format, res, f.IO.OutputOptions())
 		},
 	}
-}
-
-// addVPCInternal makes the CIDRs of the newest inventory's VPCs internal
-// (monitored) for the detections, whatever their range: a VPC's public IPv6
-// block, or a public IPv4 block brought to AWS, is inside, not the internet.
-func addVPCInternal(ctx context.Context, c *store.Case, cfg *analysis.DetectConfig) error {
-	cidrs, err := c.VPCCIDRs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, v := range cidrs {
-		p, err := netip.ParsePrefix(v.CIDR)
-		if err != nil {
-			continue
-		}
-		cfg.Internal = append(cfg.Internal, analysis.NetRange{Prefix: p.Masked(), Label: "inventory " + v.VpcID})
-	}
-	return nil
 }

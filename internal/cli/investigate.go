@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -147,20 +148,7 @@ func runInvestigate(cmd *cobra.Command, f *Factory, g *globalOptions, opts *Inve
 	if err != nil {
 		return err
 	}
-	io.Internal = append(io.Internal, enr.Internal()...)
-	loaded, err := c.IOCs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, e := range loaded {
-		io.IOCs = append(io.IOCs, analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment})
-	}
-	s, err := c.NewSession(ctx)
-	if err != nil {
-		return err
-	}
-	inv, err := analysis.Investigate(ctx, s, target, io)
-	s.Close()
+	inv, err := casework.Investigate(ctx, c, target, io)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 	"github.com/flowir/flowir/internal/triage"
@@ -16,52 +17,10 @@ import (
 // stored findings that involve the target, and the tags and notes on the
 // target (and, for a network, on addresses and networks inside it or around it).
 
-// involvement says how a finding involves the target: "actor" (its src is
-// in the target), "target" (its dst is), "actor, target", or "listed" (an
-// address of its details is: a scan's targets, the busiest actors, ...);
-// "" when it does not.
-func involvement(r store.FindingRow, target netip.Prefix) string {
-	in := func(s string) bool {
-		a, err := netip.ParseAddr(s)
-		return err == nil && target.Contains(a.Unmap())
-	}
-	var roles []string
-	if in(r.Src) {
-		roles = append(roles, "actor")
-	}
-	if in(r.Dst) {
-		roles = append(roles, "target")
-	}
-	if len(roles) > 0 {
-		return strings.Join(roles, ", ")
-	}
-	found := false
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			found = found || in(x)
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
-		case map[string]any:
-			for _, y := range x {
-				walk(y)
-			}
-		}
-	}
-	walk(r.Details)
-	if found {
-		return "listed"
-	}
-	return ""
-}
-
 // investigateFindings returns the findings section and, for JSON, its rows
 // as objects.
 func investigateFindings(ctx context.Context, c *store.Case, target netip.Prefix, tv *triageView) (*output.Result, error) {
-	rows, err := c.Findings(ctx, nil)
+	rows, err := casework.FindingsInvolving(ctx, c, target)
 	if err != nil {
 		return nil, err
 	}
@@ -70,16 +29,12 @@ func investigateFindings(ctx context.Context, c *store.Case, target netip.Prefix
 		{Name: "last_seen", Type: "TIMESTAMP"}, {Name: "records", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}, {Name: "suppressed", Type: "BOOLEAN"},
 		{Name: "summary"}, {Name: "notes"}}}
 	for _, r := range rows {
-		role := involvement(r, target)
-		if role == "" {
-			continue
-		}
 		var port any
 		if r.DstPort != nil {
 			port = int64(*r.DstPort)
 		}
 		s := tv.finding(r.ID)
-		res.Rows = append(res.Rows, []any{r.ID, s.Status, tagList(s.Tags), role, r.Rule, r.Severity, r.Src, r.Dst, port, r.FirstSeen, r.LastSeen,
+		res.Rows = append(res.Rows, []any{r.ID, s.Status, tagList(s.Tags), r.Role, r.Rule, r.Severity, r.Src, r.Dst, port, r.FirstSeen, r.LastSeen,
 			r.Records, r.Bytes, r.SuppressedBy != "", r.Summary, tv.notes(s.Notes)})
 	}
 	return res, nil

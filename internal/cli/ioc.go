@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
@@ -12,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -157,18 +155,14 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		return err
 	}
 	// Parse every file before touching the case.
-	type parsed struct {
-		file *analysis.IOCFile
-		sum  string
-	}
-	var files []parsed
+	var files []*casework.IOCList
 	invalid := 0
 	for _, path := range opts.Files {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("read IOC file: %w", err)
 		}
-		pf, err := analysis.ParseIOCs(path, data, opts.Format)
+		pf, err := casework.ParseIOCs(path, data, opts.Format)
 		if err != nil {
 			return err
 		}
@@ -188,8 +182,7 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 			fmt.Fprintf(w, "%s: %d more warnings not shown (--all-warnings shows them)\n", path, warned-maxWarnings)
 		}
 		invalid += pf.Invalid()
-		h := sha256.Sum256(data)
-		files = append(files, parsed{pf, hex.EncodeToString(h[:])})
+		files = append(files, pf)
 	}
 	c, err := openCase(ctx, f, g, store.Options{Analysis: true})
 	if err != nil {
@@ -203,44 +196,28 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 	}
 	now := f.Now()
 	for _, p := range files {
-		expired, revoked := 0, 0
-		entries := make([]store.IOCEntry, len(p.file.Entries))
-		for i, e := range p.file.Entries {
-			first, last := analysis.PrefixBounds(e.Prefix)
-			entries[i] = store.IOCEntry{ThreatIP: e.ThreatIP, Comment: e.Comment, IOC: e.Key(), Kind: e.Kind(), Family: e.Family(),
-				PrefixLen: e.Prefix.Bits(), FirstAddress: first.String(), LastAddress: last.String(),
-				File: e.File, Line: e.Line, Format: e.Format, STIXID: e.STIXID, ValidFrom: timePtr(e.ValidFrom), ValidUntil: timePtr(e.ValidUntil),
-				Revoked: e.Revoked}
-			if e.Revoked {
-				revoked++
-			} else if !e.ValidUntil.IsZero() && !now.Before(e.ValidUntil) {
-				expired++
-			}
-		}
-		warnings := len(p.file.Problems) - p.file.Invalid()
-		st, err := c.LoadIOCs(ctx, store.IOCFileInfo{Path: p.file.Path, SHA256: p.sum, Format: p.file.Format,
-			Entries: len(entries), Invalid: p.file.Invalid(), Warnings: warnings, Skipped: p.file.Skipped, SkippedTests: p.file.SkippedTests}, entries)
+		st, err := casework.LoadIOCs(ctx, c, p, now)
 		if err != nil {
-			return fmt.Errorf("load %s: %w", p.file.Path, err)
+			return fmt.Errorf("load %s: %w", p.Path, err)
 		}
-		msg := fmt.Sprintf("%s (%s): %d entries: %d new, %d already loaded", p.file.Path, p.file.Format, len(entries), st.New, st.Known)
+		msg := fmt.Sprintf("%s (%s): %d entries: %d new, %d already loaded", p.Path, p.Format, st.Entries, st.New, st.Known)
 		if st.CommentsAdded > 0 {
 			msg += fmt.Sprintf(", %d with a new comment", st.CommentsAdded)
 		}
-		if n := p.file.Invalid(); n > 0 {
+		if n := p.Invalid(); n > 0 {
 			msg += fmt.Sprintf("; %d invalid (listed above)", n)
 		}
-		if p.file.Skipped > 0 {
-			msg += fmt.Sprintf("; %d STIX objects skipped (no address to load)", p.file.Skipped)
+		if p.Skipped > 0 {
+			msg += fmt.Sprintf("; %d STIX objects skipped (no address to load)", p.Skipped)
 		}
-		if p.file.SkippedTests > 0 {
-			msg += fmt.Sprintf("; %d address tests skipped (one address cannot decide them: warnings above)", p.file.SkippedTests)
+		if p.SkippedTests > 0 {
+			msg += fmt.Sprintf("; %d address tests skipped (one address cannot decide them: warnings above)", p.SkippedTests)
 		}
-		if expired > 0 {
-			msg += fmt.Sprintf("; %d entries expired (valid_until passed) and loaded: see validity and outside_validity", expired)
+		if st.Expired > 0 {
+			msg += fmt.Sprintf("; %d entries expired (valid_until passed) and loaded: see validity and outside_validity", st.Expired)
 		}
-		if revoked > 0 {
-			msg += fmt.Sprintf("; %d entries revoked and loaded marked revoked", revoked)
+		if st.Revoked > 0 {
+			msg += fmt.Sprintf("; %d entries revoked and loaded marked revoked", st.Revoked)
 		}
 		if st.SameFile {
 			msg += "; this file was loaded before"
@@ -249,23 +226,20 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 	}
 
 	t0 := time.Now()
-	loaded, err := c.IOCs(ctx)
+	matched, err := casework.MatchIOCs(ctx, c)
 	if err != nil {
 		return err
 	}
-	if len(loaded) == 0 {
+	if matched.Indicators == 0 {
 		if invalid > 0 {
 			return fmt.Errorf("no usable indicator: %d invalid entries (listed above)", invalid)
 		}
 		return usagef("no IOCs loaded in case %s: give one or more IOC files (flowir ioc FILE...)", c.Dir)
 	}
-	if err := refreshIOCMatches(cmd, c, loaded); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "matched %d indicators against the case's addresses in %s\n", len(loaded), time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(w, "matched %d indicators against the case's addresses in %s\n", matched.Indicators, time.Since(t0).Round(time.Millisecond))
 
 	if opts.Detail {
-		res, err := c.IOCDetail(ctx, since, until)
+		res, err := casework.IOCFlows(ctx, c, since, until)
 		if err != nil {
 			return err
 		}
@@ -277,7 +251,7 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 			return err
 		}
 	} else {
-		sums, err := c.IOCSummaries(ctx, since, until)
+		sums, err := casework.IOCHits(ctx, c, since, until)
 		if err != nil {
 			return err
 		}
@@ -293,36 +267,6 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		return fmt.Errorf("%d invalid IOC entries were not loaded (listed above with file and line)", invalid)
 	}
 	return nil
-}
-
-// refreshIOCMatches matches the case's distinct addresses against the
-// loaded indicators and stores the pairs for the directional view.
-func refreshIOCMatches(cmd *cobra.Command, c *store.Case, loaded []store.IOCEntry) error {
-	ctx := cmd.Context()
-	refs := make([]analysis.IOCRef, len(loaded))
-	for i, e := range loaded {
-		refs[i] = analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment}
-	}
-	m, err := analysis.NewIOCMatcher(refs)
-	if err != nil {
-		return err
-	}
-	addrs, err := caseAddresses(ctx, c)
-	if err != nil {
-		return err
-	}
-	ma, mk := m.MatchAll(addrs)
-	return c.ReplaceIOCMatches(ctx, ma, mk, len(addrs))
-}
-
-// caseAddresses lists every distinct address of the case's flows.
-func caseAddresses(ctx context.Context, c *store.Case) ([]string, error) {
-	s, err := c.NewSession(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	return analysis.CaseAddresses(ctx, s)
 }
 
 func iocSummaryResult(sums []store.IOCSummary, now time.Time) *output.Result {
@@ -391,14 +335,6 @@ func iocValidityText(from, until *time.Time, revoked bool, now time.Time) string
 		return "valid " + window
 	}
 	return "valid"
-}
-
-// timePtr is nil for the zero time (an open side of a validity window).
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }
 
 // joinShort joins up to n strings and says how many more there are.

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/output"
 )
 
@@ -138,7 +139,7 @@ func runQuery(cmd *cobra.Command, f *Factory, g *globalOptions, opts *QueryOptio
 	if len(cols) == 0 && len(out.Rows) > 0 {
 		return usagef("query %s has no column of IP addresses to enrich", q.Name)
 	}
-	t, err := loadEnrichment(cmd.Context(), c)
+	t, err := casework.Enrichment(cmd.Context(), c)
 	if err != nil {
 		return err
 	}
