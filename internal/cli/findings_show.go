@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -101,63 +101,12 @@ func findingIDArg(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-var (
-	hexID    = regexp.MustCompile(`^[0-9a-f]{4,64}$`)
-	asffIDRe = regexp.MustCompile(`^(?:flowir/[^/]+/)?[a-z0-9-]+-([0-9a-f]{16})(?:/.*)?$`)
-)
-
-// findingPrefix turns what the user typed into a prefix of a finding's hash
-// (store.FindingHash): an id or a prefix of one, or an ASFF Id.
-func findingPrefix(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if hexID.MatchString(s) {
-		return s, nil
-	}
-	if m := asffIDRe.FindStringSubmatch(s); m != nil {
-		return m[1], nil
-	}
-	return "", usagef("%q is not a finding id: give the 12 hex digits every output prints in column id (or a unique prefix of at least 4)", s)
-}
-
-// findFinding returns the one stored finding whose id starts with what the
-// user typed.
-func findFinding(ctx context.Context, c *store.Case, id string) (store.FindingRow, error) {
-	prefix, err := findingPrefix(id)
-	if err != nil {
-		return store.FindingRow{}, err
-	}
-	rows, err := c.Findings(ctx, nil)
-	if err != nil {
-		return store.FindingRow{}, err
-	}
-	var match []store.FindingRow
-	for _, r := range rows {
-		if strings.HasPrefix(store.FindingHash(r), prefix) {
-			match = append(match, r)
-		}
-	}
-	switch len(match) {
-	case 1:
-		return match[0], nil
-	case 0:
-		if len(rows) == 0 {
-			return store.FindingRow{}, fmt.Errorf("no finding has id %s: the case holds no findings (run 'flowir detect')", id)
-		}
-		return store.FindingRow{}, fmt.Errorf("no finding has id %s: 'flowir findings' lists the %d stored findings with their ids (a rerun of detect on other records may have replaced it)", id, len(rows))
-	}
-	var b strings.Builder
-	for _, r := range match {
-		fmt.Fprintf(&b, "\n  %s  %s %s -> %s %s", r.ID, r.Rule, r.Src, r.Dst, r.FirstSeen.Format("2006-01-02T15:04:05Z"))
-	}
-	return store.FindingRow{}, usagef("finding id %s is ambiguous: %d findings start with it; give more of its digits:%s", id, len(match), b.String())
-}
-
 // evidenceResult runs a finding's evidence query: start and end as times,
 // the address columns enriched.
 func evidenceResult(ctx context.Context, c *store.Case, format output.Format, r store.FindingRow) (*output.Result, error) {
-	res, err := c.FindingEvidence(ctx, r.EvidenceSQL)
+	res, err := casework.Evidence(ctx, c, r)
 	if err != nil {
-		return nil, fmt.Errorf("finding %s: its evidence query fails: %w", r.ID, err)
+		return nil, err
 	}
 	return enrichResult(ctx, c, format, outputResult(res), evidenceAddressColumns...)
 }
@@ -168,7 +117,7 @@ func runFindingsEvidence(ctx context.Context, f *Factory, g *globalOptions, opts
 		return err
 	}
 	defer c.Close()
-	r, err := findFinding(ctx, c, opts.ID)
+	r, err := casework.FindFinding(ctx, c, opts.ID)
 	if err != nil {
 		return err
 	}
@@ -195,7 +144,7 @@ func runFindingsShow(ctx context.Context, f *Factory, g *globalOptions, opts *Fi
 		return err
 	}
 	defer c.Close()
-	r, err := findFinding(ctx, c, opts.ID)
+	r, err := casework.FindFinding(ctx, c, opts.ID)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowir/flowir/internal/awsapi"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -323,8 +324,9 @@ func Run(ctx context.Context, args []string, ios *output.IOStreams) int {
 		return sig.exitCode()
 	}
 	var ue *UsageError
+	var ie *casework.InputError
 	msg = err.Error()
-	if errors.As(err, &ue) || strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+	if errors.As(err, &ue) || errors.As(err, &ie) || strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
 		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") {
 		return 2
 	}

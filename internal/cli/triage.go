@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 	"github.com/flowir/flowir/internal/triage"
@@ -311,7 +312,7 @@ func runTriage(ctx context.Context, f *Factory, g *globalOptions, opts *TriageOp
 	if a, ok := triage.Address(opts.Subject); ok {
 		subject, what = a, a
 	} else {
-		r, err := findFinding(ctx, c, opts.Subject)
+		r, err := casework.FindFinding(ctx, c, opts.Subject)
 		if err != nil {
 			return err
 		}
@@ -395,7 +396,7 @@ SUBJECT (a finding id or prefix, an address or a CIDR), only its entries.`,
 				if a, ok := triage.Address(opts.Subject); ok {
 					match = func(s string) bool { return s == a }
 				} else {
-					p, err := findingPrefix(opts.Subject)
+					p, err := casework.FindingPrefix(opts.Subject)
 					if err != nil {
 						return err
 					}
