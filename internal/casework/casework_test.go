@@ -13,6 +13,7 @@ import (
 	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/enrich"
 	"github.com/flowir/flowir/internal/ingest"
+	"github.com/flowir/flowir/internal/inventory"
 	"github.com/flowir/flowir/internal/store"
 )
 
@@ -205,6 +206,58 @@ func TestInvolvement(t *testing.T) {
 	} {
 		if got := Involvement(tc.f, netip.MustParsePrefix(tc.target)); got != tc.want {
 			t.Errorf("Involvement(%s -> %s, details %v, %s) = %q; want %q", tc.f.Src, tc.f.Dst, tc.f.Details, tc.target, got, tc.want)
+		}
+	}
+}
+
+// TestExposure evaluates the inventory dump of internal/cli's tests (its
+// TestInventoryExposedEndToEnd works the answer out by hand) in a case
+// without flow records.
+func TestExposure(t *testing.T) {
+	ctx := context.Background()
+	c, err := store.Open(ctx, filepath.Join(t.TempDir(), "case"), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := Exposure(ctx, c, ExposureOptions{}); err == nil {
+		t.Fatal("Exposure of a case without inventory: no error")
+	}
+	inv := &inventory.Inventory{}
+	if err := inv.ImportPaths([]string{"../cli/testdata/inventory/dump", "../cli/testdata/inventory/prowler.ocsf.json"}, inventory.ImportOptions{Region: "eu-west-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SaveInventory(ctx, inv, store.InventorySnapshot{TakenAt: time.Unix(t0, 0), Method: "import"}); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(rows []inventory.Exposure) string {
+		var out []string
+		for _, e := range rows {
+			out = append(out, e.InterfaceID+" "+e.Protocol+" "+e.Ports+" "+e.Scope)
+		}
+		return strings.Join(out, "\n")
+	}
+	ex, err := Exposure(ctx, c, ExposureOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.HasFlows || ex.Snapshot.ID != 1 || len(ex.Rows) != 6 || keys(ex.Rows) != keys(ex.Report.Exposures) {
+		t.Fatalf("exposure: flows %v, snapshot %d, rows:\n%s", ex.HasFlows, ex.Snapshot.ID, keys(ex.Rows))
+	}
+	all, err := Exposure(ctx, c, ExposureOptions{Restricted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Rows) != len(ex.Rows)+len(all.Report.Restricted) || !strings.Contains(keys(all.Rows[len(ex.Rows):]), " 5432 ") {
+		t.Fatalf("with restricted rows:\n%s", keys(all.Rows))
+	}
+	verdicts := ProwlerVerdicts(ex.Inventory, ex.Report)
+	if len(verdicts) == 0 {
+		t.Fatal("no Prowler verdicts")
+	}
+	for _, v := range verdicts {
+		if v.Verdict == "" || v.Finding == nil {
+			t.Errorf("verdict %+v", v)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/awsapi"
+	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/inventory"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
@@ -422,12 +423,16 @@ func runInventoryExposed(ctx context.Context, f *Factory, g *globalOptions, opts
 	if err != nil {
 		return err
 	}
-	c, inv, meta, err := loadInventory(ctx, f, g, opts.Snapshot)
+	c, err := openCase(ctx, f, g, store.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	rep := inv.Evaluate()
+	ex, err := casework.Exposure(ctx, c, casework.ExposureOptions{Snapshot: opts.Snapshot, Restricted: opts.Restricted, NoFlows: opts.NoFlows || opts.Explain})
+	if err != nil {
+		return err
+	}
+	inv, meta, rep, rows, hasFlows := ex.Inventory, ex.Snapshot, ex.Report, ex.Rows, ex.HasFlows
 	if opts.Explain {
 		res := &output.Result{Columns: []output.Column{{Name: "interface_id"}, {Name: "status"}, {Name: "owner_type"}, {Name: "owner_id"},
 			{Name: "owner_name"}, {Name: "vpc_id"}, {Name: "subnet_id"}, {Name: "reason"}, {Name: "notes"}}}
@@ -435,29 +440,6 @@ func runInventoryExposed(ctx context.Context, f *Factory, g *globalOptions, opts
 			res.Rows = append(res.Rows, []any{v.InterfaceID, v.Status, v.OwnerType, v.OwnerID, v.OwnerName, v.VpcID, v.SubnetID, v.Reason, invList(v.Notes)})
 		}
 		return output.Write(f.IO.Out, format, res, f.IO.OutputOptions())
-	}
-	rows := rep.Exposures
-	if opts.Restricted {
-		rows = append(rows, rep.Restricted...)
-	}
-	hasFlows := false
-	if !opts.NoFlows {
-		if hasFlows, err = c.HasFlows(ctx); err != nil {
-			return err
-		}
-	}
-	internal := inv.NewInternal()
-	prowler := prowlerByResource(inv)
-	for i := range rows {
-		e := &rows[i]
-		if hasFlows {
-			aggs, err := c.InboundSources(ctx, e.FlowQuery())
-			if err != nil {
-				return err
-			}
-			e.Seen = inventory.SummarizeSeen(aggs, internal)
-		}
-		e.Prowler = prowlerFor(prowler, e)
 	}
 	res := &output.Result{Columns: []output.Column{
 		{Name: "interface_id"}, {Name: "owner_type"}, {Name: "owner_id"}, {Name: "owner_name"}, {Name: "vpc_id"}, {Name: "subnet_id"},
@@ -484,13 +466,7 @@ func runInventoryExposed(ctx context.Context, f *Factory, g *globalOptions, opts
 	if err := output.Write(f.IO.Out, format, res, f.IO.OutputOptions()); err != nil {
 		return err
 	}
-	unknown := 0
-	for _, v := range rep.Verdicts {
-		if v.Status == "unknown" {
-			unknown++
-		}
-	}
-	if unknown > 0 {
+	if unknown := ex.Unknown(); unknown > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "note: %d interface(s) could not be evaluated (missing route tables or security groups in the inventory): see --explain\n", unknown)
 	}
 	if !opts.Restricted && len(rep.Restricted) > 0 {
@@ -522,95 +498,15 @@ func invList(s []string) []any {
 	return out
 }
 
-// prowlerByResource indexes the failed internet-exposure Prowler findings by
-// the resource ids they name.
-func prowlerByResource(inv *inventory.Inventory) map[string][]*inventory.ProwlerFinding {
-	m := map[string][]*inventory.ProwlerFinding{}
-	for i := range inv.Prowler {
-		p := &inv.Prowler[i]
-		if !p.Failed() || !p.InternetExposure {
-			continue
-		}
-		for _, id := range p.ResourceIDs() {
-			m[id] = append(m[id], p)
-		}
-	}
-	return m
-}
-
-// rowCovers reports whether an exposure row covers the port a Prowler check
-// is about (checks without a port concern every row of their resource).
-func rowCovers(e *inventory.Exposure, p *inventory.ProwlerFinding) bool {
-	port, ok := p.Port()
-	if !ok || e.Protocol == "all" {
-		return true
-	}
-	return e.FromPort != nil && *e.FromPort <= port && port <= *e.ToPort
-}
-
-// exposureIDs are the resource ids an exposure row concerns.
-func exposureIDs(e *inventory.Exposure) []string {
-	return append([]string{e.InterfaceID, e.OwnerID, e.InstanceID}, e.SecurityGrps...)
-}
-
-func prowlerFor(m map[string][]*inventory.ProwlerFinding, e *inventory.Exposure) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, id := range exposureIDs(e) {
-		for _, p := range m[id] {
-			if id != "" && !seen[p.CheckID+id] && rowCovers(e, p) {
-				seen[p.CheckID+id] = true
-				out = append(out, p.CheckID+" ("+id+")")
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // prowlerRows lists the failed internet-exposure Prowler findings and
 // whether flowir's exposure list names the same resource (and port, when the
 // check is about one).
 func prowlerRows(inv *inventory.Inventory, rep *inventory.Report) *output.Result {
-	rows := map[string][]*inventory.Exposure{}
-	for i := range rep.Exposures {
-		e := &rep.Exposures[i]
-		for _, id := range exposureIDs(e) {
-			rows[id] = append(rows[id], e)
-		}
-	}
-	known := map[string]bool{}
-	for _, r := range inv.Resources() {
-		known[r.ID] = true
-	}
-	for _, o := range inv.Owners() {
-		known[o.InstanceID] = true
-		known[o.OwnerID] = true
-	}
 	res := &output.Result{Columns: []output.Column{{Name: "check_id"}, {Name: "status"}, {Name: "severity"}, {Name: "resource"},
 		{Name: "region"}, {Name: "flowir"}, {Name: "title"}, {Name: "format"}}}
-	for i := range inv.Prowler {
-		p := &inv.Prowler[i]
-		if !p.InternetExposure || !p.Failed() {
-			continue
-		}
-		verdict := "resource not in the inventory"
-	ids:
-		for _, id := range p.ResourceIDs() {
-			for _, e := range rows[id] {
-				if rowCovers(e, p) {
-					verdict = "exposed (listed)"
-					break ids
-				}
-			}
-			if known[id] {
-				verdict = "not reachable per flowir (see --explain)"
-				if port, ok := p.Port(); ok && len(rows[id]) > 0 {
-					verdict = fmt.Sprintf("port %d not reachable per flowir (other ports are listed)", port)
-				}
-			}
-		}
-		res.Rows = append(res.Rows, []any{p.CheckID, p.Status, p.Severity, invFirst(p.ResourceID, p.ResourceARN), p.Region, verdict, p.Title, p.Format})
+	for _, v := range casework.ProwlerVerdicts(inv, rep) {
+		p := v.Finding
+		res.Rows = append(res.Rows, []any{p.CheckID, p.Status, p.Severity, invFirst(p.ResourceID, p.ResourceARN), p.Region, v.Verdict, p.Title, p.Format})
 	}
 	return res
 }
