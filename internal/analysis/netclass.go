@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/flowir/flowir/internal/flow"
 )
 
 // PrefixSet answers "which of these networks contain this address?" for IPv4
@@ -118,23 +120,17 @@ type NetRange struct {
 }
 
 // DefaultInternal is the address space flowir treats as internal (the
-// monitored network's side) without being told: private, shared, link-local,
-// loopback and unique-local ranges. Public ranges of the organisation, VPC
-// CIDRs that are not private, and anything else come from --internal, the
-// detection config file, or (later) the VPC inventory.
+// monitored network's side) without being told: every range that never
+// holds an internet peer (flow.NotInternet: private, shared, link-local,
+// loopback, unique-local, multicast and reserved). Public ranges of the
+// organisation and VPC CIDRs that are not private come from --internal, the
+// detection config file, or the VPC inventory.
 func DefaultInternal() []NetRange {
-	mk := func(s, label string) NetRange { return NetRange{netip.MustParsePrefix(s), label} }
-	return []NetRange{
-		mk("10.0.0.0/8", "RFC 1918 private"),
-		mk("172.16.0.0/12", "RFC 1918 private"),
-		mk("192.168.0.0/16", "RFC 1918 private"),
-		mk("100.64.0.0/10", "RFC 6598 shared address space (carrier-grade NAT)"),
-		mk("169.254.0.0/16", "RFC 3927 IPv4 link-local"),
-		mk("127.0.0.0/8", "IPv4 loopback"),
-		mk("fc00::/7", "RFC 4193 IPv6 unique local"),
-		mk("fe80::/10", "IPv6 link-local"),
-		mk("::1/128", "IPv6 loopback"),
+	var out []NetRange
+	for _, r := range flow.NotInternet() {
+		out = append(out, NetRange{Prefix: r.Prefix, Label: r.Label})
 	}
+	return out
 }
 
 // NetClass decides whether an address is internal (inside the monitored

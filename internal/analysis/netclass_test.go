@@ -171,7 +171,10 @@ func TestPrefixBounds(t *testing.T) {
 func TestNetClassDefaults(t *testing.T) {
 	c := NewNetClass(DefaultInternal())
 	for _, a := range []string{"10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1", "100.127.255.255",
-		"169.254.169.254", "127.0.0.1", "fd00::1", "fc00::1", "fe80::1", "::1"} {
+		"169.254.169.254", "127.0.0.1", "fd00::1", "fc00::1", "fe80::1", "::1",
+		// Never an internet peer (flow.NotInternet): mDNS multicast, this
+		// network, broadcast, reserved, IPv6 multicast and unspecified.
+		"224.0.0.251", "239.255.255.250", "0.0.0.0", "255.255.255.255", "240.0.0.1", "ff02::1", "::"} {
 		if !c.InternalText(a) {
 			t.Errorf("%s is not internal", a)
 		}

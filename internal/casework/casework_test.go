@@ -261,3 +261,23 @@ func TestExposure(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalIsNotInternet checks that the detections' default internal
+// space and the exposure evaluation's internet are one definition
+// (flow.NotInternet): an address is internal by default exactly when it is
+// not an internet address. They once disagreed on multicast, 0.0.0.0/8,
+// 240.0.0.0/4 and IPv6 multicast.
+func TestInternalIsNotInternet(t *testing.T) {
+	class := analysis.NewNetClass(analysis.DefaultInternal())
+	for _, a := range []string{
+		"10.1.2.3", "172.16.0.1", "172.32.0.1", "192.168.1.1", "100.64.0.1", "100.128.0.1", "169.254.169.254", "127.0.0.1",
+		"0.0.0.0", "0.1.2.3", "224.0.0.251", "239.255.255.250", "240.0.0.1", "255.255.255.255", "223.255.255.255",
+		"8.8.8.8", "203.0.113.5", "198.51.100.7", "192.0.2.1", "::ffff:10.0.0.1", "::ffff:8.8.8.8",
+		"fd00::1", "fe80::1", "::1", "::", "ff02::1", "2600:1f18::1", "2001:db8::1", "3fff:ffff::1",
+	} {
+		addr := netip.MustParseAddr(a)
+		if internal, inet := class.Internal(addr), inventory.IsInternetAddr(a); internal == inet {
+			t.Errorf("%s: internal %v, internet %v; want exactly one", a, internal, inet)
+		}
+	}
+}

@@ -76,7 +76,9 @@ table findings.
 Actor, target and direction mean the same in every rule: ` + "\n" + analysis.Convention + `
 
 Internal (monitored) addresses: 10/8, 172.16/12, 192.168/16, 100.64/10,
-169.254/16, 127/8, fc00::/7, fe80::/10, ::1, plus --internal CIDRs, plus the
+169.254/16, 127/8, fc00::/7, fe80::/10, ::1, and the ranges that never hold
+an internet peer (0/8, multicast 224/4 and ff00::/8, reserved 240/4, ::),
+plus --internal CIDRs, plus the
 addresses of the case's own network interfaces found in the records (a
 VPC's IPv6 addresses are public; --no-infer-interfaces turns that off), plus
 the CIDRs of the VPCs of the newest inventory ('flowir inventory import').

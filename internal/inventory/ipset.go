@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"net/netip"
 	"strings"
+
+	"github.com/flowir/flowir/internal/flow"
 )
 
 // u128 is an address as a 128-bit number (IPv4 in the low 32 bits).
@@ -307,16 +309,24 @@ func (a ipSet) String() string {
 }
 
 // The internet, for flowir, is every address that can be a peer across an
-// internet gateway: IPv4 minus the private, shared, loopback, link-local,
-// multicast and reserved ranges; IPv6 global unicast (2000::/3). The
+// internet gateway: IPv4 minus the ranges of flow.NotInternet; IPv6 global
+// unicast (2000::/3, which no range of flow.NotInternet overlaps). The
 // documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
 // 2001:db8::/32) stay in, because examples and test inventories use them as
 // public addresses.
-var (
-	internet4 = fullSet(false).minus(mustSet("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-		"169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4"))
-	internet6 = mustSet("2000::/3")
-)
+var internet4, internet6 = internetSets()
+
+func internetSets() (v4, v6 ipSet) {
+	v4, v6 = fullSet(false), prefixSet(flow.GlobalUnicast6)
+	for _, r := range flow.NotInternet() {
+		if r.Prefix.Addr().Is4() {
+			v4 = v4.minus(prefixSet(r.Prefix))
+		} else {
+			v6 = v6.minus(prefixSet(r.Prefix))
+		}
+	}
+	return v4, v6
+}
 
 func internet(v6 bool) ipSet {
 	if v6 {
