@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flowir/flowir/internal/flow"
 )
 
 // Detections.
@@ -640,15 +642,8 @@ func humanBytes(n int64) string {
 }
 
 func protoName(p int) string {
-	switch p {
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 1:
-		return "icmp"
-	case 58:
-		return "icmpv6"
+	if n, ok := flow.ProtocolName(p); ok {
+		return n
 	}
 	return "proto " + strconv.Itoa(p)
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/flowir/flowir/internal/flow"
 )
 
 // How flowir decides that an interface is reachable from the internet.
@@ -59,14 +61,9 @@ func parseProto(s string) (int, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "-1", "all", "":
 		return protoAll, true
-	case "tcp":
-		return 6, true
-	case "udp":
-		return 17, true
-	case "icmp":
-		return 1, true
-	case "icmpv6", "icmp6":
-		return 58, true
+	}
+	if n, ok := flow.ProtocolNumber(s); ok {
+		return n, true
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n < 0 || n > 255 {
@@ -82,14 +79,9 @@ func ProtoName(p int) string {
 		return "all"
 	case protoOther:
 		return "other"
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 1:
-		return "icmp"
-	case 58:
-		return "icmpv6"
+	}
+	if n, ok := flow.ProtocolName(p); ok {
+		return n
 	}
 	return strconv.Itoa(p)
 }

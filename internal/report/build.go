@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/flow"
 	"github.com/flowir/flowir/internal/inventory"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -483,16 +484,10 @@ func FindingTimeline(ctx context.Context, c *store.Case, f store.FindingRow) (*C
 }
 
 func protoName(p int) string {
-	switch p {
-	case 6:
-		return "tcp"
-	case 17:
-		return "udp"
-	case 1:
-		return "icmp"
-	case 58:
-		return "icmpv6"
-	case 0:
+	if n, ok := flow.ProtocolName(p); ok {
+		return n
+	}
+	if p == 0 {
 		return ""
 	}
 	return strconv.Itoa(p)
