@@ -83,11 +83,12 @@ func runDemo(cmd *cobra.Command, f *Factory, g *globalOptions, opts *DemoOptions
 	fmt.Fprintf(w, "    %d files, %d records, %d planted incidents\n", truth.Files, truth.Records, len(truth.Incidents))
 
 	fmt.Fprintf(w, "2/3 ingesting into case %s ...\n", caseDir)
-	c, err := store.Open(ctx, caseDir, store.Options{Create: true, Load: true})
+	plan := ingest.PlanResources(0)
+	c, err := store.Open(ctx, caseDir, store.Options{Create: true, Load: true, MemoryLimit: plan.DuckDBMemory, Threads: plan.DuckDBThreads})
 	if err != nil {
 		return err
 	}
-	io := ingest.Options{Paths: []string{logs}}
+	io := ingest.Options{Paths: []string{logs}, Workers: plan.Workers}
 	if f.IO.IsStderrTTY() {
 		bar := &progressBar{w: f.IO.ErrOut, width: f.IO.TerminalWidth()}
 		io.Progress = bar.update

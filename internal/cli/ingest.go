@@ -145,7 +145,7 @@ requests to it go unsigned).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.LogFormat, "log-format", "", "format of lines before any header line: '${version} ${account-id} ...' (default: AWS's default format, or a cwl:// group's flow log format)")
-	fl.IntVar(&opts.Workers, "workers", 0, "sources decoded and stored in parallel (default: number of CPUs)")
+	fl.IntVar(&opts.Workers, "workers", 0, "sources decoded and stored in parallel (default: as many as half the memory available allows, at most the number of CPUs; a batch that fails is loaded again one source at a time)")
 	fl.IntVar(&opts.Downloads, "downloads", 0, "S3 objects or CloudWatch Logs streams downloaded in parallel (default 8)")
 	listVar(fl, &opts.Accounts, "account", "only these AWS accounts (12 digits) of the S3 key layout")
 	listVar(fl, &opts.Regions, "region", "only these regions of the S3 key layout; for cwl:// the log group's region")
@@ -209,7 +209,11 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 	if opts.StreamPrefix != "" && !cwl {
 		return usagef("--stream-prefix applies to cwl:// sources only")
 	}
-	c, err := openCase(ctx, f, g, store.Options{Create: true, Load: true})
+	// Loaders and DuckDB's memory and threads follow the memory budget,
+	// not the number of cores (issue 17.1).
+	plan := ingest.PlanResources(opts.Workers)
+	io.Workers = plan.Workers
+	c, err := openCase(ctx, f, g, store.Options{Create: true, Load: true, MemoryLimit: plan.DuckDBMemory, Threads: plan.DuckDBThreads})
 	if err != nil {
 		return err
 	}

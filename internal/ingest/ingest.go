@@ -26,7 +26,6 @@ import (
 	"hash"
 	"io"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,8 +49,9 @@ type Options struct {
 	// TGW default format (see decode.GuessHeaderless). For a cwl:// group
 	// without a Format, the group's flow log is asked (DescribeFlowLogs).
 	Format flow.Format
-	// Workers is the number of sources decoded and stored at once;
-	// GOMAXPROCS when 0.
+	// Workers is the number of sources decoded and stored at once; when
+	// 0, what the memory budget allows, at most GOMAXPROCS (see
+	// PlanResources: give the case the plan's DuckDB limits too).
 	Workers int
 	// Progress, when set, is called from one goroutine about every Tick
 	// and once at the end.
@@ -206,8 +206,10 @@ type input struct {
 	hashErr error
 	copyOf  string
 	// src is the sources row of the input once its loader has built it:
-	// what a failure is recorded as when the batch holding it fails.
-	src store.Source
+	// what a failure is recorded as when the batch holding it fails;
+	// content is the SHA-256 of its content decoded, once known.
+	src     store.Source
+	content string
 }
 
 // prepared is an input ready to load: fetched (remote) and decided.
@@ -234,7 +236,7 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 	}
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		workers = PlanResources(0).Workers
 	}
 	downloads := opts.Downloads
 	if downloads <= 0 {
@@ -325,10 +327,11 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.worker(ctx, ready)
+			r.worker(ctx, ready, false)
 		}()
 	}
 	wg.Wait()
+	r.retryAlone(ctx)
 	r.listing.Store(false)
 	stop()
 
@@ -385,9 +388,12 @@ type runner struct {
 	// claimedContent: content_sha256 -> the source of this run that claimed it
 	claimedContent map[string]claim
 	failed         map[string]bool // sha256 of sources of this run that failed
-	results        []*FileResult
-	listings       []Listing
-	skipped        []source.Skip
+	// retry holds the sources of the batches that failed, loaded again one
+	// by one once the others are done (see retryAlone).
+	retry    []*input
+	results  []*FileResult
+	listings []Listing
+	skipped  []source.Skip
 
 	filesDone  atomic.Int64
 	filesTotal atomic.Int64
@@ -499,18 +505,23 @@ func (r *runner) prepare(ctx context.Context, in *input) *prepared {
 
 // worker loads prepared sources, grouping them in batches. The outcome of a
 // source in a batch is final only when the batch commits; if the commit
-// fails, every source of the batch failed, and none of them is in the case.
-// A batch left open while the downloads lag behind is committed when it
-// reaches its age.
-func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
+// fails, none of the batch's sources is in the case, and they are loaded
+// again one by one (see retryAlone). A batch left open while the downloads
+// lag behind is committed when it reaches its age. alone is retryAlone's
+// worker: one source per batch, whose failure is final.
+func (r *runner) worker(ctx context.Context, ready <-chan *prepared, alone bool) {
 	var b *store.Batch
 	var inBatch []*input
+	perBatch := batchSources
+	if alone {
+		perBatch = 1
+	}
 	commit := func() {
 		if b == nil {
 			return
 		}
-		if err := commitBatch(b); err != nil {
-			r.notStored(ctx, inBatch, nil, "the transaction holding it failed ("+err.Error()+")")
+		if err := commitBatch(b, inBatch); err != nil {
+			r.notStored(ctx, inBatch, nil, "the transaction holding it failed ("+err.Error()+")", alone)
 		}
 		b, inBatch = nil, inBatch[:0]
 	}
@@ -542,12 +553,13 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 		if b == nil {
 			var err error
 			if b, err = r.c.BeginBatch(ctx); err != nil {
-				*p.in.res = FileResult{Path: p.in.path, Origin: p.in.origin, ETag: p.in.etag, Outcome: Failed, Bytes: p.in.res.Bytes, Error: err.Error()}
-				r.recordFailure(ctx, p.in, r.sourceRow(p.in))
+				*p.in.res = FileResult{Path: p.in.path, Origin: p.in.origin, ETag: p.in.etag, Outcome: Failed, Bytes: p.in.res.Bytes, Notes: p.in.res.Notes, Error: err.Error()}
+				p.in.src = r.sourceRow(p.in)
 				r.filesDone.Add(1)
 				if p.spool != nil {
 					p.spool.Close()
 				}
+				r.notStored(ctx, []*input{p.in}, p.in, "", alone)
 				continue
 			}
 			timer.Reset(batchAge)
@@ -565,34 +577,83 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared) {
 		if res.Outcome == Failed && used {
 			// A store error: the batch's transaction is gone.
 			b.Abort()
-			r.notStored(ctx, inBatch, p.in, "the transaction holding it was aborted by an error on "+res.Path)
+			r.notStored(ctx, inBatch, p.in, "the transaction holding it was aborted by an error on "+res.Path, alone)
 			b, inBatch = nil, inBatch[:0]
 			continue
 		}
-		if b.Sources() >= batchSources || b.Records() >= batchRecords || b.Age() >= batchAge {
+		if b.Sources() >= perBatch || b.Records() >= batchRecords || b.Age() >= batchAge {
 			commit()
 		}
 	}
 	if ctx.Err() != nil && b != nil {
 		b.Abort()
-		r.notStored(ctx, inBatch, nil, "")
+		r.notStored(ctx, inBatch, nil, "", alone)
 		return
 	}
 	commit()
 }
 
-// commitBatch commits a batch; a variable so that tests can make a commit
-// fail as a full disk does.
-var commitBatch = (*store.Batch).Commit
+// commitBatch commits a batch holding the sources ins; a variable so that
+// tests can make a commit fail as a full disk does, or as a batch too large
+// for the memory left does.
+var commitBatch = func(b *store.Batch, ins []*input) error { return b.Commit() }
+
+// retryAlone loads the sources of the batches that failed again, one
+// source per batch, one batch at a time, after every other source: a batch
+// fails as a whole, because of one bad source or because batches
+// committing at once ran out of memory (DuckDB's "Out of Memory"), and
+// alone only a guilty source fails again (issue 17.1). A remote source is
+// fetched again. If the run is interrupted, the sources not loaded again
+// are not started, as far as the case is concerned.
+func (r *runner) retryAlone(ctx context.Context) {
+	r.mu.Lock()
+	retry := r.retry
+	r.retry = nil
+	r.mu.Unlock()
+	if len(retry) == 0 {
+		return
+	}
+	ready := make(chan *prepared)
+	go func() {
+		defer close(ready)
+		for i, in := range retry {
+			if ctx.Err() != nil {
+				for _, rest := range retry[i:] {
+					*rest.res = FileResult{Path: rest.path}
+				}
+				return
+			}
+			why := in.res.Error
+			*in.res = FileResult{Path: in.path, Origin: in.origin, ETag: in.etag, Bytes: max(in.size, 0),
+				Notes: []string{"loaded again on its own, after the batch it was in failed: " + why}}
+			in.src, in.content = store.Source{}, ""
+			p := r.prepare(ctx, in)
+			if p == nil {
+				*in.res = FileResult{Path: in.path}
+				continue // cancelled: the rest are not started
+			}
+			select {
+			case ready <- p:
+			case <-ctx.Done():
+				*in.res = FileResult{Path: in.path}
+				if p.spool != nil {
+					p.spool.Close()
+				}
+			}
+		}
+	}()
+	r.worker(ctx, ready, true)
+}
 
 // notStored sets the results of a batch's sources that did not reach the
 // case. When the run was interrupted they were not started, as far as the
 // case is concerned: nothing was wrong with them, and the next run ingests
 // them. Otherwise they failed because of why, except cause, the source
-// whose error aborted the batch, which keeps its own result; each is
-// recorded in sources as failed (issue 17.13), outside the batch that is
+// whose error aborted the batch, which keeps its own result. Unless final,
+// they are queued to be loaded again one by one (retryAlone); a final
+// failure is recorded in sources (issue 17.13), outside the batch that is
 // gone, so that `flowir status` counts it and the next run loads it again.
-func (r *runner) notStored(ctx context.Context, ins []*input, cause *input, why string) {
+func (r *runner) notStored(ctx context.Context, ins []*input, cause *input, why string, final bool) {
 	for _, in := range ins {
 		o := in.res
 		switch {
@@ -600,23 +661,35 @@ func (r *runner) notStored(ctx context.Context, ins []*input, cause *input, why 
 			*o = FileResult{Path: o.Path}
 			continue
 		case in != cause:
-			*o = FileResult{Path: o.Path, Origin: o.Origin, ETag: o.ETag, Format: o.Format, Outcome: Failed, Bytes: o.Bytes,
+			*o = FileResult{Path: o.Path, Origin: o.Origin, ETag: o.ETag, Format: o.Format, Outcome: Failed, Bytes: o.Bytes, Notes: o.Notes,
 				Error: "not stored: " + why + "; run the ingest again"}
 		}
-		r.unclaim(in.path, in.src.SHA256)
+		r.unclaim(in.path, in.src.SHA256, in.content)
+		if !final {
+			// Counted again as it is loaded again.
+			r.filesDone.Add(-1)
+			r.bytesDone.Add(-max(in.size, 0))
+			r.mu.Lock()
+			r.retry = append(r.retry, in)
+			r.mu.Unlock()
+			continue
+		}
 		r.recordFailure(ctx, in, in.src)
 	}
 }
 
 // unclaim forgets that the source at path, which failed, claimed the
-// content sha: it is not in the case, so a copy of the same content later
-// in the run may still be ingested.
-func (r *runner) unclaim(path, sha string) {
+// content sha and the content decoded: it is not in the case, so a copy of
+// the same content later in the run may still be ingested.
+func (r *runner) unclaim(path, sha, content string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if content != "" && r.claimedContent[content].path == path {
+		delete(r.claimedContent, content)
+	}
 	if sha == "" {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.claimed[sha].path == path {
 		delete(r.claimed, sha)
 	}
@@ -650,7 +723,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 		// Kept in sources.error: no password of an --endpoint-url in it.
 		res.Outcome, res.Error = Failed, awsapi.Redact(err.Error())
 		res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers, res.OutOfWindow = 0, 0, 0, 0, 0, 0
-		r.unclaim(in.path, src.SHA256)
+		r.unclaim(in.path, src.SHA256, in.content)
 		if record {
 			r.recordFailure(ctx, in, src)
 		}
@@ -746,7 +819,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 		return fail(err, true)
 	}
 	st, rj, notes, readErr, storeErr := r.load(ctx, c, w, d.win)
-	res.Notes = notes
+	res.Notes = append(res.Notes, notes...)
 	res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers, res.OutOfWindow = w.ID(), st.Lines, st.Records, st.Rejects, st.Headers, st.OutOfWindow
 	if storeErr != nil {
 		res.SourceID = 0
@@ -796,6 +869,9 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 	r.mu.Lock()
 	dd := r.decideDecoded(in.path, st.ContentSHA256, d.win)
 	r.mu.Unlock()
+	if !dd.skip {
+		in.content = st.ContentSHA256
+	}
 	if !dd.skip {
 		v := settleCopies(in.path, d.copies, st.Status, st.Records)
 		res.Notes = append(res.Notes, v.notes...)

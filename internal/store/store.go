@@ -55,6 +55,12 @@ type Options struct {
 	// settings of bulkLoadSQL. Other writing commands (export, inventory)
 	// keep DuckDB's insertion order, which an ORDER BY in COPY relies on.
 	Load bool
+	// MemoryLimit (bytes) and Threads, when not 0, replace DuckDB's memory
+	// limit (memoryLimit) and its number of threads (one per core) for
+	// Load: ingest plans them from the memory it may use, with the number
+	// of batches it commits at once (ingest.PlanResources, issue 17.1).
+	MemoryLimit int64
+	Threads     int
 }
 
 // ErrNoCase is returned when a directory holds no case and Create is false.
@@ -166,6 +172,12 @@ func connInitSQL(opt Options) []string {
 		q = append(q, disabledCompression)
 	case opt.Load:
 		q = append(q, bulkLoadSQL...)
+		if opt.MemoryLimit > 0 {
+			q = append(q, fmt.Sprintf("SET memory_limit = '%dMiB'", max(opt.MemoryLimit>>20, 1)))
+		}
+		if opt.Threads > 0 {
+			q = append(q, fmt.Sprintf("SET threads = %d", opt.Threads))
+		}
 	default: // export, inventory: insertion order kept
 		q = append(q, memoryLimit, disabledCompression)
 	}
