@@ -301,3 +301,42 @@ func parseDuration(v string) (time.Duration, error) {
 	}
 	return time.Duration(total), nil
 }
+
+// WindowError is a --since/--until window that cannot be read: Side names
+// the bound ("since" or "until") whose text ParseTime refused, or is ""
+// when both parse but until is not after since.
+type WindowError struct {
+	Side string
+	Err  error
+}
+
+func (e *WindowError) Error() string {
+	if e.Side == "" {
+		return "until must be after since"
+	}
+	return e.Side + ": " + e.Err.Error()
+}
+
+func (e *WindowError) Unwrap() error { return e.Err }
+
+// ParseWindow reads a time window [since, until) as every command and page
+// takes it (ParseTime for each bound; "" leaves that side open, the zero
+// time) and checks that until is after since.
+func ParseWindow(since, until string, now time.Time) (time.Time, time.Time, error) {
+	var s, u time.Time
+	var err error
+	if since != "" {
+		if s, err = ParseTime(since, now); err != nil {
+			return s, u, &WindowError{Side: "since", Err: err}
+		}
+	}
+	if until != "" {
+		if u, err = ParseTime(until, now); err != nil {
+			return s, u, &WindowError{Side: "until", Err: err}
+		}
+	}
+	if !s.IsZero() && !u.IsZero() && !u.After(s) {
+		return s, u, &WindowError{}
+	}
+	return s, u, nil
+}

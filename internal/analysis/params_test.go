@@ -228,3 +228,33 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+func TestParseWindow(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		since, until string
+		want         string // "" when it parses
+		side         string
+	}{
+		{"", "", "", ""},
+		{"2026-11-20", "", "", ""},
+		{"", "1h", "", ""},
+		{"2026-11-20", "2026-11-21", "", ""},
+		{"yesterday", "", "since: ", "since"},
+		{"", "20240501", "until: ", "until"},
+		{"2026-11-21", "2026-11-20", "until must be after since", ""},
+		{"2026-11-21", "2026-11-21", "until must be after since", ""},
+	} {
+		s, u, err := ParseWindow(c.since, c.until, now)
+		if c.want == "" {
+			if err != nil || (c.since == "") != s.IsZero() || (c.until == "") != u.IsZero() {
+				t.Errorf("ParseWindow(%q, %q) = %v, %v, %v", c.since, c.until, s, u, err)
+			}
+			continue
+		}
+		var we *WindowError
+		if !errors.As(err, &we) || we.Side != c.side || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("ParseWindow(%q, %q) error %v; want a WindowError on %q starting %q", c.since, c.until, err, c.side, c.want)
+		}
+	}
+}

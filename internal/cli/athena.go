@@ -406,17 +406,9 @@ func parseQueryArgs(f *Factory, params []string, since, until string, limit int)
 		}
 		m[k] = v
 	}
-	now := f.Now()
 	var err error
-	if since != "" {
-		if b.Since, err = analysis.ParseTime(since, now); err != nil {
-			return nil, b, usagef("--since: %v", err)
-		}
-	}
-	if until != "" {
-		if b.Until, err = analysis.ParseTime(until, now); err != nil {
-			return nil, b, usagef("--until: %v", err)
-		}
+	if b.Since, b.Until, err = parseWindow(f, since, until); err != nil {
+		return nil, b, err
 	}
 	b.Limit = limit
 	return m, b, nil

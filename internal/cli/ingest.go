@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/awsapi"
 	"github.com/flowir/flowir/internal/flow"
 	"github.com/flowir/flowir/internal/ingest"
@@ -180,16 +179,8 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 		StreamPrefix: opts.StreamPrefix, SpoolDir: opts.SpoolDir, Now: f.Now,
 		AWS: awsapi.Options{Profile: opts.Profile, EndpointURL: opts.EndpointURL}}
 	io.Select.Accounts, io.Select.Regions = opts.Accounts, opts.Regions
-	now := f.Now()
-	if opts.Since != "" {
-		if io.Select.Since, err = analysis.ParseTime(opts.Since, now); err != nil {
-			return usagef("--since: %v", err)
-		}
-	}
-	if opts.Until != "" {
-		if io.Select.Until, err = analysis.ParseTime(opts.Until, now); err != nil {
-			return usagef("--until: %v", err)
-		}
+	if io.Select.Since, io.Select.Until, err = parseWindow(f, opts.Since, opts.Until); err != nil {
+		return err
 	}
 	if err := io.Select.Validate(); err != nil {
 		return usagef("%v", err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -116,26 +117,32 @@ refresh the matches.`, maxWarnings),
 
 // timeWindow parses --since and --until into Unix seconds (0 = open).
 func timeWindow(f *Factory, since, until string) (int64, int64, error) {
-	var s, u int64
-	now := f.Now()
-	if since != "" {
-		t, err := analysis.ParseTime(since, now)
-		if err != nil {
-			return 0, 0, usagef("--since: %v", err)
+	s, u, err := parseWindow(f, since, until)
+	if err != nil {
+		return 0, 0, err
+	}
+	var si, ui int64
+	if !s.IsZero() {
+		si = s.Unix()
+	}
+	if !u.IsZero() {
+		ui = u.Unix()
+	}
+	return si, ui, nil
+}
+
+// parseWindow parses --since and --until (analysis.ParseWindow), its
+// errors as usage errors naming the flag.
+func parseWindow(f *Factory, since, until string) (time.Time, time.Time, error) {
+	s, u, err := analysis.ParseWindow(since, until, f.Now())
+	var we *analysis.WindowError
+	if errors.As(err, &we) {
+		if we.Side == "" {
+			return s, u, usagef("--until must be after --since")
 		}
-		s = t.Unix()
+		return s, u, usagef("--%s: %v", we.Side, we.Err)
 	}
-	if until != "" {
-		t, err := analysis.ParseTime(until, now)
-		if err != nil {
-			return 0, 0, usagef("--until: %v", err)
-		}
-		u = t.Unix()
-	}
-	if s != 0 && u != 0 && u <= s {
-		return 0, 0, usagef("--until must be after --since")
-	}
-	return s, u, nil
+	return s, u, err
 }
 
 func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) error {

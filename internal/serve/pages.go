@@ -31,23 +31,16 @@ const maxSQLRows = 1000
 
 // window reads ?since= and ?until= as flowir's --since/--until read them.
 func (s *Server) window(r *http.Request) (since, until int64, err error) {
-	now := s.opt.Now()
-	for _, p := range []struct {
-		name string
-		dst  *int64
-	}{{"since", &since}, {"until", &until}} {
-		v := strings.TrimSpace(r.URL.Query().Get(p.name))
-		if v == "" {
-			continue
-		}
-		t, err := analysis.ParseTime(v, now)
-		if err != nil {
-			return 0, 0, badf("%s: %v", p.name, err)
-		}
-		*p.dst = t.Unix()
+	q := r.URL.Query()
+	st, ut, err := analysis.ParseWindow(strings.TrimSpace(q.Get("since")), strings.TrimSpace(q.Get("until")), s.opt.Now())
+	if err != nil {
+		return 0, 0, badf("%v", err)
 	}
-	if since != 0 && until != 0 && until <= since {
-		return 0, 0, badf("until must be after since")
+	if !st.IsZero() {
+		since = st.Unix()
+	}
+	if !ut.IsZero() {
+		until = ut.Unix()
 	}
 	return since, until, nil
 }
