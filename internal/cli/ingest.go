@@ -112,7 +112,12 @@ the rest are counted by reason in table rejects_not_kept, so that a file of
 millions of bad lines does not fill the case. Each source is loaded in one transaction: an interrupted ingest
 (Ctrl-C, a killed process) leaves no half source, its summary counts only
 the sources it committed, and running the same command again finishes the
-job.
+job. The free space of the case folder is checked before anything is loaded
+and before each source, against an estimate from the input's size (about
+the size of gzip text or Parquet, a ninth of plain text), and that of
+--spool-dir before an object too large for memory is downloaded into it: a
+disk short of room stops the ingest the same way, saying "not enough disk
+space in DIR: need ~X, have Y".
 A source whose content (SHA-256) is already in the case is skipped, whatever
 its name; an S3 object already ingested (same key and ETag) is skipped
 without being downloaded; a CloudWatch Logs stream already read for the

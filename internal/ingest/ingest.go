@@ -234,6 +234,11 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 	if r.opts.Now == nil {
 		r.opts.Now = time.Now
 	}
+	// A disk running short stops the run as an interruption does.
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.disk = &diskStop{cancel: cancel}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = PlanResources(0).Workers
@@ -264,6 +269,9 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	r.known = newKnown(ks)
+	if err := r.checkDiskFirst(); err != nil {
+		return nil, err
+	}
 
 	start := time.Now()
 	stop := r.startProgress(start)
@@ -366,6 +374,9 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 		}
 		s.Bytes += fr.Bytes
 	}
+	if err := r.disk.err; err != nil && parent.Err() == nil {
+		return s, fmt.Errorf("ingest stopped after %d of %d sources, the others are not in the case: %w", len(s.Results), s.Files, err)
+	}
 	if err := ctx.Err(); err != nil {
 		return s, fmt.Errorf("ingest interrupted after %d of %d sources; sources not committed are not in the case, run the same command again to finish: %w", len(s.Results), s.Files, err)
 	}
@@ -382,6 +393,9 @@ type runner struct {
 	spooler     source.Spooler
 	spoolDir    string // the run's spool folder
 	known       *known
+	disk        *diskStop
+	// local lists the local files found, for the first disk check.
+	local []source.File
 
 	mu      sync.Mutex
 	claimed map[string]claim // sha256 -> the source of this run that claimed that content
@@ -487,6 +501,10 @@ func (r *runner) prepare(ctx context.Context, in *input) *prepared {
 		p.skip = &d
 		return p
 	}
+	if err := r.checkSpoolDisk(in); err != nil {
+		r.disk.stop(err)
+		return nil
+	}
 	sp := r.spooler
 	if in.size > 0 {
 		sp.OnWrite = func(n int) { r.bytesDone.Add(int64(n)) }
@@ -541,6 +559,11 @@ func (r *runner) worker(ctx context.Context, ready <-chan *prepared, alone bool)
 		}
 		if !ok {
 			break
+		}
+		if ctx.Err() == nil {
+			if err := r.checkDiskFor(p); err != nil {
+				r.disk.stop(err)
+			}
 		}
 		if ctx.Err() != nil {
 			// Cancelled: what is still queued is not started (its result

@@ -78,6 +78,7 @@ func (r *runner) finders(ctx context.Context) ([]finder, []string, error) {
 		if pruned > 0 {
 			r.listings = append(r.listings, Listing{Location: "local paths", Keys: len(files), Selected: len(keep), Pruned: pruned})
 		}
+		r.local = keep
 		fs = append(fs, func(ctx context.Context, emit func(*input) bool) error {
 			// Files are hashed here, in the order they were found, so that
 			// of two copies of the same content in one run the first
