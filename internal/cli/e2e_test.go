@@ -272,7 +272,7 @@ func TestUsageAndCaseErrors(t *testing.T) {
 		{[]string{"ingest"}, 2, "at least one"},
 		{[]string{"nosuchcommand"}, 2, "unknown command"},
 		{[]string{"status", "--bogus"}, 2, "unknown flag"},
-		{[]string{"status", "--case", filepath.Join(tmp, "missing")}, 1, "no case"},
+		{[]string{"status", "--case", filepath.Join(tmp, "missing")}, 10, "no case"},
 		{[]string{"ingest", "--case", notCase, log}, 1, "not a flowir case"},
 		{[]string{"ingest", "--case", filepath.Join(tmp, "c"), filepath.Join(tmp, "nope.log")}, 1, "no such file"},
 		{[]string{"ingest", "--case", filepath.Join(tmp, "c"), "--log-format", "${version} ${version}", log}, 2, "twice"},
@@ -308,7 +308,7 @@ func TestCaseHeldByAnotherProcess(t *testing.T) {
 	}
 	for _, args := range [][]string{{"ingest", "--case", caseDir, log}, {"status", "--case", caseDir}} {
 		code, _, errOut := run(t, args...)
-		if code != 1 || !strings.Contains(errOut, "in use by another process (PID") {
+		if code != 11 || !strings.Contains(errOut, "in use by another process (PID") {
 			t.Errorf("flowir %s: exit %d, %q", strings.Join(args, " "), code, errOut)
 		}
 	}

@@ -229,7 +229,7 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 		return runErr
 	}
 	if sum.Failed > 0 {
-		return fmt.Errorf("%d of %d sources failed; see above, fix the cause and run the same command again (sources already loaded are skipped)", sum.Failed, sum.Files)
+		return &PartialError{fmt.Errorf("%d of %d sources failed; see above, fix the cause and run the same command again (sources already loaded are skipped)", sum.Failed, sum.Files)}
 	}
 	return nil
 }

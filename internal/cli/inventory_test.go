@@ -242,7 +242,7 @@ func TestInventoryImportErrors(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "nothing to import") || !strings.Contains(stderr, "no key flowir knows (found Buckets") {
 		t.Fatalf("%d %s", code, stderr)
 	}
-	if code, _, stderr = run(t, "inventory", "exposed"); code != 1 || !strings.Contains(stderr, "no case") && !strings.Contains(stderr, "no inventory") {
+	if code, _, stderr = run(t, "inventory", "exposed"); code != 10 && code != 1 || !strings.Contains(stderr, "no case") && !strings.Contains(stderr, "no inventory") {
 		t.Fatalf("%d %s", code, stderr)
 	}
 }

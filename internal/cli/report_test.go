@@ -218,7 +218,7 @@ func TestReportUsage(t *testing.T) {
 	}
 	// A case that is not there: an error, and no file written.
 	out := filepath.Join(t.TempDir(), "r.html")
-	if code, _, _ := run(t, "report", "--case", caseDir, "--out", out); code != 1 {
+	if code, _, _ := run(t, "report", "--case", caseDir, "--out", out); code != ExitNoCase {
 		t.Errorf("report of a missing case: exit %d", code)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {

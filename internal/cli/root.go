@@ -53,6 +53,57 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 func usagef(format string, a ...any) error { return &UsageError{fmt.Errorf(format, a...)} }
 
+// PartialError marks a command that did part of its work: some sources
+// failed while the others were loaded. It exits with status 3.
+type PartialError struct{ Err error }
+
+func (e *PartialError) Error() string { return e.Err.Error() }
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// Exit statuses, in the style of restic's; root --help and the README list
+// them. A signal n ends a command with 128+n (130 for Ctrl-C, 143 for
+// SIGTERM).
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitPartial     = 3
+	ExitNoCase      = 10
+	ExitCaseLocked  = 11
+	ExitInterrupted = 130
+)
+
+const exitStatusHelp = `Exit status: 0 done; 1 error; 2 usage error (a flag, argument or value);
+3 partial (some sources failed, the others are loaded); 10 no case at
+--case; 11 the case is in use by another process; 130 (143) stopped by
+Ctrl-C (SIGTERM).`
+
+// exitStatus chooses the exit status of an error by its type.
+func exitStatus(err error) int {
+	var ue *UsageError
+	var ie *casework.InputError
+	var pe *PartialError
+	var le *store.CaseLockedError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue), errors.As(err, &ie):
+		return ExitUsage
+	case errors.As(err, &le):
+		return ExitCaseLocked
+	case errors.Is(err, store.ErrNoCase):
+		return ExitNoCase
+	case errors.As(err, &pe):
+		return ExitPartial
+	}
+	// Cobra's own argument and command errors have no type of their own.
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") {
+		return ExitUsage
+	}
+	return ExitError
+}
+
 // NewRootCmd builds the flowir command tree.
 func NewRootCmd(f *Factory) *cobra.Command {
 	if f.Now == nil {
@@ -73,7 +124,9 @@ much, and whether it was allowed.
 Start with:  flowir demo            (a self-contained exercise on synthetic logs)
 Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
              flowir status
-             flowir queries / flowir query NAME / flowir sql 'SELECT ...'`,
+             flowir queries / flowir query NAME / flowir sql 'SELECT ...'
+
+` + exitStatusHelp,
 		Version:       Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -323,12 +376,5 @@ func Run(ctx context.Context, args []string, ios *output.IOStreams) int {
 	if sig.sig != nil {
 		return sig.exitCode()
 	}
-	var ue *UsageError
-	var ie *casework.InputError
-	msg = err.Error()
-	if errors.As(err, &ue) || errors.As(err, &ie) || strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
-		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag") {
-		return 2
-	}
-	return 1
+	return exitStatus(err)
 }

@@ -66,6 +66,17 @@ type Options struct {
 // ErrNoCase is returned when a directory holds no case and Create is false.
 var ErrNoCase = errors.New("no case")
 
+// CaseLockedError is returned when another process holds the case open
+// (DuckDB allows one writer, or readers, per database file).
+type CaseLockedError struct {
+	Dir    string
+	Holder string // "another process (PID n)", "this process", ...
+}
+
+func (e *CaseLockedError) Error() string {
+	return fmt.Sprintf("case %s is in use by %s, probably another flowir command: wait for it to finish, or work on a copy of the case", e.Dir, e.Holder)
+}
+
 // Open opens (or with Create, creates) the case in dir.
 func Open(ctx context.Context, dir string, opt Options) (*Case, error) {
 	if dir == "" {
@@ -232,7 +243,7 @@ func openError(dir string, err error) error {
 				who = "this process"
 			}
 		}
-		return fmt.Errorf("case %s is in use by %s, probably another flowir command: wait for it to finish, or work on a copy of the case", dir, who)
+		return &CaseLockedError{Dir: dir, Holder: who}
 	case strings.Contains(msg, "not a valid DuckDB database") || strings.Contains(msg, "Invalid Input Error: The file"):
 		return fmt.Errorf("case %s: %s is not a DuckDB database flowir can read: %v", dir, DBFile, err)
 	}
