@@ -23,10 +23,21 @@ type pqWriter struct {
 	cols []column
 	leaf []int // column i -> its leaf index in the file's schema
 	def  []int // column i -> the definition level of a present value
-	row  parquet.Row
-	one  []parquet.Row
-	rows int64
+	// pending holds rows not yet handed to the parquet writer, row its
+	// current one; arena holds copies of their text values. Rows go to
+	// the writer pendingRows at a time: parquet-go's cost is per call and
+	// per column (48 of them), so one row per call spent most of an
+	// ingest's time there.
+	pending []parquet.Row
+	n       int
+	row     parquet.Row
+	arena   []byte
+	rows    int64
 }
+
+// pendingRows is how many rows are handed to the parquet writer at once:
+// the number parquet-go itself writes at a time (its maxRowsPerWrite).
+const pendingRows = 64
 
 // rowGroupRows is the number of rows of a row group: DuckDB's own row group
 // size, so that a scan splits a file's row groups across its threads the way
@@ -58,14 +69,17 @@ func newPQWriter(path string, cols []column) (*pqWriter, error) {
 	for i, p := range schema.Columns() {
 		leafOf[p[0]] = i
 	}
-	p := &pqWriter{path: path, cols: cols, leaf: make([]int, len(cols)), def: make([]int, len(cols)), row: make(parquet.Row, len(cols))}
+	p := &pqWriter{path: path, cols: cols, leaf: make([]int, len(cols)), def: make([]int, len(cols)), pending: make([]parquet.Row, pendingRows), arena: make([]byte, 0, 4096)}
+	for i := range p.pending {
+		p.pending[i] = make(parquet.Row, len(cols))
+	}
+	p.row = p.pending[0]
 	for i, c := range cols {
 		p.leaf[i] = leafOf[c.name]
 		if !c.notNull {
 			p.def[i] = 1
 		}
 	}
-	p.one = []parquet.Row{p.row}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
 	if err != nil {
 		return nil, err
@@ -96,22 +110,43 @@ func (p *pqWriter) int(i int, v int64) {
 	p.row[l] = x.Level(0, p.def[i], l)
 }
 
-// bytes sets column i (VARCHAR) of the current row; v must stay unchanged
-// until write returns.
+// bytes sets column i (VARCHAR) of the current row to a copy of v (the
+// caller's buffers are reused for the next record).
 func (p *pqWriter) bytes(i int, v []byte) {
 	l := p.leaf[i]
-	if v == nil {
-		v = []byte{}
-	}
-	p.row[l] = parquet.ByteArrayValue(v).Level(0, p.def[i], l)
+	// A value points into the arena as it is now: when append moves the
+	// arena, the values set before keep the old array, which stays
+	// unchanged until flush.
+	start := len(p.arena)
+	p.arena = append(p.arena, v...)
+	p.row[l] = parquet.ByteArrayValue(p.arena[start:len(p.arena):len(p.arena)]).Level(0, p.def[i], l)
 }
 
 // write adds the current row to the file.
 func (p *pqWriter) write() error {
-	if _, err := p.w.WriteRows(p.one); err != nil {
+	p.rows++
+	p.n++
+	if p.n == len(p.pending) {
+		if err := p.flush(); err != nil {
+			return err
+		}
+	}
+	p.row = p.pending[p.n]
+	return nil
+}
+
+// flush hands the pending rows to the parquet writer, which copies their
+// values into its column buffers.
+func (p *pqWriter) flush() error {
+	if p.n == 0 {
+		return nil
+	}
+	_, err := p.w.WriteRows(p.pending[:p.n])
+	p.n = 0
+	p.arena = p.arena[:0]
+	if err != nil {
 		return fmt.Errorf("write %s: %w", p.path, err)
 	}
-	p.rows++
 	return nil
 }
 
@@ -121,7 +156,10 @@ func (p *pqWriter) close() error {
 	if p.f == nil {
 		return nil
 	}
-	err := p.w.Close()
+	err := p.flush()
+	if err == nil {
+		err = p.w.Close()
+	}
 	if err == nil {
 		err = p.buf.Flush()
 	}
