@@ -44,6 +44,12 @@ const pendingRows = 64
 // it splits its own tables, and min/max statistics prune at that grain.
 const rowGroupRows = 122880
 
+// zstdCodec compresses the pages of every file written: it keeps a pool
+// of zstd encoders, each holding megabytes of history buffers, so one
+// codec for all files lets them reuse encoders; a codec per file made each
+// file allocate (and the kernel zero) fresh ones.
+var zstdCodec = &zstd.Codec{Level: zstd.SpeedFastest}
+
 // newPQWriter creates path (which must not exist) for rows of cols.
 func newPQWriter(path string, cols []column) (*pqWriter, error) {
 	g := parquet.Group{}
@@ -87,7 +93,7 @@ func newPQWriter(path string, cols []column) (*pqWriter, error) {
 	p.f = f
 	p.buf = bufio.NewWriterSize(f, 1<<20)
 	p.w = parquet.NewGenericWriter[any](p.buf, schema,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.Compression(zstdCodec),
 		parquet.MaxRowsPerRowGroup(rowGroupRows))
 	return p, nil
 }
