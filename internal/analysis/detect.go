@@ -178,6 +178,9 @@ type detector struct {
 	// case's enrichment (flowir enrich aws-ranges); EC2 addresses are not
 	// in it: anyone can rent one. Loaded as table ir_aws.
 	awsService map[string]string
+	// services: the service endpoints (address -> protocol -> ports), see
+	// loadServices; nil until a rule needs them.
+	services map[string]map[int][]int
 }
 
 // Temporary tables a run creates on the Engine.
@@ -470,18 +473,22 @@ const (
 
 // baseWhere is the condition every rule applies to flows: traffic records
 // with both addresses, in the time window, not on a NAT's outside leg.
-func (d *detector) baseWhere() string {
+func (d *detector) baseWhere() string { return d.baseWhereOn("") }
+
+// baseWhereOn is baseWhere with every column prefixed (an alias and a dot),
+// for subqueries of evidence queries.
+func (d *detector) baseWhereOn(p string) string {
 	var b strings.Builder
-	b.WriteString("log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL")
+	fmt.Fprintf(&b, "%[1]slog_status = 'OK' AND %[1]ssrcaddr IS NOT NULL AND %[1]sdstaddr IS NOT NULL", p)
 	if d.cfg.Since != 0 {
-		fmt.Fprintf(&b, ` AND "end" >= %d`, d.cfg.Since)
+		fmt.Fprintf(&b, ` AND %s"end" >= %d`, p, d.cfg.Since)
 	}
 	if d.cfg.Until != 0 {
-		fmt.Fprintf(&b, ` AND start < %d`, d.cfg.Until)
+		fmt.Fprintf(&b, ` AND %sstart < %d`, p, d.cfg.Until)
 	}
 	if len(d.nat) > 0 {
 		list := sqlStringList(d.nat)
-		fmt.Fprintf(&b, " AND %s NOT IN (%s) AND %s NOT IN (%s)", exprActor, list, exprTarget, list)
+		fmt.Fprintf(&b, " AND coalesce(%[1]spkt_srcaddr, %[1]ssrcaddr) NOT IN (%[2]s) AND coalesce(%[1]spkt_dstaddr, %[1]sdstaddr) NOT IN (%[2]s)", p, list)
 	}
 	return b.String()
 }

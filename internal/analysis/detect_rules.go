@@ -42,7 +42,16 @@ var ruleCatalog = []*RuleInfo{
 		Doc: `One actor probes many ports of one target. A probe is a request record
 (not a reply) that was rejected or carries no payload (few, small packets;
 when the format has TCP flags, SYN without FIN, so the tail of an ordinary
-connection is not a probe).
+connection is not a probe). Who the client is comes from the whole case:
+a record sent from a service endpoint (an address and port that accepted
+connections from at least 10 distinct client addresses and ports, each
+from a higher port: an agent on 10050 that a monitoring system polls, RDP
+on 3389) to a higher port is a reply, not a probe; and a probe is a
+connection with nothing in it: a probe-like record whose connection (same
+addresses, ports and protocol) carried payload either way in another record
+is the tail of an ordinary connection (AWS cuts a record at each
+aggregation interval, so a connection's closing packets often have a
+record of their own).
 Probes of one (actor, target, protocol) are grouped into bursts separated by
 pauses longer than max_gap; a burst reaching min_ports distinct destination
 ports is a finding. TCP and UDP only. Severity: high when the actor is
@@ -56,7 +65,9 @@ answers (accepted probes), low when it was entirely rejected.`,
 	},
 	{
 		Name: RulePortScanHorizontal, Title: "Horizontal port scan (sweep)", Technique: "T1046", Severity: SeverityMedium,
-		Doc: `One actor probes one port on many targets. Probes (as for the vertical scan)
+		Doc: `One actor probes one port on many targets. Probes (as for the vertical scan:
+replies of service endpoints and the records of connections that carried
+payload are not probes)
 of one (actor, port, protocol) are grouped into bursts separated by pauses
 longer than max_gap; a burst reaching min_hosts distinct targets is a
 finding when distinct targets are at least min_unique_ratio of its distinct
@@ -255,10 +266,13 @@ func runVerticalScan(ctx context.Context, d *detector) ([]Finding, error) {
 	const r = RulePortScanVertical
 	minPorts, gap := d.cfg.int(r, "min_ports"), d.cfg.int(r, "max_gap")
 	probe := probeCond(d, r)
-	q := fmt.Sprintf(`WITH p AS (
-  SELECT a, t, protocol, dstport, start, "end", action, bytes FROM (%s) b
+	if err := d.loadServices(ctx); err != nil {
+		return nil, err
+	}
+	q := fmt.Sprintf(`WITH p0 AS (
+  SELECT a, t, protocol, srcport, dstport, start, "end", action, bytes FROM (%s) b %s
   WHERE protocol IN (6, 17) AND NOT %s AND %s
-), k AS (
+), %s, k AS (
   SELECT a, t, protocol FROM p GROUP BY ALL HAVING count(DISTINCT dstport) >= %d
 ), l AS (
   SELECT p.*, lag(start) OVER (PARTITION BY a, t, protocol ORDER BY start) AS prev FROM p SEMI JOIN k USING (a, t, protocol)
@@ -268,7 +282,7 @@ func runVerticalScan(ctx context.Context, d *detector) ([]Finding, error) {
 SELECT a, t, protocol, min(start), max(start), max("end"), count(*), sum(bytes)::BIGINT, count(DISTINCT dstport),
   count(*) FILTER (WHERE action = 'ACCEPT'), list(DISTINCT dstport) FILTER (WHERE action = 'ACCEPT')
 FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= %d ORDER BY 1, 2, 3, 4`,
-		d.baseSelect(), condReply, probe, minPorts, gap, minPorts)
+		d.baseSelect(), notServiceReply("b"), condReply, probe, d.probeConnSQL(r), minPorts, gap, minPorts)
 	rows, err := d.eng.QueryRows(ctx, q)
 	if err != nil {
 		return nil, err
@@ -290,7 +304,7 @@ FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= %d ORDER BY
 			Rule: r, Severity: scanSeverity(dir, acc), Technique: "T1046", Src: a, Dst: t, Protocol: proto, Direction: dir,
 			FirstSeen: unix(s0), LastSeen: unix(e1), Records: n, Bytes: b, Summary: sum,
 			EvidenceSQL: d.evidence(addrEq(exprActor, a), addrEq(exprTarget, t), fmt.Sprintf("protocol = %d", proto),
-				"NOT "+condReply, probe, fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
+				"NOT "+condReply, d.serviceReplyEvidence(a, proto), probe, d.probeConnEvidence(r), fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
 			Details: map[string]any{"distinct_ports": ports, "accepted_probes": acc, "answered_ports": open},
 		})
 	}
@@ -302,10 +316,13 @@ func runHorizontalScan(ctx context.Context, d *detector) ([]Finding, error) {
 	minHosts, gap, ratio := d.cfg.int(r, "min_hosts"), d.cfg.int(r, "max_gap"), d.cfg.float(r, "min_unique_ratio")
 	maxRecurring := d.cfg.float(r, "max_recurring_ratio")
 	probe := probeCond(d, r)
-	q := fmt.Sprintf(`WITH p AS (
-  SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (%s) b
+	if err := d.loadServices(ctx); err != nil {
+		return nil, err
+	}
+	q := fmt.Sprintf(`WITH p0 AS (
+  SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (%s) b %s
   WHERE protocol IN (6, 17) AND NOT %s AND %s
-), k AS (
+), %s, k AS (
   SELECT a, dstport, protocol FROM p GROUP BY ALL HAVING count(DISTINCT t) >= %d
 ), l AS (
   SELECT p.*, lag(start) OVER (PARTITION BY a, dstport, protocol ORDER BY start) AS prev FROM p SEMI JOIN k USING (a, dstport, protocol)
@@ -319,7 +336,7 @@ SELECT a, dstport, protocol, min(start), max(start), max("end"), count(*), sum(b
   list(DISTINCT t ORDER BY t), count(DISTINCT t) FILTER (WHERE te.neps > 1)
 FROM e JOIN te USING (a, dstport, protocol, t)
 GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= %d ORDER BY 1, 2, 3, 4`,
-		d.baseSelect(), condReply, probe, minHosts, gap, minHosts)
+		d.baseSelect(), notServiceReply("b"), condReply, probe, d.probeConnSQL(r), minHosts, gap, minHosts)
 	rows, err := d.eng.QueryRows(ctx, q)
 	if err != nil {
 		return nil, err
@@ -359,7 +376,7 @@ GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= %d ORDER BY 1, 2, 
 			Summary: fmt.Sprintf("%s probed %s port %d on %d hosts in %s (%d of %d probe records rejected)",
 				a, strings.ToUpper(protoName(proto)), port, hosts, dur(s1-s0), n-acc, n),
 			EvidenceSQL: d.evidence(addrEq(exprActor, a), fmt.Sprintf("dstport = %d", port), fmt.Sprintf("protocol = %d", proto),
-				"NOT "+condReply, probe, fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
+				"NOT "+condReply, d.serviceReplyEvidence(a, proto), probe, d.probeConnEvidence(r), fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
 			Details: map[string]any{"distinct_hosts": hosts, "attempts": attempts, "accepted_probes": acc, "recurring_hosts": recurring, "targets": targets},
 		})
 	}

@@ -248,6 +248,40 @@ func TestRuleVerticalScanBackground(t *testing.T) {
 	none(t, detect(t, newDetectCase(t, recs), nil, r))
 }
 
+// TestRuleScanClientSide: who opened a connection is decided from the whole
+// case (issue 15 item 4), in the default format (no TCP flags). A
+// monitoring system's checks of agents on a registered port (10050) are
+// answered from that port to the poller's ephemeral ports: not a vertical
+// scan by the agents. A desktop's connections to 25 web servers each leave
+// a record of their closing packets in the next aggregation interval: not a
+// sweep of port 443. A scanner with one fixed source port is still found.
+func TestRuleScanClientSide(t *testing.T) {
+	var recs []fr
+	for i := range 40 {
+		for j, agent := range []string{"10.0.1.11", "10.0.1.12"} {
+			ts := t0 + int64(60*i+j)
+			q := tcp("10.0.5.5", 50000+2*i+j, agent, 10050, ts, ts+1, 1, 60)
+			recs = append(recs, q, q.reply(1, 60))
+		}
+	}
+	for i := range 25 {
+		ts := t0 + int64(30*i)
+		q := tcp("10.0.9.9", 52000+i, fmt.Sprintf("203.0.113.%d", 10+i), 443, ts, ts+50, 20, 5000)
+		tail := tcp("10.0.9.9", 52000+i, fmt.Sprintf("203.0.113.%d", 10+i), 443, ts+60, ts+600, 2, 104)
+		recs = append(recs, q, q.reply(30, 40000), tail, tail.reply(2, 104))
+	}
+	for i := range 30 {
+		p := tcp("198.51.100.7", 40000, "10.0.1.11", 1+i, t0+int64(i), t0+int64(i), 1, 44)
+		recs = append(recs, p, p.reply(1, 40))
+	}
+	c := newDetectCase(t, recs)
+	f := one(t, detect(t, c, nil, analysis.RulePortScanVertical), "198.51.100.7", "10.0.1.11")
+	if f.Records != 30 {
+		t.Errorf("scan: %d records, want the 30 probes: %s", f.Records, f.Summary)
+	}
+	none(t, detect(t, c, nil, analysis.RulePortScanHorizontal))
+}
+
 func TestRuleHorizontalScan(t *testing.T) {
 	const r = analysis.RulePortScanHorizontal
 	sweep := func(actor string, n int, start int64) []fr {

@@ -64,10 +64,26 @@ SELECT a, max(s) FROM (
 
 -- load ir_aws: 0 addresses
 
+-- exec
+CREATE OR REPLACE TEMP TABLE ir_service AS
+SELECT t AS addr, dstport AS port, protocol AS proto FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
+WHERE protocol IN (6, 17) AND action = 'ACCEPT' AND srcport > dstport
+GROUP BY ALL HAVING count(DISTINCT (a, srcport)) >= 10;
+
 -- query (0 bound arguments)
-WITH p AS (
-  SELECT a, t, protocol, dstport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
+SELECT addr, proto, port FROM ir_service ORDER BY 1, 2, 3;
+
+-- query (0 bound arguments)
+WITH p0 AS (
+  SELECT a, t, protocol, srcport, dstport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b ANTI JOIN ir_service ON ir_service.addr = b.a AND ir_service.port = b.srcport AND ir_service.proto = b.protocol AND b.srcport < b.dstport
   WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (action = 'REJECT' OR (packets <= 3 AND bytes <= 100 * packets AND (protocol <> 6 OR tcp_flags IS NULL OR (tcp_flags & 3) = 2)))
+), x AS (
+  SELECT b.a, b.t, b.srcport, b.dstport, b.protocol FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b SEMI JOIN p0 USING (a, t, srcport, dstport, protocol) WHERE (action = 'ACCEPT' AND (packets > 3 OR bytes > 100 * packets))
+  UNION ALL
+  SELECT b.t, b.a, b.dstport, b.srcport, b.protocol FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
+  SEMI JOIN p0 ON p0.a = b.t AND p0.t = b.a AND p0.srcport = b.dstport AND p0.dstport = b.srcport AND p0.protocol = b.protocol WHERE (action = 'ACCEPT' AND (packets > 3 OR bytes > 100 * packets))
+), p AS (
+  SELECT * FROM p0 ANTI JOIN x USING (a, t, srcport, dstport, protocol)
 ), k AS (
   SELECT a, t, protocol FROM p GROUP BY ALL HAVING count(DISTINCT dstport) >= 20
 ), l AS (
@@ -80,9 +96,16 @@ SELECT a, t, protocol, min(start), max(start), max("end"), count(*), sum(bytes):
 FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= 20 ORDER BY 1, 2, 3, 4;
 
 -- query (0 bound arguments)
-WITH p AS (
-  SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
+WITH p0 AS (
+  SELECT a, t, protocol, dstport, srcport, start, "end", action, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b ANTI JOIN ir_service ON ir_service.addr = b.a AND ir_service.port = b.srcport AND ir_service.proto = b.protocol AND b.srcport < b.dstport
   WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND (action = 'REJECT' OR (packets <= 3 AND bytes <= 100 * packets AND (protocol <> 6 OR tcp_flags IS NULL OR (tcp_flags & 3) = 2)))
+), x AS (
+  SELECT b.a, b.t, b.srcport, b.dstport, b.protocol FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b SEMI JOIN p0 USING (a, t, srcport, dstport, protocol) WHERE (action = 'ACCEPT' AND (packets > 3 OR bytes > 100 * packets))
+  UNION ALL
+  SELECT b.t, b.a, b.dstport, b.srcport, b.protocol FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
+  SEMI JOIN p0 ON p0.a = b.t AND p0.t = b.a AND p0.srcport = b.dstport AND p0.dstport = b.srcport AND p0.protocol = b.protocol WHERE (action = 'ACCEPT' AND (packets > 3 OR bytes > 100 * packets))
+), p AS (
+  SELECT * FROM p0 ANTI JOIN x USING (a, t, srcport, dstport, protocol)
 ), k AS (
   SELECT a, dstport, protocol FROM p GROUP BY ALL HAVING count(DISTINCT t) >= 20
 ), l AS (
