@@ -180,7 +180,17 @@ than full_contacts contacts the jitter allowed shrinks, as the square of
 36%), because a short series looks regular by chance more easily. Random
 (Poisson) traffic has a jitter near 0.7; a beacon with +-20% random sleep
 about 0.1, reported from about 23 contacts; a nearly exact one from about
-12. TCP and UDP; T1071.001 for web ports.`,
+12. TCP and UDP; T1071.001 for web ports.
+Periodic is not malicious by itself, so these are left out: destinations
+that are AWS services (as for exfiltration: an agent polling its AWS
+endpoint every 5 minutes; EC2 addresses excepted, anyone can rent one);
+destination ports in service_ports (NTP polls at fixed intervals by
+design); and a destination that more than max_hosts internal hosts contact
+on the same schedule (median intervals within 10% of each other: an
+update server, a SaaS heartbeat), which is a service the fleet uses, not
+one host's implant (an implant on many hosts at once is then missed; the
+finding's details say how many hosts contact its destination). Each
+finding says how many internal hosts contact the destination.`,
 		Thresholds: []Threshold{
 			{Name: "min_contacts", Kind: KindCount, Default: int64(10), Min: 3, Doc: "contacts needed"},
 			{Name: "min_period", Kind: KindDuration, Default: int64(10), Min: 1, Doc: "shortest median interval"},
@@ -188,6 +198,8 @@ about 0.1, reported from about 23 contacts; a nearly exact one from about
 			{Name: "full_contacts", Kind: KindCount, Default: int64(30), Min: 0, Doc: "contacts from which max_jitter applies in full (fewer: less, see above)"},
 			{Name: "contact_gap", Kind: KindDuration, Default: int64(60), Min: 0, Doc: "a 5-tuple silent longer than this starts a new contact"},
 			{Name: "merge_within", Kind: KindDuration, Default: int64(2), Min: 0, Doc: "contacts this close together count as one"},
+			{Name: "service_ports", Kind: KindPorts, Default: []int{123}, Doc: "destination ports of protocols that poll by design (NTP)"},
+			{Name: "max_hosts", Kind: KindCount, Default: int64(3), Min: 1, Doc: "more internal hosts contacting a destination on the same schedule make it a service"},
 		},
 		run: runBeaconing,
 	},

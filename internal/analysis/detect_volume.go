@@ -500,12 +500,21 @@ func runBeaconing(ctx context.Context, d *detector) ([]Finding, error) {
 	minContacts, minPeriod, maxJitter := d.cfg.int(r, "min_contacts"), d.cfg.int(r, "min_period"), d.cfg.float(r, "max_jitter")
 	gap, merge := d.cfg.int(r, "contact_gap"), d.cfg.int(r, "merge_within")
 	fullContacts := d.cfg.int(r, "full_contacts")
+	maxHosts := int(d.cfg.int(r, "max_hosts"))
+	svcPorts := "true"
+	if ps := d.cfg.ports(r, "service_ports"); len(ps) > 0 {
+		svcPorts = fmt.Sprintf("dstport NOT IN (%s)", sqlIntList(ps))
+	}
+	// h: how many internal hosts contact each destination at all (the
+	// finding says it); AWS service destinations (ir_aws) are left out.
 	q := fmt.Sprintf(`WITH r AS (
   SELECT a, t, dstport, protocol, srcport, start, "end", bytes FROM (%s) b
-  WHERE protocol IN (6, 17) AND NOT %s AND %s AND NOT %s
+  WHERE protocol IN (6, 17) AND NOT %s AND %s AND NOT %s AND %s AND t NOT IN (SELECT addr FROM %s)
 ), k AS (
   SELECT a, t, dstport, protocol, count(*) AS n, sum(bytes)::BIGINT AS bytes, min(start) AS s0, max(start) AS s1, max("end") AS e1
   FROM r GROUP BY ALL HAVING count(*) >= %d
+), h AS (
+  SELECT t, dstport, protocol, count(DISTINCT a) AS hosts FROM r SEMI JOIN k USING (t, dstport, protocol) GROUP BY ALL
 ), c AS (
   SELECT r.a, r.t, r.dstport, r.protocol, r.start,
     max(r."end") OVER (PARTITION BY r.a, r.t, r.dstport, r.protocol, r.srcport ORDER BY r.start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pend
@@ -514,14 +523,19 @@ func runBeaconing(ctx context.Context, d *detector) ([]Finding, error) {
   SELECT a, t, dstport, protocol, list(start ORDER BY start) AS contacts FROM c
   WHERE pend IS NULL OR start - pend > %d GROUP BY ALL HAVING count(*) >= %d
 )
-SELECT s.a, s.t, s.dstport, s.protocol, s.contacts, k.n, k.bytes, k.s0, k.s1, k.e1
-FROM s JOIN k USING (a, t, dstport, protocol) ORDER BY 1, 2, 3, 4`,
-		d.baseSelect(), condReply, inInternal("a"), inInternal("t"), minContacts, gap, minContacts)
+SELECT s.a, s.t, s.dstport, s.protocol, s.contacts, k.n, k.bytes, k.s0, k.s1, k.e1, h.hosts
+FROM s JOIN k USING (a, t, dstport, protocol) JOIN h USING (t, dstport, protocol) ORDER BY 1, 2, 3, 4`,
+		d.baseSelect(), condReply, inInternal("a"), inInternal("t"), svcPorts, tmpAWS, minContacts, gap, minContacts)
 	rows, err := d.eng.QueryRows(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	var out []Finding
+	type cand struct {
+		f      Finding
+		period float64
+		key    string
+	}
+	var cands []cand
 	for _, row := range rows {
 		a, t, port, proto := asString(row[0]), asString(row[1]), int(asInt(row[2])), int(asInt(row[3]))
 		n, period, mad := beacon(asInts(row[4]), merge)
@@ -529,20 +543,37 @@ FROM s JOIN k USING (a, t, dstport, protocol) ORDER BY 1, 2, 3, 4`,
 		if int64(n) < minContacts || period <= 0 || period < float64(minPeriod) || mad > allowed*period {
 			continue
 		}
-		recs, bytes, s0, s1, e1 := asInt(row[5]), asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9])
+		recs, bytes, s0, s1, e1, hosts := asInt(row[5]), asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9]), asInt(row[10])
 		tech := "T1071"
 		if slices.Contains([]int{80, 443, 8080, 8443}, port) {
 			tech = "T1071.001"
 		}
-		out = append(out, Finding{
+		cands = append(cands, cand{period: period, key: fmt.Sprint(t, "|", port, "|", proto), f: Finding{
 			Rule: r, Severity: SeverityMedium, Technique: tech, Src: a, Dst: t, DstPort: intPtr(port), Protocol: proto, Direction: DirOutbound,
 			FirstSeen: unix(s0), LastSeen: unix(e1), Records: recs, Bytes: bytes,
-			Summary: fmt.Sprintf("%s contacted %s port %d/%s %d times, every %s (jitter %.1f%%: median deviation %.0f s), over %s",
-				a, t, port, protoName(proto), n, dur(int64(math.Round(period))), 100*mad/period, mad, dur(s1-s0)),
+			Summary: fmt.Sprintf("%s contacted %s port %d/%s %d times, every %s (jitter %.1f%%: median deviation %.0f s), over %s; the destination is not a known AWS service, and %d of the %d internal addresses contact it",
+				a, t, port, protoName(proto), n, dur(int64(math.Round(period))), 100*mad/period, mad, dur(s1-s0), hosts, len(d.internal)),
 			EvidenceSQL: d.evidence(addrEq(exprActor, a), addrEq(exprTarget, t), fmt.Sprintf("dstport = %d", port),
 				fmt.Sprintf("protocol = %d", proto), "NOT "+condReply, fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
-			Details: map[string]any{"contacts": n, "period_seconds": period, "median_abs_deviation_seconds": mad, "jitter": mad / period},
-		})
+			Details: map[string]any{"contacts": n, "period_seconds": period, "median_abs_deviation_seconds": mad, "jitter": mad / period,
+				"destination_hosts": hosts},
+		}})
+	}
+	// A destination that many hosts contact on the same schedule is a
+	// service: drop a candidate when more than max_hosts candidates (its
+	// own included) reach its destination with a period within 10% of its.
+	var out []Finding
+	for i, c := range cands {
+		same := 0
+		for _, o := range cands {
+			if o.key == c.key && math.Abs(o.period-c.period) <= 0.1*c.period {
+				same++
+			}
+		}
+		if same > maxHosts {
+			continue
+		}
+		out = append(out, cands[i].f)
 	}
 	return out, nil
 }

@@ -620,6 +620,34 @@ func TestRuleBeaconing(t *testing.T) {
 	one(t, detect(t, newDetectCase(t, udp), nil, r), "10.0.0.9", "203.0.113.53")
 }
 
+// TestRuleBeaconingServices: periodic is not malicious (issue 15 item 5).
+// An agent polling its AWS endpoint, NTP, and an update server that five
+// hosts check every hour are services; one host's implant calling an
+// address nobody else contacts every 5 minutes is a beacon.
+func TestRuleBeaconingServices(t *testing.T) {
+	var recs []fr
+	every := func(src, dst string, port int, udp bool, n int, period int64, svc string) {
+		for i := range n {
+			ts := t0 + 7 + int64(i)*period
+			q := tcp(src, 33000+i, dst, port, ts, ts+1, 5, 900).toService(svc)
+			if udp {
+				q.proto = 17
+			}
+			recs = append(recs, q, q.reply(4, 1200))
+		}
+	}
+	every("10.0.0.5", "52.94.1.1", 443, false, 30, 300, "AMAZON")
+	every("10.0.0.6", "203.0.113.123", 123, true, 30, 1024, "")
+	for i := range 5 {
+		every(fmt.Sprintf("10.0.0.%d", 11+i), "198.51.100.80", 443, false, 13, 3600+int64(i), "")
+	}
+	every("10.0.0.7", "198.51.100.99", 443, false, 30, 300, "")
+	f := one(t, detect(t, newDetectCase(t, recs), nil, analysis.RuleBeaconing), "10.0.0.7", "198.51.100.99")
+	if f.Details["destination_hosts"] != int64(1) || !strings.Contains(f.Summary, "not a known AWS service, and 1 of the") {
+		t.Errorf("finding %+v", f)
+	}
+}
+
 func TestRuleIOCContact(t *testing.T) {
 	const r = analysis.RuleIOCContact
 	cfg := analysis.NewDetectConfig()

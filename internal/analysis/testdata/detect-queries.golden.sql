@@ -177,10 +177,12 @@ SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr
 -- query (0 bound arguments)
 WITH r AS (
   SELECT a, t, dstport, protocol, srcport, start, "end", bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
-  WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal)
+  WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal) AND dstport NOT IN (123) AND t NOT IN (SELECT addr FROM ir_aws)
 ), k AS (
   SELECT a, t, dstport, protocol, count(*) AS n, sum(bytes)::BIGINT AS bytes, min(start) AS s0, max(start) AS s1, max("end") AS e1
   FROM r GROUP BY ALL HAVING count(*) >= 10
+), h AS (
+  SELECT t, dstport, protocol, count(DISTINCT a) AS hosts FROM r SEMI JOIN k USING (t, dstport, protocol) GROUP BY ALL
 ), c AS (
   SELECT r.a, r.t, r.dstport, r.protocol, r.start,
     max(r."end") OVER (PARTITION BY r.a, r.t, r.dstport, r.protocol, r.srcport ORDER BY r.start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pend
@@ -189,8 +191,8 @@ WITH r AS (
   SELECT a, t, dstport, protocol, list(start ORDER BY start) AS contacts FROM c
   WHERE pend IS NULL OR start - pend > 60 GROUP BY ALL HAVING count(*) >= 10
 )
-SELECT s.a, s.t, s.dstport, s.protocol, s.contacts, k.n, k.bytes, k.s0, k.s1, k.e1
-FROM s JOIN k USING (a, t, dstport, protocol) ORDER BY 1, 2, 3, 4;
+SELECT s.a, s.t, s.dstport, s.protocol, s.contacts, k.n, k.bytes, k.s0, k.s1, k.e1, h.hosts
+FROM s JOIN k USING (a, t, dstport, protocol) JOIN h USING (t, dstport, protocol) ORDER BY 1, 2, 3, 4;
 
 -- load ir_ioc: 1 addresses
 
