@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
-	"time"
+
+	"github.com/flowir/flowir/internal/flow"
 )
 
 // Investigation is everything the case says about one address or network:
@@ -21,8 +22,8 @@ import (
 type Investigation struct {
 	Target    string     `json:"target"`
 	Kind      string     `json:"kind"` // address or network
-	Since     *time.Time `json:"since"`
-	Until     *time.Time `json:"until"`
+	Since     *flow.SafeTime `json:"since"`
+	Until     *flow.SafeTime `json:"until"`
 	Addresses int        `json:"addresses"` // addresses of the case inside the target
 	Internal  bool       `json:"internal"`  // the target is in the private ranges
 
@@ -40,8 +41,8 @@ type Investigation struct {
 
 // Overview is the target's totals.
 type Overview struct {
-	FirstSeen   *time.Time `json:"first_seen"`
-	LastSeen    *time.Time `json:"last_seen"`
+	FirstSeen   *flow.SafeTime `json:"first_seen"`
+	LastSeen    *flow.SafeTime `json:"last_seen"`
 	Records     int64      `json:"records"`
 	RecordsOut  int64      `json:"records_out"`  // source in the target
 	RecordsIn   int64      `json:"records_in"`   // destination in the target
@@ -66,8 +67,8 @@ type PairStats struct {
 	RecordCount int64     `json:"record_count"`
 	TotalBytes  *big.Int  `json:"total_bytes"`
 	DataRatio   *big.Int  `json:"data_ratio"`
-	FirstSeen   time.Time `json:"first_seen"`
-	LastSeen    time.Time `json:"last_seen"`
+	FirstSeen   flow.SafeTime `json:"first_seen"`
+	LastSeen    flow.SafeTime `json:"last_seen"`
 }
 
 // PeerStats is the traffic with one peer.
@@ -80,8 +81,8 @@ type PeerStats struct {
 	BytesIn    *big.Int  `json:"bytes_in"`
 	Accepted   int64     `json:"accepted"`
 	Rejected   int64     `json:"rejected"`
-	FirstSeen  time.Time `json:"first_seen"`
-	LastSeen   time.Time `json:"last_seen"`
+	FirstSeen  flow.SafeTime `json:"first_seen"`
+	LastSeen   flow.SafeTime `json:"last_seen"`
 }
 
 // PortStats is the traffic on one service port. Role says which side
@@ -101,7 +102,7 @@ type PortStats struct {
 
 // HourStats is one hour of the timeline (by record start, UTC).
 type HourStats struct {
-	Hour       time.Time `json:"hour"`
+	Hour       flow.SafeTime `json:"hour"`
 	RecordsOut int64     `json:"records_out"`
 	RecordsIn  int64     `json:"records_in"`
 	BytesOut   *big.Int  `json:"bytes_out"`
@@ -120,8 +121,8 @@ type InterfaceUse struct {
 	Subnet      string    `json:"subnet_id"`
 	Records     int64     `json:"records"`
 	Bytes       *big.Int  `json:"bytes"`
-	FirstSeen   time.Time `json:"first_seen"`
-	LastSeen    time.Time `json:"last_seen"`
+	FirstSeen   flow.SafeTime `json:"first_seen"`
+	LastSeen    flow.SafeTime `json:"last_seen"`
 }
 
 // AccountUse is the target's traffic per account and region.
@@ -139,8 +140,8 @@ type MemberStats struct {
 	RecordsIn  int64      `json:"records_in"`
 	BytesOut   *big.Int   `json:"bytes_out"`
 	BytesIn    *big.Int   `json:"bytes_in"`
-	FirstSeen  *time.Time `json:"first_seen"`
-	LastSeen   *time.Time `json:"last_seen"`
+	FirstSeen  *flow.SafeTime `json:"first_seen"`
+	LastSeen   *flow.SafeTime `json:"last_seen"`
 }
 
 // PacketLevelUse counts records that name the target only at packet level.
@@ -189,12 +190,10 @@ func Investigate(ctx context.Context, eng Engine, target netip.Prefix, opt Inves
 		inv.Kind = "network"
 	}
 	if opt.Since != 0 {
-		t := unix(opt.Since)
-		inv.Since = &t
+		inv.Since = optTime(opt.Since)
 	}
 	if opt.Until != 0 {
-		t := unix(opt.Until)
-		inv.Until = &t
+		inv.Until = optTime(opt.Until)
 	}
 
 	// The case's addresses inside the target, matched in Go.
@@ -260,7 +259,7 @@ FROM ir_inv GROUP BY srcaddr, dstaddr ORDER BY 4 DESC, 1, 2 LIMIT %d`, lim))
 	}
 	for _, r := range rows {
 		inv.DataRatio = append(inv.DataRatio, PairStats{Src: asString(r[0]), Dst: asString(r[1]), RecordCount: asInt(r[2]),
-			TotalBytes: asBig(r[3]), DataRatio: asBig(r[4]), FirstSeen: unix(asInt(r[5])), LastSeen: unix(asInt(r[6]))})
+			TotalBytes: asBig(r[3]), DataRatio: asBig(r[4]), FirstSeen: safeUnix(asInt(r[5])), LastSeen: safeUnix(asInt(r[6]))})
 	}
 
 	// Peers: the other side of every record (both halves of a record
@@ -278,7 +277,7 @@ FROM (%s) h GROUP BY peer ORDER BY coalesce(sum(bytes), 0) DESC, count(*) DESC, 
 		p := asString(r[0])
 		inv.Peers = append(inv.Peers, PeerStats{Peer: p, Internal: class.InternalText(p), RecordsOut: asInt(r[1]), RecordsIn: asInt(r[2]),
 			BytesOut: asBig(r[3]), BytesIn: asBig(r[4]), Accepted: asInt(r[5]), Rejected: asInt(r[6]),
-			FirstSeen: unix(asInt(r[7])), LastSeen: unix(asInt(r[8]))})
+			FirstSeen: safeUnix(asInt(r[7])), LastSeen: safeUnix(asInt(r[8]))})
 	}
 
 	// Ports, by which side served.
@@ -308,7 +307,7 @@ FROM ir_inv GROUP BY 1 ORDER BY 1`)
 		return nil, err
 	}
 	for _, r := range rows {
-		inv.Timeline = append(inv.Timeline, HourStats{Hour: unix(asInt(r[0])), RecordsOut: asInt(r[1]), RecordsIn: asInt(r[2]),
+		inv.Timeline = append(inv.Timeline, HourStats{Hour: safeUnix(asInt(r[0])), RecordsOut: asInt(r[1]), RecordsIn: asInt(r[2]),
 			BytesOut: asBig(r[3]), BytesIn: asBig(r[4]), Accepted: asInt(r[5]), Rejected: asInt(r[6])})
 	}
 
@@ -322,7 +321,7 @@ FROM ir_inv GROUP BY ALL ORDER BY 7 DESC, 1`)
 	for _, r := range rows {
 		inv.Interfaces = append(inv.Interfaces, InterfaceUse{InterfaceID: asString(r[0]), InstanceID: asString(r[1]), Account: asString(r[2]),
 			Region: asString(r[3]), VPC: asString(r[4]), Subnet: asString(r[5]), Records: asInt(r[6]), Bytes: asBig(r[7]),
-			FirstSeen: unix(asInt(r[8])), LastSeen: unix(asInt(r[9]))})
+			FirstSeen: safeUnix(asInt(r[8])), LastSeen: safeUnix(asInt(r[9]))})
 	}
 	rows, err = eng.QueryRows(ctx, `SELECT coalesce(account_id, account_partition, ''), coalesce(region, region_partition, ''), count(*), coalesce(sum(bytes), 0)
 FROM ir_inv GROUP BY ALL ORDER BY 1, 2`)
@@ -405,13 +404,17 @@ FROM flows WHERE %s AND (%s OR %s) AND NOT (coalesce(%s, false) OR coalesce(%s, 
 	return inv, nil
 }
 
-func optTime(v any) *time.Time {
+func optTime(v any) *flow.SafeTime {
 	if v == nil {
 		return nil
 	}
-	t := unix(asInt(v))
-	return &t
+	return &flow.SafeTime{Time: unix(asInt(v))}
 }
+
+// safeUnix is a time of the records, for the JSON outputs: a start or end
+// written in milliseconds (issue 12.7) reads as a year past 9999, which
+// time.Time's MarshalJSON refuses.
+func safeUnix(sec int64) flow.SafeTime { return flow.SafeTime{Time: unix(sec)} }
 
 // ParseTarget parses the argument of `flowir investigate`: an address or a
 // CIDR network (host bits must be clear).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowir/flowir/internal/casework"
 	"github.com/flowir/flowir/internal/enrich"
+	"github.com/flowir/flowir/internal/flow"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -301,7 +302,9 @@ func (e *invEnrichment) marshal(v any) ([]byte, error) {
 				for _, s := range in.Sources {
 					var date any
 					if !s.SourceDate.IsZero() {
-						date = s.SourceDate.UTC()
+						// The date of a value read from the records is
+						// their last end: any year (flow.SafeTime).
+						date = flow.SafeTime{Time: s.SourceDate.UTC()}
 					}
 					j.Sources = append(j.Sources, sourceJSON{Field: s.Field, Value: s.Value, Kind: s.Kind, Source: s.Source, SourceDate: date})
 				}

@@ -107,7 +107,10 @@ group.
 Every line becomes a record or a rejected line (kept with its reason in the
 rejects table); for every source, lines = records + rejects + headers + out
 of window. An empty line (AWS never writes one) is a reject, reason
-empty-line. A source keeps its first 10,000 rejected lines with their text;
+empty-line. A record whose start or end is past 100000000000 (the year 5138
+in seconds: most likely milliseconds, which other tools write) is stored as
+written and counted: a warning on standard error names the source, and
+'flowir status' counts such records. A source keeps its first 10,000 rejected lines with their text;
 the rest are counted by reason in table rejects_not_kept, so that a file of
 millions of bad lines does not fill the case. Each source is loaded in one transaction: an interrupted ingest
 (Ctrl-C, a killed process) leaves no half source, its summary counts only
@@ -221,6 +224,7 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 	}
 	sum, runErr := ingest.Run(ctx, c, io)
 	if sum != nil {
+		warnMillisecondTimes(f, sum)
 		if err := printIngestSummary(f, format, c.Dir, sum); err != nil {
 			return err
 		}
@@ -250,6 +254,19 @@ func parseLogFormat(s string) (flow.Format, error) {
 		return lf, usagef("--log-format: no flow log field is named %s; the fields are listed in AWS's \"Available fields\" (for example ${pkt-srcaddr}): check the spelling", flow.DescribeFields(u))
 	}
 	return lf, nil
+}
+
+// warnMillisecondTimes says on standard error, whatever the format, which
+// sources have records whose start or end looks like milliseconds (issue
+// 12.7): AWS writes Unix seconds, so such a file was most likely written by
+// another tool; its records are stored as written, and status counts them.
+func warnMillisecondTimes(f *Factory, s *ingest.Summary) {
+	for _, r := range s.Results {
+		if r.MillisecondTimes > 0 && (r.Outcome == ingest.Ingested || r.Outcome == ingest.Partial) {
+			fmt.Fprintf(f.textErr(), "warning: start/end look like milliseconds: %d records in %s (past %d, the year 5138 in seconds; AWS writes Unix seconds); stored as written, so their times read as far in the future: convert the file to seconds and ingest it again\n",
+				r.MillisecondTimes, r.Path, store.MillisecondTimeFloor)
+		}
+	}
 }
 
 func printIngestSummary(f *Factory, format output.Format, dir string, s *ingest.Summary) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/casework"
+	"github.com/flowir/flowir/internal/flow"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/store"
 )
@@ -175,11 +176,11 @@ func containsStr(ss []string, s string) bool {
 
 // investigationSections renders each section as a result table.
 func investigationSections(inv *analysis.Investigation) map[string]*output.Result {
-	tm := func(t *time.Time) any {
+	tm := func(t *flow.SafeTime) any {
 		if t == nil {
 			return nil
 		}
-		return *t
+		return t.Time
 	}
 	list := func(ss []string) []any {
 		out := make([]any, len(ss))
@@ -211,13 +212,13 @@ func investigationSections(inv *analysis.Investigation) map[string]*output.Resul
 	r = &output.Result{Columns: cols("sourceaddress", "destinationaddress", "record_count:BIGINT", "total_bytes:BIGINT", "data_ratio:BIGINT",
 		"first_seen:TIMESTAMP", "last_seen:TIMESTAMP")}
 	for _, x := range inv.DataRatio {
-		r.Rows = append(r.Rows, []any{x.Src, x.Dst, x.RecordCount, x.TotalBytes, x.DataRatio, x.FirstSeen, x.LastSeen})
+		r.Rows = append(r.Rows, []any{x.Src, x.Dst, x.RecordCount, x.TotalBytes, x.DataRatio, x.FirstSeen.Time, x.LastSeen.Time})
 	}
 	m["data_ratio"] = r
 	r = &output.Result{Columns: cols("peer", "internal:BOOLEAN", "records_out:BIGINT", "records_in:BIGINT", "bytes_out:BIGINT", "bytes_in:BIGINT",
 		"accepted:BIGINT", "rejected:BIGINT", "first_seen:TIMESTAMP", "last_seen:TIMESTAMP")}
 	for _, x := range inv.Peers {
-		r.Rows = append(r.Rows, []any{x.Peer, x.Internal, x.RecordsOut, x.RecordsIn, x.BytesOut, x.BytesIn, x.Accepted, x.Rejected, x.FirstSeen, x.LastSeen})
+		r.Rows = append(r.Rows, []any{x.Peer, x.Internal, x.RecordsOut, x.RecordsIn, x.BytesOut, x.BytesIn, x.Accepted, x.Rejected, x.FirstSeen.Time, x.LastSeen.Time})
 	}
 	m["peers"] = r
 	r = &output.Result{Columns: cols("role", "protocol:INTEGER", "port:INTEGER", "records:BIGINT", "bytes:BIGINT", "peers:BIGINT", "accepted:BIGINT", "rejected:BIGINT")}
@@ -227,13 +228,13 @@ func investigationSections(inv *analysis.Investigation) map[string]*output.Resul
 	m["ports"] = r
 	r = &output.Result{Columns: cols("hour:TIMESTAMP", "records_out:BIGINT", "records_in:BIGINT", "bytes_out:BIGINT", "bytes_in:BIGINT", "accepted:BIGINT", "rejected:BIGINT")}
 	for _, x := range inv.Timeline {
-		r.Rows = append(r.Rows, []any{x.Hour, x.RecordsOut, x.RecordsIn, x.BytesOut, x.BytesIn, x.Accepted, x.Rejected})
+		r.Rows = append(r.Rows, []any{x.Hour.Time, x.RecordsOut, x.RecordsIn, x.BytesOut, x.BytesIn, x.Accepted, x.Rejected})
 	}
 	m["timeline"] = r
 	r = &output.Result{Columns: cols("interface_id", "instance_id", "account", "region", "vpc_id", "subnet_id", "records:BIGINT", "bytes:BIGINT",
 		"first_seen:TIMESTAMP", "last_seen:TIMESTAMP")}
 	for _, x := range inv.Interfaces {
-		r.Rows = append(r.Rows, []any{x.InterfaceID, x.InstanceID, x.Account, x.Region, x.VPC, x.Subnet, x.Records, x.Bytes, x.FirstSeen, x.LastSeen})
+		r.Rows = append(r.Rows, []any{x.InterfaceID, x.InstanceID, x.Account, x.Region, x.VPC, x.Subnet, x.Records, x.Bytes, x.FirstSeen.Time, x.LastSeen.Time})
 	}
 	m["interfaces"] = r
 	r = &output.Result{Columns: cols("account", "region", "records:BIGINT", "bytes:BIGINT")}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,6 +67,18 @@ error and time of ingest, in any --format.`,
 // sourcesQuery lists the sources table, every column, in ingest order.
 const sourcesQuery = `SELECT * FROM sources ORDER BY source_id`
 
+// span is the length of the case's time range. time.Duration holds about
+// 292 years: a range that ends in a time written in milliseconds (issue
+// 12.7, up to the year 131971) would overflow it (Sub saturates and printed
+// 2562047h47m16.85s), so a longer span is given in days.
+func span(first, last time.Time) string {
+	sec := last.Unix() - first.Unix() // both within flow.MaxTime: no overflow
+	if limit := int64(math.MaxInt64 / time.Second); sec > limit || sec < -limit {
+		return fmt.Sprintf("%d days", sec/86400)
+	}
+	return (time.Duration(sec) * time.Second).String()
+}
+
 func printStatus(ios *output.IOStreams, format output.Format, st *store.Status) error {
 	w := ios.Out
 	if format == output.FormatJSON || format == output.FormatNDJSON {
@@ -100,7 +113,7 @@ func printStatus(ios *output.IOStreams, format output.Format, st *store.Status) 
 		fmt.Fprintf(w, "records:    %d VPC flow log records, %d Transit Gateway records (tgwflow), %d playbook JSON records (vpc_flow_logs)\n", st.Records, st.TGWRecords, st.JSONRecords)
 	}
 	if st.FirstStart != nil && st.LastEnd != nil {
-		fmt.Fprintf(w, "time range: %s .. %s (%s)\n", st.FirstStart.Format(time.RFC3339), st.LastEnd.Format(time.RFC3339), st.LastEnd.Sub(st.FirstStart.Time).Round(time.Second))
+		fmt.Fprintf(w, "time range: %s .. %s (%s)\n", st.FirstStart.Format(time.RFC3339), st.LastEnd.Format(time.RFC3339), span(st.FirstStart.Time, st.LastEnd.Time))
 	}
 	if st.MillisecondTimes > 0 {
 		fmt.Fprintf(w, "warning:    %d records have a start or end after %d (year 5138): AWS writes seconds, so these look like milliseconds; stored as written\n",

@@ -91,8 +91,9 @@ const (
 	// int64) where MaxTime * 10^6 still fits.
 	MaxTime = 4_102_444_800_000
 	// MillisThreshold is 2100-01-01T00:00:00Z in seconds: a start or end
-	// beyond it is not a time AWS wrote in seconds, and most likely
-	// milliseconds (ingest warns, status flags such records).
+	// beyond it is not a time AWS wrote in seconds. (The times taken for
+	// milliseconds, which ingest warns about and status counts, are those
+	// past store.MillisecondTimeFloor, 1e11: 1973 in milliseconds.)
 	MillisThreshold = 4_102_444_800
 )
 

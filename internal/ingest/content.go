@@ -248,7 +248,7 @@ func (r *runner) load(ctx context.Context, c *content, w *store.SourceWriter, wi
 		it = &parquetItems{p: c.parquet, dec: decode.NewTextDecoder(f), format: f, tgw: f.IsTGW(), mask: f.Mask()}
 	}
 	k := win.keeper()
-	var n, out int64
+	var n, out, ms int64
 	for {
 		item, err := it.Next()
 		if err != nil {
@@ -265,6 +265,9 @@ func (r *runner) load(ctx context.Context, c *content, w *store.SourceWriter, wi
 			}
 			storeErr = w.AddRecord(item.Record, item.Line, item.TGW, item.Mask)
 			n++
+			if millisecondTimes(item.Record) {
+				ms++
+			}
 		case decode.ItemReject:
 			storeErr = rj.add(w, item.Line, item.Err, item.Raw)
 		}
@@ -300,7 +303,18 @@ func (r *runner) load(ctx context.Context, c *content, w *store.SourceWriter, wi
 	}
 	st.Records -= out
 	st.OutOfWindow = out
+	st.MillisecondTimes = ms
 	return st, rj, notes, readErr, storeErr
+}
+
+// millisecondTimes reports whether a record's start or end is past
+// store.MillisecondTimeFloor: AWS writes Unix seconds, so such a time was
+// most likely written in milliseconds by another tool (issue 12.7). The
+// record is stored as written (its value is within the decoder's bounds);
+// ingest says how many such records each source has.
+func millisecondTimes(r *flow.Record) bool {
+	return r.Has(flow.Start) && r.Num[flow.Start] > store.MillisecondTimeFloor ||
+		r.Has(flow.End) && r.Num[flow.End] > store.MillisecondTimeFloor
 }
 
 // rejectLog stores a source's rejects and keeps what the messages about

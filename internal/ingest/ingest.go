@@ -111,9 +111,13 @@ type FileResult struct {
 	Headers        int64 `json:"headers"`
 	// OutOfWindow counts the records left out by the time window: lines =
 	// records + rejects + headers + out_of_window.
-	OutOfWindow int64  `json:"out_of_window"`
-	Bytes       int64  `json:"bytes"`
-	Error       string `json:"error,omitempty"`
+	OutOfWindow int64 `json:"out_of_window"`
+	// MillisecondTimes counts the records stored whose start or end looks
+	// like milliseconds (past store.MillisecondTimeFloor); they are stored
+	// as written, and the command warns.
+	MillisecondTimes int64  `json:"millisecond_time_records,omitempty"`
+	Bytes            int64  `json:"bytes"`
+	Error            string `json:"error,omitempty"`
 	// DuplicateOf names the earlier source with the same content, for skipped ones.
 	DuplicateOf string   `json:"duplicate_of,omitempty"`
 	Notes       []string `json:"notes,omitempty"`
@@ -746,6 +750,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 		// Kept in sources.error: no password of an --endpoint-url in it.
 		res.Outcome, res.Error = Failed, awsapi.Redact(err.Error())
 		res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers, res.OutOfWindow = 0, 0, 0, 0, 0, 0
+		res.MillisecondTimes = 0
 		r.unclaim(in.path, src.SHA256, in.content)
 		if record {
 			r.recordFailure(ctx, in, src)
@@ -844,6 +849,7 @@ func (r *runner) source(ctx context.Context, b *store.Batch, p *prepared) (used 
 	st, rj, notes, readErr, storeErr := r.load(ctx, c, w, d.win)
 	res.Notes = append(res.Notes, notes...)
 	res.SourceID, res.Lines, res.Records, res.Rejects, res.Headers, res.OutOfWindow = w.ID(), st.Lines, st.Records, st.Rejects, st.Headers, st.OutOfWindow
+	res.MillisecondTimes = st.MillisecondTimes
 	if storeErr != nil {
 		res.SourceID = 0
 		fail(storeErr, false)

@@ -4,8 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"math/big"
-	"strconv"
 	"time"
+
+	"github.com/flowir/flowir/internal/flow"
 )
 
 // Status is what a case holds: the answer of `flowir status`.
@@ -21,8 +22,8 @@ type Status struct {
 	RejectsNotKept int64     `json:"rejects_not_kept"`
 	Lines          int64     `json:"lines"`
 	Headers        int64     `json:"headers"`
-	FirstStart     *SafeTime `json:"first_start"`
-	LastEnd        *SafeTime `json:"last_end"`
+	FirstStart     *flow.SafeTime `json:"first_start"`
+	LastEnd        *flow.SafeTime `json:"last_end"`
 	// MillisecondTimes counts records whose start or end is past
 	// MillisecondTimeFloor: AWS writes seconds, so such a value is most
 	// likely milliseconds. They are stored as written, and said.
@@ -45,17 +46,6 @@ type Status struct {
 // 1e11 s is in the year 5138, while 1e11 ms is 1973, so a larger value is
 // almost surely a time written in milliseconds (issue 12.7).
 const MillisecondTimeFloor = int64(100_000_000_000)
-
-// SafeTime is a time whose JSON form cannot fail: Go's time.Time.MarshalJSON
-// refuses years outside 0..9999, which a start/end written in milliseconds
-// reaches (year 49901). Such a time is written in the same RFC 3339 layout
-// with its longer year.
-type SafeTime struct{ time.Time }
-
-// MarshalJSON writes RFC 3339, whatever the year.
-func (t SafeTime) MarshalJSON() ([]byte, error) {
-	return strconv.AppendQuote(nil, t.UTC().Format(time.RFC3339Nano)), nil
-}
 
 // SourceCounts counts sources by status.
 type SourceCounts struct {
@@ -121,10 +111,10 @@ func (c *Case) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if first.Valid {
-		s.FirstStart = &SafeTime{time.Unix(first.Int64, 0).UTC()}
+		s.FirstStart = &flow.SafeTime{time.Unix(first.Int64, 0).UTC()}
 	}
 	if last.Valid {
-		s.LastEnd = &SafeTime{time.Unix(last.Int64, 0).UTC()}
+		s.LastEnd = &flow.SafeTime{time.Unix(last.Int64, 0).UTC()}
 	}
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM tgwflow`).Scan(&s.TGWRecords); err != nil {
 		return nil, err

@@ -78,10 +78,14 @@ const (
 // Stats is what reading a source produced.
 type Stats struct {
 	Lines, Records, Rejects, Headers int64
-	OutOfWindow                      int64  // records left out by the source's window: lines = records + rejects + headers + out-of-window
-	LogFormat                        string // last record format seen
-	Status                           string
-	Error                            string // why the source is partial or failed
+	OutOfWindow                      int64 // records left out by the source's window: lines = records + rejects + headers + out-of-window
+	// MillisecondTimes counts the records stored whose start or end is
+	// past MillisecondTimeFloor (most likely milliseconds): said at ingest,
+	// not stored in sources (status counts them from the records).
+	MillisecondTimes int64
+	LogFormat        string // last record format seen
+	Status           string
+	Error            string // why the source is partial or failed
 	// ContentSHA256 is the SHA-256 of the content decoded, for a complete
 	// source (see sources.go).
 	ContentSHA256 string
