@@ -20,12 +20,12 @@ import (
 // its traffic) are counted apart, in PacketLevel, because their srcaddr and
 // dstaddr are someone else's.
 type Investigation struct {
-	Target    string     `json:"target"`
-	Kind      string     `json:"kind"` // address or network
+	Target    string         `json:"target"`
+	Kind      string         `json:"kind"` // address or network
 	Since     *flow.SafeTime `json:"since"`
 	Until     *flow.SafeTime `json:"until"`
-	Addresses int        `json:"addresses"` // addresses of the case inside the target
-	Internal  bool       `json:"internal"`  // the target is in the private ranges
+	Addresses int            `json:"addresses"` // addresses of the case inside the target
+	Internal  bool           `json:"internal"`  // the target is in the private ranges
 
 	Overview    Overview        `json:"overview"`
 	DataRatio   []PairStats     `json:"data_ratio"`
@@ -43,44 +43,44 @@ type Investigation struct {
 type Overview struct {
 	FirstSeen   *flow.SafeTime `json:"first_seen"`
 	LastSeen    *flow.SafeTime `json:"last_seen"`
-	Records     int64      `json:"records"`
-	RecordsOut  int64      `json:"records_out"`  // source in the target
-	RecordsIn   int64      `json:"records_in"`   // destination in the target
-	RecordsBoth int64      `json:"records_both"` // both (within a network)
-	BytesOut    *big.Int   `json:"bytes_out"`
-	BytesIn     *big.Int   `json:"bytes_in"`
-	PacketsOut  *big.Int   `json:"packets_out"`
-	PacketsIn   *big.Int   `json:"packets_in"`
-	AcceptedOut int64      `json:"accepted_out"`
-	RejectedOut int64      `json:"rejected_out"`
-	AcceptedIn  int64      `json:"accepted_in"`
-	RejectedIn  int64      `json:"rejected_in"`
-	Peers       int64      `json:"peers"`
+	Records     int64          `json:"records"`
+	RecordsOut  int64          `json:"records_out"`  // source in the target
+	RecordsIn   int64          `json:"records_in"`   // destination in the target
+	RecordsBoth int64          `json:"records_both"` // both (within a network)
+	BytesOut    *big.Int       `json:"bytes_out"`
+	BytesIn     *big.Int       `json:"bytes_in"`
+	PacketsOut  *big.Int       `json:"packets_out"`
+	PacketsIn   *big.Int       `json:"packets_in"`
+	AcceptedOut int64          `json:"accepted_out"`
+	RejectedOut int64          `json:"rejected_out"`
+	AcceptedIn  int64          `json:"accepted_in"`
+	RejectedIn  int64          `json:"rejected_in"`
+	Peers       int64          `json:"peers"`
 }
 
 // PairStats is one row of the playbook's data-ratio query: records between a
 // source and a destination, total bytes, bytes per record (integer division,
 // as Athena computes SUM/count(*)), first start and last end.
 type PairStats struct {
-	Src         string    `json:"sourceaddress"`
-	Dst         string    `json:"destinationaddress"`
-	RecordCount int64     `json:"record_count"`
-	TotalBytes  *big.Int  `json:"total_bytes"`
-	DataRatio   *big.Int  `json:"data_ratio"`
+	Src         string        `json:"sourceaddress"`
+	Dst         string        `json:"destinationaddress"`
+	RecordCount int64         `json:"record_count"`
+	TotalBytes  *big.Int      `json:"total_bytes"`
+	DataRatio   *big.Int      `json:"data_ratio"`
 	FirstSeen   flow.SafeTime `json:"first_seen"`
 	LastSeen    flow.SafeTime `json:"last_seen"`
 }
 
 // PeerStats is the traffic with one peer.
 type PeerStats struct {
-	Peer       string    `json:"peer"`
-	Internal   bool      `json:"internal"`
-	RecordsOut int64     `json:"records_out"` // target -> peer
-	RecordsIn  int64     `json:"records_in"`  // peer -> target
-	BytesOut   *big.Int  `json:"bytes_out"`
-	BytesIn    *big.Int  `json:"bytes_in"`
-	Accepted   int64     `json:"accepted"`
-	Rejected   int64     `json:"rejected"`
+	Peer       string        `json:"peer"`
+	Internal   bool          `json:"internal"`
+	RecordsOut int64         `json:"records_out"` // target -> peer
+	RecordsIn  int64         `json:"records_in"`  // peer -> target
+	BytesOut   *big.Int      `json:"bytes_out"`
+	BytesIn    *big.Int      `json:"bytes_in"`
+	Accepted   int64         `json:"accepted"`
+	Rejected   int64         `json:"rejected"`
 	FirstSeen  flow.SafeTime `json:"first_seen"`
 	LastSeen   flow.SafeTime `json:"last_seen"`
 }
@@ -103,24 +103,24 @@ type PortStats struct {
 // HourStats is one hour of the timeline (by record start, UTC).
 type HourStats struct {
 	Hour       flow.SafeTime `json:"hour"`
-	RecordsOut int64     `json:"records_out"`
-	RecordsIn  int64     `json:"records_in"`
-	BytesOut   *big.Int  `json:"bytes_out"`
-	BytesIn    *big.Int  `json:"bytes_in"`
-	Accepted   int64     `json:"accepted"`
-	Rejected   int64     `json:"rejected"`
+	RecordsOut int64         `json:"records_out"`
+	RecordsIn  int64         `json:"records_in"`
+	BytesOut   *big.Int      `json:"bytes_out"`
+	BytesIn    *big.Int      `json:"bytes_in"`
+	Accepted   int64         `json:"accepted"`
+	Rejected   int64         `json:"rejected"`
 }
 
 // InterfaceUse is one network interface that logged the target's traffic.
 type InterfaceUse struct {
-	InterfaceID string    `json:"interface_id"`
-	InstanceID  string    `json:"instance_id"`
-	Account     string    `json:"account"`
-	Region      string    `json:"region"`
-	VPC         string    `json:"vpc_id"`
-	Subnet      string    `json:"subnet_id"`
-	Records     int64     `json:"records"`
-	Bytes       *big.Int  `json:"bytes"`
+	InterfaceID string        `json:"interface_id"`
+	InstanceID  string        `json:"instance_id"`
+	Account     string        `json:"account"`
+	Region      string        `json:"region"`
+	VPC         string        `json:"vpc_id"`
+	Subnet      string        `json:"subnet_id"`
+	Records     int64         `json:"records"`
+	Bytes       *big.Int      `json:"bytes"`
 	FirstSeen   flow.SafeTime `json:"first_seen"`
 	LastSeen    flow.SafeTime `json:"last_seen"`
 }
@@ -135,11 +135,11 @@ type AccountUse struct {
 
 // MemberStats is one address of a target network.
 type MemberStats struct {
-	Address    string     `json:"address"`
-	RecordsOut int64      `json:"records_out"`
-	RecordsIn  int64      `json:"records_in"`
-	BytesOut   *big.Int   `json:"bytes_out"`
-	BytesIn    *big.Int   `json:"bytes_in"`
+	Address    string         `json:"address"`
+	RecordsOut int64          `json:"records_out"`
+	RecordsIn  int64          `json:"records_in"`
+	BytesOut   *big.Int       `json:"bytes_out"`
+	BytesIn    *big.Int       `json:"bytes_in"`
 	FirstSeen  *flow.SafeTime `json:"first_seen"`
 	LastSeen   *flow.SafeTime `json:"last_seen"`
 }

@@ -19,9 +19,9 @@ type Status struct {
 	Rejects       int64        `json:"rejects"`
 	// RejectsNotKept counts the rejects (among Rejects) past each source's
 	// first store.RejectsKept, counted by reason but not kept as rows.
-	RejectsNotKept int64     `json:"rejects_not_kept"`
-	Lines          int64     `json:"lines"`
-	Headers        int64     `json:"headers"`
+	RejectsNotKept int64          `json:"rejects_not_kept"`
+	Lines          int64          `json:"lines"`
+	Headers        int64          `json:"headers"`
 	FirstStart     *flow.SafeTime `json:"first_start"`
 	LastEnd        *flow.SafeTime `json:"last_end"`
 	// MillisecondTimes counts records whose start or end is past
@@ -111,10 +111,10 @@ func (c *Case) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if first.Valid {
-		s.FirstStart = &flow.SafeTime{time.Unix(first.Int64, 0).UTC()}
+		s.FirstStart = &flow.SafeTime{Time: time.Unix(first.Int64, 0).UTC()}
 	}
 	if last.Valid {
-		s.LastEnd = &flow.SafeTime{time.Unix(last.Int64, 0).UTC()}
+		s.LastEnd = &flow.SafeTime{Time: time.Unix(last.Int64, 0).UTC()}
 	}
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM tgwflow`).Scan(&s.TGWRecords); err != nil {
 		return nil, err
