@@ -185,9 +185,10 @@ type detector struct {
 
 // Temporary tables a run creates on the Engine.
 const (
-	tmpInternal = "ir_internal" // every internal address of the case
-	tmpIOC      = "ir_ioc"      // every IOC-matching address, tag = entries
-	tmpAWS      = "ir_aws"      // AWS service addresses (not EC2), tag = service
+	tmpInternal = "ir_internal"  // every internal address of the case
+	tmpIOC      = "ir_ioc"       // every IOC-matching address, tag = entries
+	tmpIOCValid = "ir_ioc_valid" // the validity window of IOC addresses that have one
+	tmpAWS      = "ir_aws"       // AWS service addresses (not EC2), tag = service
 )
 
 // awsServiceSQL lists the AWS service of addresses, from the records'

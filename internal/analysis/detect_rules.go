@@ -220,7 +220,16 @@ Severity follows the entry's specificity: the addresses that only broad
 entries match (a network shorter than broad_ipv4_bits, or broad_ipv6_bits
 for IPv6: a hosting provider's /16 also holds unrelated services) are one
 finding per entry, over all its addresses and hosts, one severity step
-lower (high becomes medium, anything else low).`,
+lower (high becomes medium, anything else low).
+Severity follows the indicator's validity too (STIX valid_from,
+valid_until, revoked, as flowir ioc stored them): a hit is always
+reported, but one step lower when the indicator is revoked or when every
+record is outside its window (ended before valid_from, or started at or
+after valid_until); when only some are, the severity stands. The summary
+says so, and details give ioc_valid_from, ioc_valid_until, ioc_revoked,
+records_before_valid_from and records_after_valid_until. An address in
+several entries takes the smallest window covering them all, revoked only
+if every entry is.`,
 		Thresholds: []Threshold{
 			{Name: "max_hosts", Kind: KindCount, Default: int64(10), Min: 1, Doc: "hosts per IOC address reported one by one"},
 			{Name: "broad_ipv4_bits", Kind: KindCount, Default: int64(24), Min: 0, Max: 32, Doc: "an IPv4 entry with a shorter prefix is broad"},

@@ -161,6 +161,13 @@ type IOCMatchStats struct {
 	Comment  string   `json:"threat_comment"`
 	Records  int64    `json:"records"`
 	Bytes    *big.Int `json:"bytes"`
+	// The entry's validity (nil: open) and how many of Records are outside
+	// its window (end before valid_from, or start at or after valid_until),
+	// as flowir ioc reports them: a hit outside it is weaker evidence.
+	ValidFrom       *flow.SafeTime `json:"valid_from"`
+	ValidUntil      *flow.SafeTime `json:"valid_until"`
+	Revoked         bool           `json:"revoked"`
+	OutsideValidity int64          `json:"outside_validity"`
 }
 
 // InvestigateOptions bound an investigation.
@@ -375,8 +382,7 @@ FROM flows WHERE %s AND (%s OR %s) AND NOT (coalesce(%s, false) OR coalesce(%s, 
 		}
 		for _, ref := range m.Match(target.Addr().String()) {
 			if p, err := ParseCIDROrAddr(ref.Key); err == nil && p.Bits() <= target.Bits() {
-				inv.IOCMatches = append(inv.IOCMatches, IOCMatchStats{Address: inv.Target, Role: "target", ThreatIP: ref.ThreatIP,
-					Comment: ref.Comment, Records: inv.Overview.Records, Bytes: new(big.Int).Add(inv.Overview.BytesIn, inv.Overview.BytesOut)})
+				inv.IOCMatches = append(inv.IOCMatches, iocMatch(ref, inv.Target, "target", inv.Overview.Records, new(big.Int).Add(inv.Overview.BytesIn, inv.Overview.BytesOut)))
 			}
 		}
 		// Entries inside a target network, through its addresses.
@@ -384,8 +390,7 @@ FROM flows WHERE %s AND (%s OR %s) AND NOT (coalesce(%s, false) OR coalesce(%s, 
 			a := asString(r[0])
 			for _, ref := range m.Match(a) {
 				if p, err := ParseCIDROrAddr(ref.Key); err == nil && p.Bits() > target.Bits() {
-					inv.IOCMatches = append(inv.IOCMatches, IOCMatchStats{Address: a, Role: "member", ThreatIP: ref.ThreatIP, Comment: ref.Comment,
-						Records: asInt(r[1]) + asInt(r[2]), Bytes: new(big.Int).Add(asBig(r[3]), asBig(r[4]))})
+					inv.IOCMatches = append(inv.IOCMatches, iocMatch(ref, a, "member", asInt(r[1])+asInt(r[2]), new(big.Int).Add(asBig(r[3]), asBig(r[4]))))
 				}
 			}
 		}
@@ -396,12 +401,57 @@ FROM flows WHERE %s AND (%s OR %s) AND NOT (coalesce(%s, false) OR coalesce(%s, 
 		for _, r := range rows {
 			p := asString(r[0])
 			for _, ref := range m.Match(p) {
-				inv.IOCMatches = append(inv.IOCMatches, IOCMatchStats{Address: p, Role: "peer", ThreatIP: ref.ThreatIP, Comment: ref.Comment,
-					Records: asInt(r[1]), Bytes: asBig(r[2])})
+				inv.IOCMatches = append(inv.IOCMatches, iocMatch(ref, p, "peer", asInt(r[1]), asBig(r[2])))
 			}
+		}
+		// Each match's validity, and its records outside it: the records
+		// each match counted above, with the window's condition.
+		for i := range inv.IOCMatches {
+			x := &inv.IOCMatches[i]
+			var v iocValidity
+			if x.ValidFrom != nil {
+				v.from = &x.ValidFrom.Time
+			}
+			if x.ValidUntil != nil {
+				v.until = &x.ValidUntil.Time
+			}
+			if !v.bounded() {
+				continue
+			}
+			from, until := v.window()
+			var q string
+			var args []any
+			switch x.Role {
+			case "target":
+				q = `SELECT count(*) FROM ir_inv WHERE "end" < ? OR start >= ?`
+				args = []any{from, until}
+			case "member":
+				q = `SELECT count(*) FILTER (WHERE o AND srcaddr = ?) + count(*) FILTER (WHERE i AND dstaddr = ?) FROM ir_inv WHERE "end" < ? OR start >= ?`
+				args = []any{x.Address, x.Address, from, until}
+			default:
+				q = fmt.Sprintf(`SELECT count(*) FROM (%s) h WHERE peer = ? AND ("end" < ? OR start >= ?)`, halves)
+				args = []any{x.Address, from, until}
+			}
+			n, err := eng.QueryRows(ctx, q, args...)
+			if err != nil {
+				return nil, err
+			}
+			x.OutsideValidity = asInt(n[0][0])
 		}
 	}
 	return inv, nil
+}
+
+// iocMatch is one IOC match of an investigation, with the entry's validity.
+func iocMatch(ref IOCRef, addr, role string, records int64, bytes *big.Int) IOCMatchStats {
+	x := IOCMatchStats{Address: addr, Role: role, ThreatIP: ref.ThreatIP, Comment: ref.Comment, Records: records, Bytes: bytes, Revoked: ref.Revoked}
+	if ref.ValidFrom != nil {
+		x.ValidFrom = &flow.SafeTime{Time: ref.ValidFrom.UTC()}
+	}
+	if ref.ValidUntil != nil {
+		x.ValidUntil = &flow.SafeTime{Time: ref.ValidUntil.UTC()}
+	}
+	return x
 }
 
 func optTime(v any) *flow.SafeTime {

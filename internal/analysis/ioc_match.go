@@ -3,17 +3,85 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 )
 
 // IOCRef is a loaded IOC entry as the case keeps it: its canonical key (see
-// IOC.Key), the text it was loaded as, and its comment.
+// IOC.Key), the text it was loaded as, its comment, and its validity (a
+// STIX indicator's valid_from, valid_until and revoked; nil: open).
 type IOCRef struct {
-	Key      string
-	ThreatIP string
-	Comment  string
+	Key        string
+	ThreatIP   string
+	Comment    string
+	ValidFrom  *time.Time
+	ValidUntil *time.Time
+	Revoked    bool
+}
+
+// iocValidity is the validity of an address in one or more entries: the
+// smallest window covering every entry's (nil: open), revoked only if every
+// entry is. It is the rule flowir ioc applies to an indicator listed twice
+// (store/ioc.go): an address is suspect while any listing says so.
+type iocValidity struct {
+	from, until *time.Time
+	revoked     bool
+}
+
+func validityOf(entries []string, refs map[string]IOCRef) iocValidity {
+	var v iocValidity
+	for i, k := range entries {
+		r := refs[k]
+		if i == 0 {
+			v = iocValidity{from: r.ValidFrom, until: r.ValidUntil, revoked: r.Revoked}
+			continue
+		}
+		v.revoked = v.revoked && r.Revoked
+		if v.from == nil || r.ValidFrom == nil {
+			v.from = nil
+		} else if r.ValidFrom.Before(*v.from) {
+			v.from = r.ValidFrom
+		}
+		if v.until == nil || r.ValidUntil == nil {
+			v.until = nil
+		} else if r.ValidUntil.After(*v.until) {
+			v.until = r.ValidUntil
+		}
+	}
+	return v
+}
+
+// bounded reports whether the window has a side.
+func (v iocValidity) bounded() bool { return v.from != nil || v.until != nil }
+
+// window is the SQL bounds of the window in Unix seconds: a record is
+// outside it when "end" < from (before it) or start >= until (after it),
+// as flowir ioc counts outside_validity. An open side is a bound no record
+// time reaches.
+func (v iocValidity) window() (from, until int64) {
+	from, until = math.MinInt64/2, math.MaxInt64/2
+	if v.from != nil {
+		from = v.from.Unix()
+	}
+	if v.until != nil {
+		until = v.until.Unix()
+	}
+	return from, until
+}
+
+// text describes the window: "valid from A until B".
+func (v iocValidity) text() string {
+	s := "valid"
+	if v.from != nil {
+		s += " from " + v.from.UTC().Format(time.RFC3339)
+	}
+	if v.until != nil {
+		s += " until " + v.until.UTC().Format(time.RFC3339)
+	}
+	return s
 }
 
 // IOCMatcher matches addresses against IOC entries, CIDR-correctly, keeping
@@ -120,6 +188,24 @@ func runIOCContact(ctx context.Context, d *detector) ([]Finding, error) {
 	for _, ref := range d.cfg.IOCs {
 		refs[ref.Key] = ref
 	}
+	// The validity window of every address whose entries have one, so
+	// that the records before and after it are counted apart.
+	var vAddrs []string
+	var vFrom, vUntil []int64
+	for _, a := range order {
+		if v := validityOf(byAddr[a], refs); v.bounded() {
+			from, until := v.window()
+			vAddrs, vFrom, vUntil = append(vAddrs, a), append(vFrom, from), append(vUntil, until)
+		}
+	}
+	if err := d.eng.Exec(ctx, "CREATE OR REPLACE TEMP TABLE "+tmpIOCValid+" (addr VARCHAR, vf BIGINT, vu BIGINT)"); err != nil {
+		return nil, err
+	}
+	if len(vAddrs) > 0 {
+		if err := d.eng.Exec(ctx, "INSERT INTO "+tmpIOCValid+" SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::BIGINT[])", vAddrs, vFrom, vUntil); err != nil {
+			return nil, err
+		}
+	}
 	// r holds only the records that touch an IOC address (two semi-joins
 	// against a small table), so referencing it twice below is cheap.
 	q := fmt.Sprintf(`WITH r AS (SELECT * FROM (%s) b WHERE a IN (SELECT addr FROM %[2]s) OR t IN (SELECT addr FROM %[2]s)), o AS (
@@ -135,8 +221,9 @@ SELECT x, h, count(*), sum(bytes)::BIGINT, min(start), max("end"),
   list(DISTINCT protocol ORDER BY protocol),
   count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'out' AND NOT %[3]s),
   count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'in' AND NOT %[3]s),
-  count(*) FILTER (WHERE dir = 'in' AND %[3]s), count(*) FILTER (WHERE dir = 'out' AND %[3]s)
-FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2`, d.baseSelect(), tmpIOC, condReply)
+  count(*) FILTER (WHERE dir = 'in' AND %[3]s), count(*) FILTER (WHERE dir = 'out' AND %[3]s),
+  count(*) FILTER (WHERE "end" < w.vf), count(*) FILTER (WHERE start >= w.vu)
+FROM o LEFT JOIN %[4]s w ON w.addr = o.x WHERE x <> h GROUP BY x, h ORDER BY 1, 2`, d.baseSelect(), tmpIOC, condReply, tmpIOCValid)
 	rows, err := d.eng.QueryRows(ctx, q)
 	if err != nil {
 		return nil, err
@@ -176,7 +263,7 @@ FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2`, d.baseSelect(), tmpIOC, condRe
 			m.h = m.hosts[0]
 		}
 		f := d.iocFinding(m, byAddr, refs)
-		f.Severity = broadSeverity(f.Severity)
+		f.Severity = lowerSeverity(f.Severity)
 		f.Summary += fmt.Sprintf("; severity lowered: the entry is a broad network (shorter than /%d for IPv4, /%d for IPv6), which also holds unrelated services", v4bits, v6bits)
 		out = append(out, f)
 	}
@@ -227,13 +314,16 @@ type iocRow struct {
 	// Replies (server to client) from the IOC address and to it: they show
 	// who initiated when the requests themselves are not in the logs.
 	repIn, repOut int64
+	// Records outside the IOC's validity window: ending before valid_from,
+	// starting at or after valid_until.
+	before, after int64
 }
 
 func parseIOCRow(row []any) iocRow {
 	return iocRow{x: asString(row[0]), h: asString(row[1]), n: asInt(row[2]), b: asInt(row[3]), s0: asInt(row[4]), e1: asInt(row[5]),
 		nOut: asInt(row[6]), nIn: asInt(row[7]), acc: asInt(row[8]), rej: asInt(row[9]),
 		outPorts: asInts(row[10]), inPorts: asInts(row[11]), prot: asInts(row[12]), accOut: asInt(row[13]), accIn: asInt(row[14]),
-		repIn: asInt(row[15]), repOut: asInt(row[16])}
+		repIn: asInt(row[15]), repOut: asInt(row[16]), before: asInt(row[17]), after: asInt(row[18])}
 }
 
 // iocSeverity: high when the host initiated accepted traffic to the IOC,
@@ -261,8 +351,10 @@ func broadIOC(entry string, v4bits, v6bits int) bool {
 	return p.Bits() < v6bits
 }
 
-// broadSeverity lowers a severity by one step, for a broad IOC entry.
-func broadSeverity(s string) string {
+// lowerSeverity lowers a severity by one step: for a broad IOC entry, and
+// for contact with an indicator that was not valid at the time of any of
+// the records, or is revoked.
+func lowerSeverity(s string) string {
 	switch s {
 	case SeverityHigh:
 		return SeverityMedium
@@ -287,6 +379,7 @@ func mergeIOCRows(group [][]any) iocRow {
 		m.n, m.b, m.s0, m.e1 = m.n+r.n, m.b+r.b, min(m.s0, r.s0), max(m.e1, r.e1)
 		m.nOut, m.nIn, m.acc, m.rej, m.accOut, m.accIn = m.nOut+r.nOut, m.nIn+r.nIn, m.acc+r.acc, m.rej+r.rej, m.accOut+r.accOut, m.accIn+r.accIn
 		m.repIn, m.repOut = m.repIn+r.repIn, m.repOut+r.repOut
+		m.before, m.after = m.before+r.before, m.after+r.after
 		m.outPorts, m.inPorts, m.prot = append(m.outPorts, r.outPorts...), append(m.inPorts, r.inPorts...), append(m.prot, r.prot...)
 	}
 	for _, l := range []*[]int64{&m.outPorts, &m.inPorts, &m.prot} {
@@ -380,12 +473,62 @@ func (d *detector) iocFinding(r iocRow, byAddr map[string][]string, refs map[str
 			fmt.Sprintf("NOT (%s AND %s)", addrEq(exprActor, r.x), addrEq(exprTarget, r.x)))
 		details["hosts"] = r.hosts
 	}
+	severity, validity := iocValidityVerdict(r, validityOf(entries, refs), details)
 	return Finding{
-		Rule: RuleIOCContact, Severity: iocSeverity(r), Technique: "T1071", Src: src, Dst: dst, DstPort: port, Protocol: proto, Direction: dir,
+		Rule: RuleIOCContact, Severity: severity, Technique: "T1071", Src: src, Dst: dst, DstPort: port, Protocol: proto, Direction: dir,
 		FirstSeen: unix(r.s0), LastSeen: unix(r.e1), Records: r.n, Bytes: r.b,
-		Summary: fmt.Sprintf("%s exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected; %s",
-			who, r.n, humanBytes(r.b), ioc, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated),
+		Summary: fmt.Sprintf("%s exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected; %s%s",
+			who, r.n, humanBytes(r.b), ioc, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated, validity),
 		EvidenceSQL: evidence,
 		Details:     details,
 	}
+}
+
+// iocValidityVerdict weighs a row against its indicator's validity (issue
+// 12.9). A hit is reported whatever the validity (the records are
+// evidence either way), but an indicator is a claim about a time: contact
+// before its valid_from or after its valid_until, or with a revoked
+// indicator, is weaker evidence. So the severity is one step lower when the
+// indicator is revoked or when every record is outside its window; when only
+// some are, the severity stands (the records inside the window decide) and
+// the summary counts the others. It returns the severity and the text added
+// to the summary, and puts the validity into details.
+func iocValidityVerdict(r iocRow, v iocValidity, details map[string]any) (string, string) {
+	severity := iocSeverity(r)
+	tm := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	details["ioc_valid_from"], details["ioc_valid_until"], details["ioc_revoked"] = tm(v.from), tm(v.until), v.revoked
+	details["records_before_valid_from"], details["records_after_valid_until"] = r.before, r.after
+	var notes []string
+	lower := false
+	if v.revoked {
+		notes = append(notes, "the IOC is revoked by its source")
+		lower = true
+	}
+	if outside := r.before + r.after; outside > 0 {
+		var when []string
+		if r.before > 0 {
+			when = append(when, fmt.Sprintf("%d before it", r.before))
+		}
+		if r.after > 0 {
+			when = append(when, fmt.Sprintf("%d after it", r.after))
+		}
+		if outside == r.n {
+			notes = append(notes, fmt.Sprintf("every record is outside the IOC's validity (%s: %s)", v.text(), strings.Join(when, ", ")))
+			lower = true
+		} else {
+			notes = append(notes, fmt.Sprintf("%d of the %d records are outside the IOC's validity (%s: %s)", outside, r.n, v.text(), strings.Join(when, ", ")))
+		}
+	}
+	if !lower {
+		if len(notes) == 0 {
+			return severity, ""
+		}
+		return severity, "; " + strings.Join(notes, "; ")
+	}
+	return lowerSeverity(severity), "; " + strings.Join(notes, "; ") + "; severity lowered"
 }

@@ -86,7 +86,9 @@ func timePtr(t time.Time) *time.Time {
 func IOCRefs(entries []store.IOCEntry) []analysis.IOCRef {
 	refs := make([]analysis.IOCRef, len(entries))
 	for i, e := range entries {
-		refs[i] = analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment}
+		// With the validity: detect's ioc-contact and investigate say when
+		// a hit is outside it (issue 12.9).
+		refs[i] = analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment, ValidFrom: e.ValidFrom, ValidUntil: e.ValidUntil, Revoked: e.Revoked}
 	}
 	return refs
 }

@@ -204,9 +204,10 @@ func investigationSections(inv *analysis.Investigation) map[string]*output.Resul
 		"packets_out:BIGINT", "packets_in:BIGINT", "accepted_out:BIGINT", "rejected_out:BIGINT", "accepted_in:BIGINT", "rejected_in:BIGINT", "peers:BIGINT"),
 		Rows: [][]any{{inv.Target, inv.Kind, int64(inv.Addresses), tm(o.FirstSeen), tm(o.LastSeen), o.Records, o.RecordsOut, o.RecordsIn, o.RecordsBoth,
 			o.BytesOut, o.BytesIn, o.PacketsOut, o.PacketsIn, o.AcceptedOut, o.RejectedOut, o.AcceptedIn, o.RejectedIn, o.Peers}}}
-	r := &output.Result{Columns: cols("address", "role", "threat_ip", "threat_comment", "records:BIGINT", "bytes:BIGINT")}
+	r := &output.Result{Columns: cols("address", "role", "threat_ip", "threat_comment", "records:BIGINT", "bytes:BIGINT",
+		"valid_from:TIMESTAMP", "valid_until:TIMESTAMP", "revoked:BOOLEAN", "outside_validity:BIGINT")}
 	for _, x := range inv.IOCMatches {
-		r.Rows = append(r.Rows, []any{x.Address, x.Role, x.ThreatIP, x.Comment, x.Records, x.Bytes})
+		r.Rows = append(r.Rows, []any{x.Address, x.Role, x.ThreatIP, x.Comment, x.Records, x.Bytes, tm(x.ValidFrom), tm(x.ValidUntil), x.Revoked, x.OutsideValidity})
 	}
 	m["ioc_matches"] = r
 	r = &output.Result{Columns: cols("sourceaddress", "destinationaddress", "record_count:BIGINT", "total_bytes:BIGINT", "data_ratio:BIGINT",

@@ -163,3 +163,96 @@ func TestIOCMixedSTIXFeed(t *testing.T) {
 		t.Errorf("detail: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestIOCContactValidity: detect's ioc-contact and investigate honour the
+// indicators' validity (issue 12.9). t0 is 2026-11-18T11:06:40Z. A hit on
+// an indicator that expired before the traffic, or that is revoked, is
+// still a finding, one severity step lower, saying why; one whose records
+// are only partly outside the window keeps its severity and counts them;
+// one without a window is unchanged.
+func TestIOCContactValidity(t *testing.T) {
+	c := newDetectCase(t, []fr{
+		tcp("10.0.1.5", 40000, "203.0.113.66", 443, t0, t0+30, 10, 2000),        // expired on 2026-06-01
+		tcp("10.0.1.6", 40000, "203.0.113.77", 443, t0, t0+30, 10, 2000),        // revoked
+		tcp("10.0.1.7", 40000, "203.0.113.88", 443, t0, t0+30, 10, 2000),        // before valid_from (t0+3600)
+		tcp("10.0.1.7", 40001, "203.0.113.88", 443, t0+7200, t0+7230, 10, 2000), // inside
+		tcp("10.0.1.8", 40000, "203.0.113.99", 443, t0, t0+30, 10, 2000),        // no window
+	})
+	caseDir := c.Dir
+	c.Close()
+	feed := filepath.Join(t.TempDir(), "feed.json")
+	os.WriteFile(feed, []byte(`{"type": "bundle", "id": "bundle--1", "objects": [
+{"type": "indicator", "id": "indicator--a", "name": "old C2", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+ "valid_until": "2026-06-01T00:00:00Z", "pattern": "[ipv4-addr:value = '203.0.113.66']"},
+{"type": "indicator", "id": "indicator--b", "name": "withdrawn", "pattern_type": "stix", "revoked": true, "pattern": "[ipv4-addr:value = '203.0.113.77']"},
+{"type": "indicator", "id": "indicator--c", "name": "new C2", "pattern_type": "stix", "valid_from": "2026-11-18T12:06:40Z",
+ "pattern": "[ipv4-addr:value = '203.0.113.88']"},
+{"type": "indicator", "id": "indicator--d", "name": "C2", "pattern_type": "stix", "pattern": "[ipv4-addr:value = '203.0.113.99']"}
+]}`), 0o644)
+	mustRun(t, "ioc", "--case", caseDir, feed)
+	mustRun(t, "detect", "--case", caseDir, "--rules", "ioc-contact")
+	var fs []struct {
+		Dst, Severity, Summary string
+		Details                map[string]any
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "findings", "--case", caseDir, "--format", "json")), &fs); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		severity, summary string
+		before, after     float64
+		from, until       any
+		revoked           bool
+	}{
+		"203.0.113.66": {"medium", "; every record is outside the IOC's validity (valid from 2026-01-01T00:00:00Z until 2026-06-01T00:00:00Z: 1 after it); severity lowered",
+			0, 1, "2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z", false},
+		"203.0.113.77": {"medium", "; the IOC is revoked by its source; severity lowered", 0, 0, nil, nil, true},
+		"203.0.113.88": {"high", "; 1 of the 2 records are outside the IOC's validity (valid from 2026-11-18T12:06:40Z: 1 before it)", 1, 0, "2026-11-18T12:06:40Z", nil, false},
+		"203.0.113.99": {"high", "the host initiated (to port 443)", 0, 0, nil, nil, false},
+	}
+	if len(fs) != len(want) {
+		t.Fatalf("%d findings, want %d: %+v", len(fs), len(want), fs)
+	}
+	for _, f := range fs {
+		w, ok := want[f.Dst]
+		if !ok {
+			t.Errorf("unexpected finding %+v", f)
+			continue
+		}
+		d := f.Details
+		if f.Severity != w.severity || !strings.HasSuffix(f.Summary, w.summary) || d["records_before_valid_from"] != w.before ||
+			d["records_after_valid_until"] != w.after || d["ioc_valid_from"] != w.from || d["ioc_valid_until"] != w.until || d["ioc_revoked"] != w.revoked {
+			t.Errorf("%s: severity %s, summary %q, details %v; want %+v", f.Dst, f.Severity, f.Summary, d, w)
+		}
+	}
+	// investigate: the IOC section gives the validity and the records
+	// outside it, as flowir ioc does.
+	var inv struct {
+		IOCMatches []map[string]any `json:"ioc_matches"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "investigate", "10.0.1.7", "--case", caseDir, "--format", "json")), &inv); err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.IOCMatches) != 1 || inv.IOCMatches[0]["threat_ip"] != "203.0.113.88" || inv.IOCMatches[0]["records"] != float64(2) ||
+		inv.IOCMatches[0]["outside_validity"] != float64(1) || inv.IOCMatches[0]["valid_from"] != "2026-11-18T12:06:40Z" {
+		t.Errorf("investigate 10.0.1.7: ioc_matches %v", inv.IOCMatches)
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "investigate", "203.0.113.66", "--case", caseDir, "--format", "json")), &inv); err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.IOCMatches) != 1 || inv.IOCMatches[0]["role"] != "target" || inv.IOCMatches[0]["outside_validity"] != float64(1) ||
+		inv.IOCMatches[0]["valid_until"] != "2026-06-01T00:00:00Z" {
+		t.Errorf("investigate 203.0.113.66: ioc_matches %v", inv.IOCMatches)
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "investigate", "10.0.1.0/24", "--case", caseDir, "--format", "json")), &inv); err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.IOCMatches) != 4 {
+		t.Errorf("investigate 10.0.1.0/24: ioc_matches %v", inv.IOCMatches)
+	}
+	for _, m := range inv.IOCMatches {
+		if w := want[m["address"].(string)]; m["role"] != "peer" || m["outside_validity"] != w.before+w.after || m["revoked"] != w.revoked {
+			t.Errorf("investigate 10.0.1.0/24: %v", m)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/flowir/flowir/internal/analysis"
+	"github.com/flowir/flowir/internal/flow"
 	"github.com/flowir/flowir/internal/output"
 	"github.com/flowir/flowir/internal/report"
 	"github.com/flowir/flowir/internal/store"
@@ -288,7 +289,7 @@ func (s *Server) address(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, e := range loaded {
-		opt.IOCs = append(opt.IOCs, analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment})
+		opt.IOCs = append(opt.IOCs, analysis.IOCRef{Key: e.IOC, ThreatIP: e.ThreatIP, Comment: e.Comment, ValidFrom: e.ValidFrom, ValidUntil: e.ValidUntil, Revoked: e.Revoked})
 	}
 	sess, err := s.c.NewSession(ctx)
 	if err != nil {
@@ -332,7 +333,7 @@ func (s *Server) address(w http.ResponseWriter, r *http.Request) {
 	hours := &report.Chart{ID: "ip-timeline", Title: "Records per hour", Unit: "records", Step: time.Hour,
 		Series: []report.Series{{Name: "in", Class: "accepted"}, {Name: "out", Class: "evidence"}}}
 	for _, h := range inv.Timeline {
-		hours.Start = append(hours.Start, h.Hour)
+		hours.Start = append(hours.Start, h.Hour.Time)
 		hours.Series[0].Values = append(hours.Series[0].Values, float64(h.RecordsIn))
 		hours.Series[1].Values = append(hours.Series[1].Values, float64(h.RecordsOut))
 	}
@@ -374,6 +375,12 @@ func structTable(id, title string, rows any) *report.Table {
 			switch x := fv.Interface().(type) {
 			case time.Time, *time.Time:
 				row[j] = report.Cell(x)
+			case flow.SafeTime: // the investigation's times (any year, issue 12.7)
+				row[j] = report.Cell(x.Time)
+			case *flow.SafeTime:
+				if x != nil {
+					row[j] = report.Cell(x.Time)
+				}
 			default:
 				if k := fv.Kind(); k == reflect.Struct || k == reflect.Map || (k == reflect.Slice && fv.Type().Elem().Kind() != reflect.String) {
 					b, _ := json.Marshal(x)
