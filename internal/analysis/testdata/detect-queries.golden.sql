@@ -196,6 +196,9 @@ FROM s JOIN k USING (a, t, dstport, protocol) JOIN h USING (t, dstport, protocol
 
 -- load ir_ioc: 1 addresses
 
+-- exec
+CREATE OR REPLACE TEMP TABLE ir_ioc_valid (addr VARCHAR, vf BIGINT, vu BIGINT);
+
 -- query (0 bound arguments)
 WITH r AS (SELECT * FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b WHERE a IN (SELECT addr FROM ir_ioc) OR t IN (SELECT addr FROM ir_ioc)), o AS (
   SELECT m.addr AS x, r.a AS h, 'out' AS dir, r.* FROM r JOIN ir_ioc m ON r.t = m.addr
@@ -210,8 +213,9 @@ SELECT x, h, count(*), sum(bytes)::BIGINT, min(start), max("end"),
   list(DISTINCT protocol ORDER BY protocol),
   count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'out' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
   count(*) FILTER (WHERE action = 'ACCEPT' AND dir = 'in' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
-  count(*) FILTER (WHERE dir = 'in' AND ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))), count(*) FILTER (WHERE dir = 'out' AND ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)))
-FROM o WHERE x <> h GROUP BY x, h ORDER BY 1, 2;
+  count(*) FILTER (WHERE dir = 'in' AND ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))), count(*) FILTER (WHERE dir = 'out' AND ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
+  count(*) FILTER (WHERE "end" < w.vf), count(*) FILTER (WHERE start >= w.vu)
+FROM o LEFT JOIN ir_ioc_valid w ON w.addr = o.x WHERE x <> h GROUP BY x, h ORDER BY 1, 2;
 
 -- query (0 bound arguments)
 WITH c AS (
