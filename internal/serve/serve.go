@@ -214,14 +214,16 @@ type page struct {
 var templates = template.Must(template.Must(report.Templates(template.New("serve").Funcs(template.FuncMap{
 	// exportq is the query string of a page's export link: the page's
 	// own parameters (window, query parameters) with the format and table.
-	"exportq": func(vals url.Values, format, id string) string {
+	// (a template.URL: html/template would otherwise escape its = and &
+	// as the data of one query parameter).
+	"exportq": func(vals url.Values, format, id string) template.URL {
 		v := url.Values{}
 		for k, x := range vals {
 			v[k] = x
 		}
 		v.Set("format", format)
 		v.Set("table", id)
-		return v.Encode()
+		return template.URL("?" + v.Encode())
 	},
 }))).ParseFS(templateFS, "templates/*.tmpl"))
 

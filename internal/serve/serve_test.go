@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -240,6 +241,21 @@ func TestExports(t *testing.T) {
 		if code, body, _ := get(t, ts, path); code != 200 || len(body) < 10 {
 			t.Errorf("GET %s: %d %q", path, code, body)
 		}
+	}
+	// The page's own CSV link gives the CSV of its table, in its window
+	// (the link once held its query string percent-encoded as one value).
+	until := truth.End.Format(time.RFC3339)
+	_, body, _ = get(t, ts, "/?until="+until)
+	m := regexp.MustCompile(`<h2 id="top-talkers">.*?<a class="csv" href="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no CSV link for the top talkers")
+	}
+	link := html.UnescapeString(m[1])
+	if q, err := url.ParseQuery(strings.TrimPrefix(link, "?")); err != nil || q.Get("format") != "csv" || q.Get("table") != "top-talkers" || q.Get("until") != until {
+		t.Errorf("CSV link %q: %v %v", link, q, err)
+	}
+	if code, body, _ := get(t, ts, "/"+link); code != 200 || !strings.HasPrefix(body, "ip,total_bytes") {
+		t.Errorf("GET the CSV link %s: %d %.200q", link, code, body)
 	}
 	if code, _, _ := get(t, ts, "/?format=xml"); code != 400 {
 		t.Errorf("format xml: %d", code)
