@@ -247,7 +247,7 @@ func TestServeRefusesOpenAddressWithoutToken(t *testing.T) {
 	// With a token, the address is accepted: the case is then opened (and
 	// is missing here).
 	code, _, stderr := run(t, "serve", "--addr", "0.0.0.0:0", "--token", "x", "--case", caseDir)
-	if code != 1 || strings.Contains(stderr, "--token") {
+	if code != ExitNoCase || strings.Contains(stderr, "--token") {
 		t.Errorf("with a token: exit %d, %s", code, stderr)
 	}
 }
