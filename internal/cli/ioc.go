@@ -77,8 +77,11 @@ the IOC 'INBOUND'. Records matched only through pkt_srcaddr/pkt_dstaddr (a
 NAT gateway's inside leg, where connecting_ip is the instance behind the
 NAT) are marked in column matched_on.
 
-The summary has one row per indicator: records whose srcaddr or dstaddr is
-in it (each record once), inbound and outbound records, accepted and
+The summary has one row per indicator with records (in the window, if
+given); standard error says how many indicators have none, which are not
+listed (a list of a million indicators is summarised by the few that match;
+'flowir sql "SELECT * FROM incident_iocs"' lists every loaded one). A row
+has: records whose srcaddr or dstaddr is in it (each record once), inbound and outbound records, accepted and
 rejected, bytes from it (bytes_in) and to it (bytes_out), packets, first and
 last seen, the internal hosts that exchanged traffic with it (NAT gateways
 listed apart, in via_nat), records matched at packet level (pkt_records) and
@@ -262,6 +265,12 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 		if err != nil {
 			return err
 		}
+		in := ""
+		if since != 0 || until != 0 {
+			in = " in the window"
+		}
+		fmt.Fprintf(w, "%d of %d indicators have records%s; the %d without are not listed (every loaded indicator: flowir sql 'SELECT * FROM incident_iocs')\n",
+			len(sums), len(loaded), in, len(loaded)-len(sums))
 		out, err := enrichResult(ctx, c, format, iocSummaryResult(sums, f.Now()), "threat_ip", "hosts") // owners from the inventory (inventory.go)
 		if err != nil {
 			return err

@@ -267,22 +267,21 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 
 	changed := map[string]bool{}
 	validChanged := map[string]bool{}
-	var occ, fresh [][]any
-	for _, e := range entries {
+	var occ, fresh []*IOCEntry
+	for i := range entries {
+		e := &entries[i]
 		key := fmt.Sprint(e.IOC, "\x00", e.Line)
 		ev := iocValidity{e.ValidFrom, e.ValidUntil, e.Revoked}
 		if !listed[key] {
 			listed[key] = true
-			occ = append(occ, []any{e.IOC, e.ThreatIP, nullStr(e.Comment), file.SHA256, e.File, e.Line, e.Format, nullStr(e.STIXID),
-				timeArg(e.ValidFrom), timeArg(e.ValidUntil), e.Revoked})
+			occ = append(occ, e)
 		}
 		cm, known := comments[e.IOC]
 		if !known {
 			st.New++
 			comments[e.IOC] = e.Comment
 			valid[e.IOC] = ev
-			fresh = append(fresh, []any{e.ThreatIP, nullStr(e.Comment), e.IOC, e.Kind, e.Family, e.PrefixLen, e.FirstAddress, e.LastAddress,
-				e.File, e.Line, e.Format, nullStr(e.STIXID), timeArg(e.ValidFrom), timeArg(e.ValidUntil), e.Revoked})
+			fresh = append(fresh, e)
 			continue
 		}
 		st.Known++
@@ -301,13 +300,7 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 			}
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO ioc_occurrences (ioc, threat_ip, threat_comment, file_sha256, source_file, source_line, format, stix_id,
-		valid_from, valid_until, revoked) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", occ); err != nil {
-		return st, err
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO incident_iocs (threat_ip, threat_comment, ioc, kind, family, prefix_len, first_address, last_address,
-		source_file, source_line, format, stix_id, valid_from, valid_until, revoked, loaded_at, seq) VALUES `,
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), nextval('ioc_seq'))", fresh); err != nil {
+	if err := insertIOCs(ctx, tx, file.SHA256, occ, fresh); err != nil {
 		return st, err
 	}
 	for k := range validChanged {
@@ -371,6 +364,61 @@ func timeArg(t *time.Time) any {
 		return nil
 	}
 	return t.UTC()
+}
+
+// insertIOCs inserts a file's new listings (occ) and new indicators (fresh)
+// column by column: each column is one bound list and DuckDB unnests them
+// together, so a million indicators are two statements (issue 17.24: 200
+// rows per INSERT with bound arguments took minutes and gigabytes). Empty
+// text is NULL, as nullStr makes it; a time is bound as text in UTC and
+// cast (NULL for an open side). incident_iocs.seq is load order: the rows
+// are numbered here and take nextval in that order.
+func insertIOCs(ctx context.Context, t *tx, sha string, occ, fresh []*IOCEntry) error {
+	type cols struct {
+		ioc, threat, comment, file, format, stix, from, until, kind, first, last []string
+		line, family, bits, ord                                                  []int64
+		revoked                                                                  []bool
+	}
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04:05.999999")
+	}
+	fill := func(es []*IOCEntry) cols {
+		var c cols
+		for i, e := range es {
+			c.ioc, c.threat, c.comment, c.file = append(c.ioc, e.IOC), append(c.threat, e.ThreatIP), append(c.comment, e.Comment), append(c.file, e.File)
+			c.format, c.stix, c.from, c.until = append(c.format, e.Format), append(c.stix, e.STIXID), append(c.from, ts(e.ValidFrom)), append(c.until, ts(e.ValidUntil))
+			c.kind, c.first, c.last = append(c.kind, e.Kind), append(c.first, e.FirstAddress), append(c.last, e.LastAddress)
+			c.line, c.family, c.bits, c.ord = append(c.line, int64(e.Line)), append(c.family, int64(e.Family)), append(c.bits, int64(e.PrefixLen)), append(c.ord, int64(i))
+			c.revoked = append(c.revoked, e.Revoked)
+		}
+		return c
+	}
+	const text, null, tstamp = "unnest(?::VARCHAR[])", "NULLIF(unnest(?::VARCHAR[]), '')", "CAST(NULLIF(unnest(?::VARCHAR[]), '') AS TIMESTAMP)"
+	const num, flag = "unnest(?::BIGINT[])", "unnest(?::BOOLEAN[])"
+	if len(occ) > 0 {
+		c := fill(occ)
+		q := `INSERT INTO ioc_occurrences (ioc, threat_ip, threat_comment, file_sha256, source_file, source_line, format, stix_id, valid_from, valid_until, revoked)
+			SELECT ` + strings.Join([]string{text, text, null, "?", text, num, text, null, tstamp, tstamp, flag}, ", ")
+		if _, err := t.ExecContext(ctx, q, c.ioc, c.threat, c.comment, sha, c.file, c.line, c.format, c.stix, c.from, c.until, c.revoked); err != nil {
+			return err
+		}
+	}
+	if len(fresh) > 0 {
+		c := fill(fresh)
+		q := `INSERT INTO incident_iocs (threat_ip, threat_comment, ioc, kind, family, prefix_len, first_address, last_address,
+			source_file, source_line, format, stix_id, valid_from, valid_until, revoked, loaded_at, seq)
+			SELECT * EXCLUDE (ord), now(), nextval('ioc_seq') FROM (SELECT ` +
+			strings.Join([]string{text, null, text, text, num, num, text, text, text, num, text, null, tstamp, tstamp, flag, num + " AS ord"}, ", ") +
+			` ORDER BY ord)`
+		if _, err := t.ExecContext(ctx, q, c.threat, c.comment, c.ioc, c.kind, c.family, c.bits, c.first, c.last,
+			c.file, c.line, c.format, c.stix, c.from, c.until, c.revoked, c.ord); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertRows inserts rows with many rows per statement (one statement per
@@ -516,9 +564,12 @@ func windowCond(since, until int64) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// IOCSummaries returns one summary per loaded indicator, in load order,
-// over the records overlapping [since, until) (0 = open). The matches must be
-// current (ReplaceIOCMatches).
+// IOCSummaries returns one summary per loaded indicator that has records
+// overlapping [since, until) (0 = open), by srcaddr/dstaddr or at packet
+// level, in load order. Indicators without records are left out: a list of
+// a million indicators, of which a handful match, is summarised in a
+// handful of rows (issue 17.24); incident_iocs lists them all. The matches
+// must be current (ReplaceIOCMatches).
 func (c *Case) IOCSummaries(ctx context.Context, since, until int64) ([]IOCSummary, error) {
 	// The view is read once, into a temporary table of the (few) matching
 	// rows, and every aggregate below reads that.
@@ -560,6 +611,7 @@ SELECT i.threat_ip, coalesce(i.threat_comment, ''), i.ioc, i.kind,
   coalesce(a.bytes_in, 0), coalesce(a.bytes_out, 0), coalesce(pa.packets, 0), coalesce(pk.n, 0), a.first, a.last,
   coalesce(a.outside, 0), i.valid_from, i.valid_until, coalesce(i.revoked, false)
 FROM incident_iocs i LEFT JOIN a USING (ioc) LEFT JOIN pk USING (ioc) LEFT JOIN pa USING (ioc)
+WHERE coalesce(a.records, 0) > 0 OR coalesce(pk.n, 0) > 0
 ORDER BY i.seq`, win)
 	allArgs := slices.Concat(args, args)
 	rows, err := s.conn.QueryContext(ctx, q, allArgs...)
@@ -623,7 +675,8 @@ WHERE v.connecting_ip IS NOT NULL ORDER BY 1, 2`
 		}
 	}
 	rows.Close()
-	rows, err = s.conn.QueryContext(ctx, `SELECT DISTINCT ioc, source_file, source_line FROM ioc_occurrences ORDER BY 1, 2, 3`)
+	rows, err = s.conn.QueryContext(ctx, `SELECT DISTINCT ioc, source_file, source_line FROM ioc_occurrences
+WHERE ioc IN (SELECT ioc FROM ioc_rows) ORDER BY 1, 2, 3`)
 	if err != nil {
 		return nil, err
 	}
