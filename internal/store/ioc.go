@@ -1,11 +1,16 @@
 package store
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"fmt"
 	"math/big"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -300,7 +305,7 @@ func (c *Case) LoadIOCs(ctx context.Context, file IOCFileInfo, entries []IOCEntr
 			}
 		}
 	}
-	if err := insertIOCs(ctx, tx, file.SHA256, occ, fresh); err != nil {
+	if err := insertIOCs(ctx, tx, c.spoolDir(), file.SHA256, occ, fresh); err != nil {
 		return st, err
 	}
 	for k := range validChanged {
@@ -367,56 +372,64 @@ func timeArg(t *time.Time) any {
 }
 
 // insertIOCs inserts a file's new listings (occ) and new indicators (fresh)
-// column by column: each column is one bound list and DuckDB unnests them
-// together, so a million indicators are two statements (issue 17.24: 200
-// rows per INSERT with bound arguments took minutes and gigabytes). Empty
-// text is NULL, as nullStr makes it; a time is bound as text in UTC and
-// cast (NULL for an open side). incident_iocs.seq is load order: the rows
-// are numbered here and take nextval in that order.
-func insertIOCs(ctx context.Context, t *tx, sha string, occ, fresh []*IOCEntry) error {
-	type cols struct {
-		ioc, threat, comment, file, format, stix, from, until, kind, first, last []string
-		line, family, bits, ord                                                  []int64
-		revoked                                                                  []bool
-	}
+// through a temporary CSV file in the case's spool folder, read by DuckDB's
+// CSV reader: a million indicators are two statements and two sequential
+// files (issue 17.24: 200 rows per INSERT with bound arguments took minutes
+// and gigabytes). An empty field is NULL, as nullStr makes empty text; a
+// time is written in UTC (empty for an open side). incident_iocs.seq is
+// load order: the rows are numbered in the file and take nextval in that
+// order.
+func insertIOCs(ctx context.Context, t *tx, dir, sha string, occ, fresh []*IOCEntry) error {
 	ts := func(t *time.Time) string {
 		if t == nil {
 			return ""
 		}
 		return t.UTC().Format("2006-01-02 15:04:05.999999")
 	}
-	fill := func(es []*IOCEntry) cols {
-		var c cols
+	load := func(es []*IOCEntry, insert string, args ...any) error {
+		if len(es) == 0 {
+			return nil
+		}
+		f, err := os.CreateTemp(dir, "ioc-*.csv")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(f.Name())
+		bw := bufio.NewWriterSize(f, 1<<20)
+		w := csv.NewWriter(bw)
 		for i, e := range es {
-			c.ioc, c.threat, c.comment, c.file = append(c.ioc, e.IOC), append(c.threat, e.ThreatIP), append(c.comment, e.Comment), append(c.file, e.File)
-			c.format, c.stix, c.from, c.until = append(c.format, e.Format), append(c.stix, e.STIXID), append(c.from, ts(e.ValidFrom)), append(c.until, ts(e.ValidUntil))
-			c.kind, c.first, c.last = append(c.kind, e.Kind), append(c.first, e.FirstAddress), append(c.last, e.LastAddress)
-			c.line, c.family, c.bits, c.ord = append(c.line, int64(e.Line)), append(c.family, int64(e.Family)), append(c.bits, int64(e.PrefixLen)), append(c.ord, int64(i))
-			c.revoked = append(c.revoked, e.Revoked)
+			if err := w.Write([]string{strconv.Itoa(i), e.IOC, e.ThreatIP, e.Comment, e.Kind, strconv.Itoa(e.Family), strconv.Itoa(e.PrefixLen),
+				e.FirstAddress, e.LastAddress, e.File, strconv.Itoa(e.Line), e.Format, e.STIXID, ts(e.ValidFrom), ts(e.ValidUntil),
+				strconv.FormatBool(e.Revoked)}); err != nil {
+				f.Close()
+				return err
+			}
 		}
-		return c
-	}
-	const text, null, tstamp = "unnest(?::VARCHAR[])", "NULLIF(unnest(?::VARCHAR[]), '')", "CAST(NULLIF(unnest(?::VARCHAR[]), '') AS TIMESTAMP)"
-	const num, flag = "unnest(?::BIGINT[])", "unnest(?::BOOLEAN[])"
-	if len(occ) > 0 {
-		c := fill(occ)
-		q := `INSERT INTO ioc_occurrences (ioc, threat_ip, threat_comment, file_sha256, source_file, source_line, format, stix_id, valid_from, valid_until, revoked)
-			SELECT ` + strings.Join([]string{text, text, null, "?", text, num, text, null, tstamp, tstamp, flag}, ", ")
-		if _, err := t.ExecContext(ctx, q, c.ioc, c.threat, c.comment, sha, c.file, c.line, c.format, c.stix, c.from, c.until, c.revoked); err != nil {
+		w.Flush()
+		if err := cmp.Or(w.Error(), bw.Flush(), f.Close()); err != nil {
 			return err
 		}
+		arg, err := fileArg(f.Name())
+		if err != nil {
+			return err
+		}
+		src := fmt.Sprintf(`(SELECT * FROM read_csv(%s, header = false, quote = '"', escape = '"', nullstr = '', auto_detect = false,
+			columns = {'ord': 'BIGINT', 'ioc': 'VARCHAR', 'threat_ip': 'VARCHAR', 'comment': 'VARCHAR', 'kind': 'VARCHAR', 'family': 'INTEGER',
+			'prefix_len': 'INTEGER', 'first_address': 'VARCHAR', 'last_address': 'VARCHAR', 'file': 'VARCHAR', 'line': 'INTEGER',
+			'format': 'VARCHAR', 'stix_id': 'VARCHAR', 'valid_from': 'TIMESTAMP', 'valid_until': 'TIMESTAMP', 'revoked': 'BOOLEAN'}) ORDER BY ord)`,
+			arg)
+		_, err = t.ExecContext(ctx, strings.ReplaceAll(insert, "SRC", src), args...)
+		return err
 	}
-	if len(fresh) > 0 {
-		c := fill(fresh)
-		q := `INSERT INTO incident_iocs (threat_ip, threat_comment, ioc, kind, family, prefix_len, first_address, last_address,
+	if err := load(occ, `INSERT INTO ioc_occurrences (ioc, threat_ip, threat_comment, file_sha256, source_file, source_line, format, stix_id, valid_from, valid_until, revoked)
+		SELECT ioc, threat_ip, comment, ?, file, line, format, stix_id, valid_from, valid_until, revoked FROM SRC`, sha); err != nil {
+		return fmt.Errorf("store the listings: %w", err)
+	}
+	if err := load(fresh, `INSERT INTO incident_iocs (threat_ip, threat_comment, ioc, kind, family, prefix_len, first_address, last_address,
 			source_file, source_line, format, stix_id, valid_from, valid_until, revoked, loaded_at, seq)
-			SELECT * EXCLUDE (ord), now(), nextval('ioc_seq') FROM (SELECT ` +
-			strings.Join([]string{text, null, text, text, num, num, text, text, text, num, text, null, tstamp, tstamp, flag, num + " AS ord"}, ", ") +
-			` ORDER BY ord)`
-		if _, err := t.ExecContext(ctx, q, c.threat, c.comment, c.ioc, c.kind, c.family, c.bits, c.first, c.last,
-			c.file, c.line, c.format, c.stix, c.from, c.until, c.revoked, c.ord); err != nil {
-			return err
-		}
+		SELECT threat_ip, comment, ioc, kind, family, prefix_len, first_address, last_address, file, line, format, stix_id, valid_from, valid_until, revoked,
+			now(), nextval('ioc_seq') FROM SRC`); err != nil {
+		return fmt.Errorf("store the indicators: %w", err)
 	}
 	return nil
 }
