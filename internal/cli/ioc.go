@@ -270,7 +270,7 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 			in = " in the window"
 		}
 		fmt.Fprintf(w, "%d of %d indicators have records%s; the %d without are not listed (every loaded indicator: flowir sql 'SELECT * FROM incident_iocs')\n",
-			len(sums), len(loaded), in, len(loaded)-len(sums))
+			len(sums), matched.Indicators, in, matched.Indicators-len(sums))
 		out, err := enrichResult(ctx, c, format, iocSummaryResult(sums, f.Now()), "threat_ip", "hosts") // owners from the inventory (inventory.go)
 		if err != nil {
 			return err
