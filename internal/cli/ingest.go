@@ -233,7 +233,11 @@ func runIngest(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IngestOpt
 		return runErr
 	}
 	if sum.Failed > 0 {
-		return &PartialError{fmt.Errorf("%d of %d sources failed; see above, fix the cause and run the same command again (sources already loaded are skipped)", sum.Failed, sum.Files)}
+		err := fmt.Errorf("%d of %d sources failed; see above, fix the cause and run the same command again (sources already loaded are skipped)", sum.Failed, sum.Files)
+		if sum.Failed >= sum.Files {
+			return err // nothing loaded: an error (1), not a partial run (3)
+		}
+		return &PartialError{err}
 	}
 	return nil
 }

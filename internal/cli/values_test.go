@@ -117,6 +117,11 @@ func TestIngestNoRecords(t *testing.T) {
 	os.WriteFile(log, []byte("2 123456789010 eni-0a1b2c3d4e5f60718 10.0.1.5 10.0.2.6 443 40000 6 10 900 1795000000 1795000060 ACCEPT OK\n"), 0o644)
 	mustFail(t, 1, []string{"not one line is a flow log record"}, "ingest", "--case", caseDir, "--log-format", "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr}", log)
 	mustRun(t, "ingest", "--case", caseDir, log)
+	// One good source and one that fails: a partial run, exit 3 (issue 14's
+	// exit statuses); every source failing is exit 1, above.
+	mixed := filepath.Join(dir, "mixed.log")
+	os.WriteFile(mixed, []byte("2 123456789010 eni-0a1b2c3d4e5f60718 10.0.1.5 10.0.2.6 443 40001 6 10 900 1795000000 1795000060 ACCEPT OK\n"), 0o644)
+	mustFail(t, 3, []string{"1 of 2 sources failed"}, "ingest", "--case", t.TempDir()+"/c2", mixed, readme)
 	if rows := runRows(t, "sql", "--case", caseDir, "SELECT count(*) AS n FROM flows"); rows[0]["n"] != float64(1) {
 		t.Errorf("flows: %v, want the one record", rows)
 	}
