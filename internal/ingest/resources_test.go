@@ -102,8 +102,11 @@ func TestMemoryBudget(t *testing.T) {
 // at once, within the memory budget, and a batch that fails anyway is
 // loaded again one source at a time.
 func TestManyLoadersDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("ingests the demo corpus (about a minute)")
+	if testing.Short() || raceEnabled {
+		// A scale test (256 loaders), like TestS3TenThousand: under the
+		// race detector it alone took 155 s of CI's race step; the
+		// loaders' concurrency is raced by the smaller ingest tests.
+		t.Skip("ingests the demo corpus with 256 loaders: run without -short and -race")
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(64))
 	logs := filepath.Join(t.TempDir(), "logs")
