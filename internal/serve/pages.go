@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -121,6 +122,11 @@ func outputResult(t *report.Table) *output.Result {
 		r := make([]any, len(row))
 		for i, v := range row {
 			r[i] = v
+			// A numeric column's exact integer goes out as a number
+			// (JSON 208, not "208"); anything else stays text.
+			if n, ok := new(big.Int).SetString(v, 10); ok && i < len(t.Numeric) && t.Numeric[i] {
+				r[i] = n
+			}
 		}
 		res.Rows = append(res.Rows, r)
 	}

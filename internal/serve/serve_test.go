@@ -242,6 +242,10 @@ func TestExports(t *testing.T) {
 			t.Errorf("GET %s: %d %q", path, code, body)
 		}
 	}
+	// Numeric columns are JSON numbers, exact, not text ("208").
+	if _, body, _ := get(t, ts, "/ip/"+top.IP+"?format=json"); !regexp.MustCompile(`"records": [0-9]+`).MatchString(body) {
+		t.Errorf("/ip JSON: records not a number: %.300s", body)
+	}
 	// The page's own CSV link gives the CSV of its table, in its window
 	// (the link once held its query string percent-encoded as one value).
 	until := truth.End.Format(time.RFC3339)
