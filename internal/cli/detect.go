@@ -438,12 +438,33 @@ func extraRanges(cfg *analysis.DetectConfig) string {
 	return " and " + strings.Join(ps, ", ")
 }
 
-// FindingColumns are the columns of a finding, in order; findingsResult
-// adds the triage columns.
-var FindingColumns = []output.Column{
-	{Name: "id"}, {Name: "rule"}, {Name: "severity"}, {Name: "technique"}, {Name: "src"}, {Name: "dst"},
-	{Name: "dst_port", Type: "INTEGER"}, {Name: "direction"}, {Name: "first_seen", Type: "TIMESTAMP"}, {Name: "last_seen", Type: "TIMESTAMP"},
-	{Name: "records", Type: "BIGINT"}, {Name: "bytes", Type: "BIGINT"}, {Name: "summary"}, {Name: "evidence_sql"}, {Name: "details"},
+// findingTable is what a finding prints as, after its id and the triage
+// head columns; findingsResult adds them and the triage tail.
+var findingTable = output.Table[store.FindingRow]{
+	{Name: "rule", Kind: output.KindID, Value: func(r store.FindingRow) any { return r.Rule }},
+	{Name: "severity", Value: func(r store.FindingRow) any { return r.Severity }},
+	{Name: "technique", Kind: output.KindID, Value: func(r store.FindingRow) any { return r.Technique }},
+	{Name: "src", Kind: output.KindAddress, Value: func(r store.FindingRow) any { return r.Src }},
+	{Name: "dst", Kind: output.KindAddress, Value: func(r store.FindingRow) any { return r.Dst }},
+	{Name: "dst_port", Type: "INTEGER", Value: func(r store.FindingRow) any {
+		if r.DstPort == nil {
+			return nil
+		}
+		return int64(*r.DstPort)
+	}},
+	{Name: "direction", Value: func(r store.FindingRow) any { return r.Direction }},
+	{Name: "first_seen", Type: "TIMESTAMP", Value: func(r store.FindingRow) any { return r.FirstSeen }},
+	{Name: "last_seen", Type: "TIMESTAMP", Value: func(r store.FindingRow) any { return r.LastSeen }},
+	{Name: "records", Type: "BIGINT", Value: func(r store.FindingRow) any { return r.Records }},
+	{Name: "bytes", Type: "BIGINT", Kind: output.KindBytes, Value: func(r store.FindingRow) any { return r.Bytes }},
+	{Name: "summary", Kind: output.KindText, Value: func(r store.FindingRow) any { return r.Summary }},
+	{Name: "evidence_sql", Kind: output.KindText, Value: func(r store.FindingRow) any { return r.EvidenceSQL }},
+	{Name: "details", Kind: output.KindText, Value: func(r store.FindingRow) any {
+		if r.Details == nil {
+			return nil
+		}
+		return r.Details
+	}},
 }
 
 // findingsResult lists the findings; suppressed ones only with
@@ -451,23 +472,15 @@ var FindingColumns = []output.Column{
 // triage columns (status and tags after the id; notes, status_by and
 // status_at last) come from tv (triage.go).
 func findingsResult(rows []store.FindingRow, showSuppressed bool, tv *triageView) *output.Result {
-	res := &output.Result{Columns: append(slices.Clip(FindingColumns[:1]), triageHeadColumns...)}
-	res.Columns = append(res.Columns, FindingColumns[1:]...)
+	res := &output.Result{Columns: append([]output.Column{{Name: "id", Kind: output.KindID}}, triageHeadColumns...)}
+	res.Columns = append(res.Columns, findingTable.Columns()...)
 	if showSuppressed {
-		res.Columns = append(res.Columns, output.Column{Name: "suppressed", Type: "BOOLEAN"}, output.Column{Name: "suppressed_reason"})
+		res.Columns = append(res.Columns, output.Column{Name: "suppressed", Type: "BOOLEAN"}, output.Column{Name: "suppressed_reason", Kind: output.KindText})
 	}
 	res.Columns = append(res.Columns, triageTailColumns...)
 	for _, r := range rows {
 		if r.SuppressedBy != "" && !showSuppressed {
 			continue
-		}
-		var port any
-		if r.DstPort != nil {
-			port = int64(*r.DstPort)
-		}
-		var details any
-		if r.Details != nil {
-			details = r.Details
 		}
 		id := r.ID
 		if id == "" {
@@ -475,8 +488,7 @@ func findingsResult(rows []store.FindingRow, showSuppressed bool, tv *triageView
 		}
 		head, tail := tv.cells(id)
 		row := append([]any{id}, head...)
-		row = append(row, r.Rule, r.Severity, r.Technique, r.Src, r.Dst, port, r.Direction,
-			r.FirstSeen, r.LastSeen, r.Records, r.Bytes, r.Summary, r.EvidenceSQL, details)
+		row = append(row, findingTable.Row(r)...)
 		if showSuppressed {
 			var reason any
 			if r.SuppressedBy != "" {

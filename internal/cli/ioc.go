@@ -286,23 +286,13 @@ func runIOC(cmd *cobra.Command, f *Factory, g *globalOptions, opts *IOCOptions) 
 }
 
 func iocSummaryResult(sums []store.IOCSummary, now time.Time) *output.Result {
-	cols := []string{"threat_ip", "threat_comment", "records", "inbound", "outbound", "accepted", "rejected",
-		"bytes_in", "bytes_out", "packets", "first_seen", "last_seen", "internal_hosts", "hosts", "via_nat", "pkt_records", "sources",
-		"validity", "outside_validity"}
-	res := &output.Result{}
-	for _, c := range cols {
-		typ := ""
-		switch c {
-		case "records", "inbound", "outbound", "accepted", "rejected", "bytes_in", "bytes_out", "packets", "internal_hosts", "pkt_records", "outside_validity":
-			typ = "BIGINT"
-		case "first_seen", "last_seen":
-			typ = "TIMESTAMP"
-		case "hosts", "via_nat", "sources":
-			typ = "VARCHAR[]"
-		}
-		res.Columns = append(res.Columns, output.Column{Name: c, Type: typ})
-	}
-	list := func(ss []string) []any {
+	return iocSummaryTable(now).Result(sums)
+}
+
+// iocSummaryTable is what `ioc` prints per indicator; now decides validity.
+func iocSummaryTable(now time.Time) output.Table[store.IOCSummary] {
+	type S = store.IOCSummary
+	list := func(ss []string) any {
 		out := make([]any, len(ss))
 		for i, s := range ss {
 			out[i] = s
@@ -315,12 +305,28 @@ func iocSummaryResult(sums []store.IOCSummary, now time.Time) *output.Result {
 		}
 		return *t
 	}
-	for _, s := range sums {
-		res.Rows = append(res.Rows, []any{s.ThreatIP, s.Comment, s.Records, s.Inbound, s.Outbound, s.Accepted, s.Rejected,
-			s.BytesIn, s.BytesOut, s.Packets, tm(s.FirstSeen), tm(s.LastSeen), int64(len(s.Hosts)), list(s.Hosts), list(s.NAT),
-			s.PktRecords, list(s.Sources), iocValidityText(s.ValidFrom, s.ValidUntil, s.Revoked, now), s.OutsideValidity})
+	const integer, ts, strs = "BIGINT", "TIMESTAMP", "VARCHAR[]"
+	return output.Table[S]{
+		{Name: "threat_ip", Kind: output.KindAddress, Value: func(s S) any { return s.ThreatIP }},
+		{Name: "threat_comment", Kind: output.KindText, Value: func(s S) any { return s.Comment }},
+		{Name: "records", Type: integer, Value: func(s S) any { return s.Records }},
+		{Name: "inbound", Type: integer, Value: func(s S) any { return s.Inbound }},
+		{Name: "outbound", Type: integer, Value: func(s S) any { return s.Outbound }},
+		{Name: "accepted", Type: integer, Value: func(s S) any { return s.Accepted }},
+		{Name: "rejected", Type: integer, Value: func(s S) any { return s.Rejected }},
+		{Name: "bytes_in", Type: integer, Kind: output.KindBytes, Value: func(s S) any { return s.BytesIn }},
+		{Name: "bytes_out", Type: integer, Kind: output.KindBytes, Value: func(s S) any { return s.BytesOut }},
+		{Name: "packets", Type: integer, Value: func(s S) any { return s.Packets }},
+		{Name: "first_seen", Type: ts, Value: func(s S) any { return tm(s.FirstSeen) }},
+		{Name: "last_seen", Type: ts, Value: func(s S) any { return tm(s.LastSeen) }},
+		{Name: "internal_hosts", Type: integer, Value: func(s S) any { return int64(len(s.Hosts)) }},
+		{Name: "hosts", Type: strs, Value: func(s S) any { return list(s.Hosts) }},
+		{Name: "via_nat", Type: strs, Value: func(s S) any { return list(s.NAT) }},
+		{Name: "pkt_records", Type: integer, Value: func(s S) any { return s.PktRecords }},
+		{Name: "sources", Type: strs, Value: func(s S) any { return list(s.Sources) }},
+		{Name: "validity", Kind: output.KindText, Value: func(s S) any { return iocValidityText(s.ValidFrom, s.ValidUntil, s.Revoked, now) }},
+		{Name: "outside_validity", Type: integer, Value: func(s S) any { return s.OutsideValidity }},
 	}
-	return res
 }
 
 // iocValidityText says an indicator's validity as of now, with its window:

@@ -135,7 +135,9 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.PersistentFlags().StringVar(&g.caseDir, "case", "", "case directory (default $FLOWIR_CASE, else ./flowir-case)")
-	root.PersistentFlags().StringVar(&g.format, "format", "", "output format: table, csv, tsv, json or ndjson (default table)")
+	root.PersistentFlags().StringVar(&g.format, "format", "", "output format: table, csv, tsv, json or ndjson (default table); "+
+		"a table on a terminal never cuts addresses, ids or numbers, shortens free text, turns into one record per row when too wide, "+
+		"and shows byte counts readable (4.5 GB, decimal: 1 kB = 1000 bytes); other formats and piped tables keep exact integers")
 	root.PersistentFlags().Var(csvSafeFlag{f.IO}, "csv-safe", "in csv and tsv, put a ' before text that a spreadsheet would run as a formula (=, +, -, @, ...) (default true when standard output is a terminal)")
 	root.PersistentFlags().Lookup("csv-safe").NoOptDefVal = "true"
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

@@ -106,6 +106,11 @@ type Column struct {
 	// time of day rather than a full timestamp, and a 16-byte UUID value prints
 	// in its canonical text form.
 	Type string
+	// Kind says what the column holds, which decides in the table whether
+	// it may be shortened and how it is aligned (see Kind). KindAuto, the
+	// zero value, takes it from Type, then from the name (KindOf), then from
+	// the values.
+	Kind Kind
 }
 
 // Result is a complete query result.

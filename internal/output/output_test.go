@@ -74,6 +74,7 @@ func TestGolden(t *testing.T) {
 	}{
 		{"flows.table", FormatTable, Options{}},
 		{"flows_width220.table", FormatTable, Options{Width: 220}},
+		{"flows_width240.table", FormatTable, Options{Width: 240}},
 		{"flows.csv", FormatCSV, Options{}},
 		{"flows.tsv", FormatTSV, Options{}},
 		{"flows.json", FormatJSON, Options{}},

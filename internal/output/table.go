@@ -75,6 +75,12 @@ func (t *tableState) add(row []any) error {
 				t.num[i], t.fixed[i] = false, false
 			}
 		}
+		if t.opts.Terminal && t.cols[i].kind == KindBytes {
+			if s, ok := readableBytes(v); ok {
+				cells[i] = cell{s, displayWidth(s)}
+				continue
+			}
+		}
 		b, err := appendText(t.buf[:0], v, &t.cols[i])
 		if err != nil {
 			return err
@@ -143,6 +149,9 @@ func (t *tableState) printBlock() error {
 			t.widths[i] = max(t.widths[i], c.w)
 		}
 	}
+	if t.opts.Width > 0 && minTableWidth(t.widths, shrink) > t.opts.Width {
+		return t.printRecords(header)
+	}
 	widths := fitWidths(append([]int(nil), t.widths...), shrink, t.opts.Width)
 	writeLine := func(cells []cell) error {
 		line := t.line[:0]
@@ -189,6 +198,54 @@ func (t *tableState) printBlock() error {
 		if err := writeLine(row); err != nil {
 			return err
 		}
+	}
+	t.rows = t.rows[:0]
+	return nil
+}
+
+// minTableWidth is the narrowest the table can be printed: every column
+// that may not be shortened at its full width, the others at the width
+// fitWidths shortens them to at most.
+func minTableWidth(widths []int, shrink []bool) int {
+	total := len(colSep) * (len(widths) - 1)
+	for i, w := range widths {
+		if shrink[i] {
+			w = min(w, minTruncWidth)
+		}
+		total += w
+	}
+	return total
+}
+
+// printRecords prints the buffered rows as a record view, for a table whose
+// addresses, ids, numbers and times alone are wider than the terminal: one
+// block per row, one "field: value" line per column, values whole, blocks
+// separated by an empty line. A row wider than the screen would wrap into
+// an unreadable staircase; a record reads the same at any width.
+func (t *tableState) printRecords(header []cell) error {
+	nameW := 0
+	for _, h := range header {
+		nameW = max(nameW, h.w)
+	}
+	for _, row := range t.rows {
+		line := t.line[:0]
+		if t.printed != nil {
+			line = append(line, '\n')
+		}
+		for i, c := range row {
+			line = append(line, header[i].s...)
+			line = append(line, ':')
+			if c.s != "" {
+				line = appendSpaces(line, nameW-header[i].w+1)
+				line = append(line, c.s...)
+			}
+			line = append(line, '\n')
+		}
+		t.line = line
+		if _, err := t.out.Write(line); err != nil {
+			return err
+		}
+		t.printed = []int{} // not nil: something was printed
 	}
 	t.rows = t.rows[:0]
 	return nil

@@ -41,18 +41,40 @@ const (
 // its Column.
 type colInfo struct {
 	name  string
-	class colClass // from the type name; classUnknown if it does not say
+	kind  Kind     // as declared, or guessed from the name
+	class colClass // from the kind or the type name; classUnknown if neither says
 	time  timeKind
 	uuid  bool
 }
 
 func newColInfo(c Column) colInfo {
 	ci := colInfo{name: c.Name}
-	t := strings.ToUpper(strings.TrimSpace(c.Type))
+	ci.kind = c.Kind
+	ci.typeClass(c.Type)
+	if ci.kind == KindAuto {
+		// The name refines a type that says only "number" or nothing:
+		// bytes is a number, srcaddr a VARCHAR, but a VARCHAR[] of
+		// addresses is a list, printed as text.
+		switch k := KindOf(c.Name); {
+		case k == KindBytes && ci.class != classText && ci.class != classFixed:
+			ci.kind = k
+		case (k == KindAddress || k == KindID) && ci.class == classUnknown:
+			ci.kind = k
+		}
+	}
+	if cl := ci.kind.class(); cl != classUnknown {
+		ci.class = cl
+	}
+	return ci
+}
+
+// typeClass sets the class and time kind the database type name t says.
+func (ci *colInfo) typeClass(t string) {
+	t = strings.ToUpper(strings.TrimSpace(t))
 	if strings.Contains(t, "[") {
 		// A LIST or ARRAY such as DECIMAL(18,3)[] or INTEGER[3]: text.
 		ci.class = classText
-		return ci
+		return
 	}
 	if i := strings.IndexByte(t, '('); i >= 0 {
 		t = strings.TrimSpace(t[:i]) // DECIMAL(18,3), STRUCT(...), MAP(...)
@@ -76,7 +98,6 @@ func newColInfo(c Column) colInfo {
 	case "UUID":
 		ci.class, ci.uuid = classFixed, true
 	}
-	return ci
 }
 
 // valueClass is the table class a single non-nil value suggests, used when
