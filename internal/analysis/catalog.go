@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // Dialect is the SQL engine a query is rendered for.
@@ -278,7 +280,7 @@ func AthenaParameters(args []any) ([]string, error) {
 	for i, a := range args {
 		switch v := a.(type) {
 		case string:
-			out[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+			out[i] = sqltext.String(v)
 		case int64:
 			out[i] = strconv.FormatInt(v, 10)
 		case int:
@@ -636,22 +638,6 @@ var adminPorts = []int{
 
 var sshRDPPorts = []int{22, 3389}
 
-func inList(ports []int) string {
-	s := make([]string, len(ports))
-	for i, p := range ports {
-		s[i] = strconv.Itoa(p)
-	}
-	return "(" + strings.Join(s, ", ") + ")"
-}
-
-func portList(ports []int) string {
-	s := make([]string, len(ports))
-	for i, p := range ports {
-		s[i] = strconv.Itoa(p)
-	}
-	return strings.Join(s, ", ")
-}
-
 func uniqueSorted(s []string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -672,8 +658,8 @@ func ipParam(desc string) Param {
 
 // definitions is the catalog itself.
 func definitions() []*Query {
-	admin := inList(adminPorts)
-	sshRDP := inList(sshRDPPorts)
+	admin := "(" + sqltext.Ints(adminPorts) + ")"
+	sshRDP := "(" + sqltext.Ints(sshRDPPorts) + ")"
 	return []*Query{
 		// --- The 16 named queries of AWS's Athena integration (reference §5.2).
 		// AWS's SQL is not public; each follows AWS's one-line description.
@@ -692,7 +678,7 @@ func definitions() []*Query {
 			Aliases:      []string{"VpcFlowLogsAdminPortTraffic"},
 			Origin:       OriginAWS,
 			Description:  "The 10 addresses with the most bytes on administrative ports, as source or destination.",
-			Notes:        "A record counts when its destination or source port is an administrative port (" + portList(adminPorts) + "); AWS does not publish its port list, this one is flowir's. Each such record counts for its source and its destination address. Also shows accepted/rejected record counts and which admin ports were seen (the destination port when it is one, else the source port). A client whose ephemeral source port happens to equal an admin port is counted too.",
+			Notes:        "A record counts when its destination or source port is an administrative port (" + sqltext.Ints(adminPorts) + "); AWS does not publish its port list, this one is flowir's. Each such record counts for its source and its destination address. Also shows accepted/rejected record counts and which admin ports were seen (the destination port when it is one, else the source port). A client whose ephemeral source port happens to equal an admin port is counted too.",
 			DefaultLimit: 10,
 			Columns:      []string{"action", "bytes", "dstaddr", "dstport", "packets", "srcaddr", "srcport"},
 			build: func(r *renderer) *stmt {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flowir/flowir/internal/flow"
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // Detections.
@@ -488,7 +489,7 @@ func (d *detector) baseWhereOn(p string) string {
 		fmt.Fprintf(&b, ` AND %sstart < %d`, p, d.cfg.Until)
 	}
 	if len(d.nat) > 0 {
-		list := sqlStringList(d.nat)
+		list := sqltext.Strings(d.nat)
 		fmt.Fprintf(&b, " AND coalesce(%[1]spkt_srcaddr, %[1]ssrcaddr) NOT IN (%[2]s) AND coalesce(%[1]spkt_dstaddr, %[1]sdstaddr) NOT IN (%[2]s)", p, list)
 	}
 	return b.String()
@@ -517,34 +518,13 @@ func (d *detector) evidence(conds ...string) string {
 		` ORDER BY start, "end", source_id, source_line`
 }
 
-// sqlString quotes a string literal. The values quoted are addresses in
-// canonical netip form, which contain no quote, but quoting stays correct
-// for any text.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func sqlStringList(ss []string) string {
-	parts := make([]string, len(ss))
-	for i, s := range ss {
-		parts[i] = sqlString(s)
-	}
-	return strings.Join(parts, ", ")
-}
-
-func sqlIntList(xs []int) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = strconv.Itoa(x)
-	}
-	return strings.Join(parts, ", ")
-}
-
 // addrEq is "expr = 'address'" for a canonical address; the address is
 // re-parsed so that only netip's canonical text reaches the SQL.
 func addrEq(expr, addr string) string {
 	if a, err := netip.ParseAddr(addr); err == nil {
 		addr = a.String()
 	}
-	return expr + " = " + sqlString(addr)
+	return expr + " = " + sqltext.String(addr)
 }
 
 // Conversions of driver values. SUM is cast to BIGINT in the SQL; *big.Int

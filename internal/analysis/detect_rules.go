@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // Rule names.
@@ -414,10 +416,10 @@ func runBruteForce(ctx context.Context, d *detector) ([]Finding, error) {
 	}
 	portCond := "false"
 	if len(ports) > 0 {
-		portCond = fmt.Sprintf("dstport IN (%s)", sqlIntList(ports))
+		portCond = fmt.Sprintf("dstport IN (%s)", sqltext.Ints(ports))
 	}
 	if len(extPorts) > 0 {
-		portCond = fmt.Sprintf("(%s OR (dstport IN (%s) AND NOT %s))", portCond, sqlIntList(extPorts), inInternal("a"))
+		portCond = fmt.Sprintf("(%s OR (dstport IN (%s) AND NOT %s))", portCond, sqltext.Ints(extPorts), inInternal("a"))
 	}
 	short := fmt.Sprintf("(rej OR (e - s <= %d AND b <= %d))", maxDur, maxBytes)
 	q := fmt.Sprintf(`WITH r AS (
@@ -526,7 +528,7 @@ func runExposedPort(ctx context.Context, d *detector) ([]Finding, error) {
 SELECT acct, dstport, any_value(tg.targets), sum(n)::BIGINT, sum(b)::BIGINT, min(s), max(e), sum(conns)::BIGINT, count(*),
   list(a ORDER BY conns DESC, a), list(conns ORDER BY conns DESC, a)
 FROM per JOIN tg USING (acct, dstport)
-GROUP BY acct, dstport ORDER BY 1, 2`, d.baseSelect(), sqlIntList(all), condReply, inInternal("a"), inInternal("t"), inInternal("a"), inInternal("t"))
+GROUP BY acct, dstport ORDER BY 1, 2`, d.baseSelect(), sqltext.Ints(all), condReply, inInternal("a"), inInternal("t"), inInternal("a"), inInternal("t"))
 	rows, err := d.eng.QueryRows(ctx, q)
 	if err != nil {
 		return nil, err
@@ -565,8 +567,8 @@ GROUP BY acct, dstport ORDER BY 1, 2`, d.baseSelect(), sqlIntList(all), condRepl
 		if acct != "" {
 			det["account"] = acct
 		}
-		ev := []string{exprActor + " IN (" + sqlStringList(actorList) + ")", fmt.Sprintf("dstport = %d", port), "protocol = 6", "action = 'ACCEPT'",
-			"NOT " + condReply, exprTarget + " IN (" + sqlStringList(targets) + ")"}
+		ev := []string{exprActor + " IN (" + sqltext.Strings(actorList) + ")", fmt.Sprintf("dstport = %d", port), "protocol = 6", "action = 'ACCEPT'",
+			"NOT " + condReply, exprTarget + " IN (" + sqltext.Strings(targets) + ")"}
 		if src != "" {
 			ev[0] = addrEq(exprActor, src)
 		}

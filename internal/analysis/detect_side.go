@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // Who is the client: evidence across the case.
@@ -85,7 +87,7 @@ func (d *detector) serviceReplyEvidence(actor string, proto int) string {
 	if len(ports) == 0 {
 		return "true"
 	}
-	return fmt.Sprintf("NOT (srcport < dstport AND srcport IN (%s))", sqlIntList(slices.Clip(ports)))
+	return fmt.Sprintf("NOT (srcport < dstport AND srcport IN (%s))", sqltext.Ints(slices.Clip(ports)))
 }
 
 // payloadCond: an accepted record that carried payload (more than a probe).

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // timedBytes is one record reduced to when it started and how many bytes it
@@ -181,7 +183,7 @@ WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
 	var cands []epi
 	for _, k := range order {
 		p := pairs[k]
-		recs, obs, directCond := p.direct, 0, fmt.Sprintf("srcaddr = %s AND dstaddr = %s", sqlString(k.a), sqlString(k.t))
+		recs, obs, directCond := p.direct, 0, fmt.Sprintf("srcaddr = %s AND dstaddr = %s", sqltext.String(k.a), sqltext.String(k.t))
 		if len(recs) == 0 {
 			recs, obs, directCond = p.indirect, 1, "NOT ("+directCond+")"
 		}
@@ -290,7 +292,7 @@ func runNATEgress(ctx context.Context, d *detector) ([]Finding, error) {
 	if len(d.nat) == 0 || w <= 0 {
 		return nil, nil
 	}
-	natList := sqlStringList(d.nat)
+	natList := sqltext.Strings(d.nat)
 	var win strings.Builder
 	if d.cfg.Since != 0 {
 		fmt.Fprintf(&win, ` AND "end" >= %d`, d.cfg.Since)
@@ -503,7 +505,7 @@ func runBeaconing(ctx context.Context, d *detector) ([]Finding, error) {
 	maxHosts := int(d.cfg.int(r, "max_hosts"))
 	svcPorts := "true"
 	if ps := d.cfg.ports(r, "service_ports"); len(ps) > 0 {
-		svcPorts = fmt.Sprintf("dstport NOT IN (%s)", sqlIntList(ps))
+		svcPorts = fmt.Sprintf("dstport NOT IN (%s)", sqltext.Ints(ps))
 	}
 	// h: how many internal hosts contact each destination at all (the
 	// finding says it); AWS service destinations (ir_aws) are left out.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // IOCRef is a loaded IOC entry as the case keeps it: its canonical key (see
@@ -455,7 +457,7 @@ func (d *detector) iocFinding(r iocRow, byAddr map[string][]string, refs map[str
 		"accepted": r.acc, "rejected": r.rej, "ports_host_initiated": r.outPorts, "ports_ioc_initiated": r.inPorts}
 	var who, evidence string
 	if r.xs != nil {
-		xl, hl := sqlStringList(r.xs), sqlStringList(r.hosts)
+		xl, hl := sqltext.Strings(r.xs), sqltext.Strings(r.hosts)
 		who = fmt.Sprintf("%d hosts", len(r.hosts))
 		if len(r.hosts) == 1 {
 			who = r.hosts[0]

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flowir/flowir/internal/analysis"
 	"github.com/flowir/flowir/internal/flow"
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // Layout is the S3 folder layout the flow log delivers in (the flow log's
@@ -311,10 +312,6 @@ const (
 // them costs nothing.
 func bt(id string) string { return "`" + id + "`" }
 
-// sqlString is a SQL string literal. Every value put in one has been
-// validated to contain no quote, but doubling is kept as a second guard.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // TableDDL is the CREATE EXTERNAL TABLE for the flow logs.
 func (s *Spec) TableDDL() string {
 	var b strings.Builder
@@ -339,18 +336,18 @@ func (s *Spec) TableDDL() string {
 	b.WriteString(")\n")
 	if s.FileFormat == Parquet {
 		fmt.Fprintf(&b, "ROW FORMAT SERDE %s\nSTORED AS INPUTFORMAT %s\nOUTPUTFORMAT %s\n",
-			sqlString(ParquetSerde), sqlString(ParquetInputFormat), sqlString(ParquetOutputFormat))
+			sqltext.String(ParquetSerde), sqltext.String(ParquetInputFormat), sqltext.String(ParquetOutputFormat))
 	} else {
 		b.WriteString("ROW FORMAT DELIMITED\nFIELDS TERMINATED BY ' '\n")
 	}
-	fmt.Fprintf(&b, "LOCATION %s\nTBLPROPERTIES (\n", sqlString(s.Location()))
+	fmt.Fprintf(&b, "LOCATION %s\nTBLPROPERTIES (\n", sqltext.String(s.Location()))
 	props := s.TableProperties()
 	for i, kv := range props {
 		sep := ","
 		if i == len(props)-1 {
 			sep = ""
 		}
-		fmt.Fprintf(&b, "  %s = %s%s\n", sqlString(kv[0]), sqlString(kv[1]), sep)
+		fmt.Fprintf(&b, "  %s = %s%s\n", sqltext.String(kv[0]), sqltext.String(kv[1]), sep)
 	}
 	b.WriteString(")")
 	return b.String()
@@ -377,7 +374,7 @@ func (s *Spec) IOCTableDDL() string {
 	return fmt.Sprintf("CREATE EXTERNAL TABLE IF NOT EXISTS %s.%s (\n  `threat_ip` string,\n  `threat_comment` string\n)\n"+
 		"ROW FORMAT SERDE %s\nWITH SERDEPROPERTIES (\n  'separatorChar' = ',',\n  'quoteChar' = '\"',\n  'escapeChar' = '\\\\'\n)\n"+
 		"STORED AS TEXTFILE\nLOCATION %s",
-		bt(s.Database), bt(IOCTable), sqlString(CSVSerde), sqlString(s.IOCLocation))
+		bt(s.Database), bt(IOCTable), sqltext.String(CSVSerde), sqltext.String(s.IOCLocation))
 }
 
 // DirectionalViewSQL is the playbook's view of every flow that touches an

@@ -10,8 +10,9 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // How flow records are stored (schema version 3).
@@ -269,14 +270,6 @@ func (c *Case) placeFile(from, rel string) error {
 }
 
 // idList renders source ids for an IN list.
-func idList(ids []int64) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.FormatInt(id, 10)
-	}
-	return strings.Join(s, ", ")
-}
-
 // copyWithout writes to the new file to (which must not exist) the rows of
 // the Parquet file from whose source is not one of ids, with DuckDB, and
 // fsyncs it. It returns the rows written.
@@ -286,9 +279,9 @@ func copyWithout(ctx context.Context, conn execQueryer, from, to string, ids []i
 		return 0, err
 	}
 	q := fmt.Sprintf(`COPY (SELECT * FROM read_parquet(%s) WHERE source_id NOT IN (%s)) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE %d)`,
-		src, idList(ids), sqlLiteral(to), rowGroupRows)
+		src, sqltext.Ints(ids), sqltext.String(to), rowGroupRows)
 	if _, err := conn.ExecContext(ctx, q); err != nil {
-		return 0, fmt.Errorf("rewrite %s without sources %s: %w", from, idList(ids), err)
+		return 0, fmt.Errorf("rewrite %s without sources %s: %w", from, sqltext.Ints(ids), err)
 	}
 	if err := syncFile(to); err != nil {
 		return 0, err

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/flowir/flowir/internal/flow"
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // ExportOptions configures ExportParquet.
@@ -215,7 +216,7 @@ func (c *Case) ExportParquet(ctx context.Context, opt ExportOptions) (*ExportSum
 	)
 	copySQL := fmt.Sprintf(`COPY (SELECT %s FROM flows ORDER BY start NULLS LAST, "end" NULLS LAST, source_id, source_line)
 		TO %s (FORMAT parquet, PARTITION_BY ("aws-account-id", "aws-service", "aws-region", "year", "month", "day"), FILENAME_PATTERN 'part_{i}')`,
-		strings.Join(sel, ", "), sqlLiteral(filepath.ToSlash(tmp)))
+		strings.Join(sel, ", "), sqltext.String(filepath.ToSlash(tmp)))
 	if _, err := c.db.ExecContext(ctx, copySQL); err != nil {
 		return nil, fmt.Errorf("export: write Parquet: %w", err)
 	}
@@ -331,11 +332,6 @@ func sha256File(path string) (string, int64, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
-
-// sqlLiteral quotes a string for DuckDB. Paths cannot be bound parameters
-// in COPY and read_parquet, so they are quoted; the export folder is the
-// user's own, and doubling quotes keeps it one literal whatever it holds.
-func sqlLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // exportColumns resolves the columns to write: the given ones (validated),
 // or the VPC fields of every log format the case's sources had plus any

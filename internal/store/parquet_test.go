@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowir/flowir/internal/decode"
 	"github.com/flowir/flowir/internal/flow"
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 const sekoiaDir = "../../../shared/external/sekoia-automation-library"
@@ -128,7 +129,7 @@ func jsonString(v any) string {
 func writeParquet(t *testing.T, c *Case, sel, opts string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "x.parquet")
-	if _, err := c.DB().Exec("COPY (" + sel + ") TO " + sqlLiteral(p) + " (FORMAT parquet" + opts + ")"); err != nil {
+	if _, err := c.DB().Exec("COPY (" + sel + ") TO " + sqltext.String(p) + " (FORMAT parquet" + opts + ")"); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // fileArg renders path as the SQL string literal of exactly that one file,
@@ -31,7 +33,7 @@ func fileArg(path string) (string, error) {
 		return "", fmt.Errorf("%s: a file name cannot hold a NUL byte", path)
 	}
 	if !strings.ContainsAny(abs, "*?[") {
-		return sqlLiteral(abs), nil
+		return sqltext.String(abs), nil
 	}
 	if filepath.Separator == '/' && strings.ContainsRune(abs, '\\') {
 		return "", fmt.Errorf("%s: DuckDB cannot be given this file by name: its path holds both a backslash and one of * ? [, which DuckDB reads as a pattern; rename the file or its folder", path)
@@ -47,7 +49,7 @@ func fileArg(path string) (string, error) {
 			b.WriteRune(r)
 		}
 	}
-	return sqlLiteral(b.String()), nil
+	return sqltext.String(b.String()), nil
 }
 
 // fileListArg renders paths as a DuckDB list literal of exactly those

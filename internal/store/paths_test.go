@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // TestParquetNamesAreNotPatterns reads Parquet files whose names hold
@@ -27,7 +29,7 @@ func TestParquetNamesAreNotPatterns(t *testing.T) {
 		for i, name := range names {
 			for _, d := range []string{dir, decoy} {
 				p := filepath.Join(d, name)
-				q := "COPY (SELECT 2 AS version, 'OK' AS log_status FROM range(" + strconv.Itoa(i+1) + ")) TO " + sqlLiteral(p) + " (FORMAT parquet)"
+				q := "COPY (SELECT 2 AS version, 'OK' AS log_status FROM range(" + strconv.Itoa(i+1) + ")) TO " + sqltext.String(p) + " (FORMAT parquet)"
 				if _, err := c.DB().Exec(q); err != nil {
 					t.Fatal(err)
 				}
@@ -45,7 +47,7 @@ func TestParquetNamesAreNotPatterns(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), `a\b`)
 	os.MkdirAll(dir, 0o755)
 	p := filepath.Join(dir, "f[1].parquet")
-	if _, err := c.DB().Exec("COPY (SELECT 2 AS version) TO " + sqlLiteral(p) + " (FORMAT parquet)"); err != nil {
+	if _, err := c.DB().Exec("COPY (SELECT 2 AS version) TO " + sqltext.String(p) + " (FORMAT parquet)"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.OpenParquet(context.Background(), p); err == nil || !strings.Contains(err.Error(), "backslash") {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // TestPQWriterRoundTrip writes rows through pqWriter the way AddRecord does
@@ -54,7 +56,7 @@ func TestPQWriterRoundTrip(t *testing.T) {
 			if p.rows != int64(rows) {
 				t.Fatalf("rows = %d, want %d", p.rows, rows)
 			}
-			arg := sqlLiteral(path)
+			arg := sqltext.String(path)
 			// Every row checked against its id: bad counts the rows whose
 			// values are not the ones written.
 			q := `SELECT count(*), count(*) FILTER (WHERE

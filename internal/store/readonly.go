@@ -17,6 +17,8 @@ import (
 	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // The read-only sandbox: how `flowir sql`, `flowir query` and every other
@@ -94,12 +96,12 @@ func openReadOnly(ctx context.Context, dir, dbPath string) (*duckdb.Connector, s
 
 	var dirs []string
 	for _, d := range readOnlyDirs(filepath.Dir(abs)) {
-		dirs = append(dirs, sqlLiteral(d))
+		dirs = append(dirs, sqltext.String(d))
 	}
 	// Run once for the database, on its first connection: every connection
 	// shares the attached case and the global settings, and after
 	// lock_configuration no connection could set them.
-	global := []string{fmt.Sprintf("ATTACH %s AS %s (READ_ONLY, TYPE duckdb)", sqlLiteral(abs), readOnlyCatalog)}
+	global := []string{fmt.Sprintf("ATTACH %s AS %s (READ_ONLY, TYPE duckdb)", sqltext.String(abs), readOnlyCatalog)}
 	for _, s := range prestoSettings() {
 		global = append(global, "SET GLOBAL "+s)
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/flowir/flowir/internal/flow"
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // readOnlyFixture makes a case with 100 records under root/name and returns
@@ -149,7 +150,7 @@ func TestReadOnlyCannotWrite(t *testing.T) {
 	}
 	var stmts []string
 	for _, name := range []string{"db", "wal", "tmp", "case", "data", "outside", "parent"} {
-		p := sqlLiteral(targets[name])
+		p := sqltext.String(targets[name])
 		for _, opts := range []string{
 			"(FORMAT csv, USE_TMP_FILE false)", "(FORMAT csv)", "(FORMAT parquet)", "(FORMAT json)",
 			"(FORMAT csv, OVERWRITE_OR_IGNORE true, USE_TMP_FILE false)",
@@ -158,26 +159,26 @@ func TestReadOnlyCannotWrite(t *testing.T) {
 		}
 		stmts = append(stmts,
 			"COPY flows TO "+p,
-			"COPY (SELECT 1 AS a, 2 AS b) TO "+sqlLiteral(filepath.Dir(targets[name]))+" (FORMAT parquet, PARTITION_BY (a), OVERWRITE_OR_IGNORE true)",
-			"EXPORT DATABASE "+sqlLiteral(filepath.Dir(targets[name])),
-			"EXPORT DATABASE "+sqlLiteral(filepath.Join(filepath.Dir(targets[name]), "export"))+" (FORMAT parquet)",
+			"COPY (SELECT 1 AS a, 2 AS b) TO "+sqltext.String(filepath.Dir(targets[name]))+" (FORMAT parquet, PARTITION_BY (a), OVERWRITE_OR_IGNORE true)",
+			"EXPORT DATABASE "+sqltext.String(filepath.Dir(targets[name])),
+			"EXPORT DATABASE "+sqltext.String(filepath.Join(filepath.Dir(targets[name]), "export"))+" (FORMAT parquet)",
 			"ATTACH "+p+" AS other",
 			"ATTACH "+p+" AS other (READ_ONLY)",
-			"SELECT * FROM enable_logging(storage='file', storage_path="+sqlLiteral(filepath.Dir(targets[name]))+")",
-			"CALL enable_logging(storage='file', storage_path="+sqlLiteral(filepath.Dir(targets[name]))+")",
-			"SELECT * FROM enable_profiling(save_location="+sqlLiteral(targets[name]+".json")+")",
+			"SELECT * FROM enable_logging(storage='file', storage_path="+sqltext.String(filepath.Dir(targets[name]))+")",
+			"CALL enable_logging(storage='file', storage_path="+sqltext.String(filepath.Dir(targets[name]))+")",
+			"SELECT * FROM enable_profiling(save_location="+sqltext.String(targets[name]+".json")+")",
 			"PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = "+p,
 			"SET profiling_output = "+p,
-			"SET temp_directory = "+sqlLiteral(filepath.Dir(targets[name])),
-			"PRAGMA import_database("+sqlLiteral(filepath.Dir(targets[name]))+")",
-			"IMPORT DATABASE "+sqlLiteral(filepath.Dir(targets[name])),
+			"SET temp_directory = "+sqltext.String(filepath.Dir(targets[name])),
+			"PRAGMA import_database("+sqltext.String(filepath.Dir(targets[name]))+")",
+			"IMPORT DATABASE "+sqltext.String(filepath.Dir(targets[name])),
 			"SELECT 1; COPY (SELECT 'x' AS x) TO "+p+" (FORMAT csv, USE_TMP_FILE false)",
 			"SELECT 1;\nCOPY (SELECT 'x' AS x) TO "+p,
 			"EXPLAIN ANALYZE COPY (SELECT 'x' AS x) TO "+p,
 			"SELECT * FROM query('COPY (SELECT 1) TO "+strings.ReplaceAll(p, "'", "''")+"')",
 			"SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",
-			"SELECT * FROM read_csv("+sqlLiteral(filepath.Join(outside, "secret.csv"))+")",
-			"SELECT * FROM "+sqlLiteral(filepath.Join(outside, "secret.csv")),
+			"SELECT * FROM read_csv("+sqltext.String(filepath.Join(outside, "secret.csv"))+")",
+			"SELECT * FROM "+sqltext.String(filepath.Join(outside, "secret.csv")),
 			"CREATE PERSISTENT SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')",
 		)
 	}
@@ -502,12 +503,12 @@ func TestReadOnlyDirsMechanism(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if r, err := c.Query(ctx, "SELECT a FROM read_csv("+sqlLiteral(filepath.Join(data, "x.csv"))+")"); err != nil || r.Rows[0][0] != int64(41) {
+	if r, err := c.Query(ctx, "SELECT a FROM read_csv("+sqltext.String(filepath.Join(data, "x.csv"))+")"); err != nil || r.Rows[0][0] != int64(41) {
 		t.Fatalf("reading data/: %v, %v", r, err)
 	}
 	for _, q := range []string{
-		"SELECT a FROM read_csv(" + sqlLiteral(filepath.Join(root, "data.csv")) + ")",
-		"SELECT a FROM read_csv(" + sqlLiteral(filepath.Join(data, "..", "..", "data.csv")) + ")",
+		"SELECT a FROM read_csv(" + sqltext.String(filepath.Join(root, "data.csv")) + ")",
+		"SELECT a FROM read_csv(" + sqltext.String(filepath.Join(data, "..", "..", "data.csv")) + ")",
 	} {
 		if _, err := c.Query(ctx, q); err == nil {
 			t.Errorf("%s: ran", q)
@@ -531,7 +532,7 @@ func TestReadOnlyDirsMechanism(t *testing.T) {
 		t.Fatal(err)
 	}
 	bypass := filepath.Join(data, "bypass.csv")
-	_, err = raw.ExecContext(ctx, "COPY (SELECT 'x' AS x) TO "+sqlLiteral(bypass))
+	_, err = raw.ExecContext(ctx, "COPY (SELECT 'x' AS x) TO "+sqltext.String(bypass))
 	raw.Close()
 	if _, serr := os.Stat(bypass); serr == nil {
 		t.Logf("past the statement check, DuckDB let COPY write %s", bypass)
@@ -592,8 +593,8 @@ func TestEveryTableFunctionClassified(t *testing.T) {
 // writesInto returns statements that write files into dir, one of each kind
 // the read-only path must refuse.
 func writesInto(dir string) []string {
-	file := sqlLiteral(filepath.Join(dir, "w.out"))
-	d := sqlLiteral(dir)
+	file := sqltext.String(filepath.Join(dir, "w.out"))
+	d := sqltext.String(dir)
 	return []string{
 		"COPY (SELECT 'x' AS x) TO " + file,
 		"COPY (SELECT 'x' AS x) TO " + file + " (FORMAT csv, USE_TMP_FILE false)",
@@ -601,13 +602,13 @@ func writesInto(dir string) []string {
 		"COPY (SELECT 'x' AS x) TO " + file + " (FORMAT json)",
 		"COPY (SELECT 1 AS a, 2 AS b) TO " + d + " (FORMAT parquet, PARTITION_BY (a), OVERWRITE_OR_IGNORE true)",
 		"COPY (SELECT 1 AS a) TO " + d + " (FORMAT csv, PER_THREAD_OUTPUT true, OVERWRITE_OR_IGNORE true)",
-		"EXPORT DATABASE " + sqlLiteral(filepath.Join(dir, "export")),
+		"EXPORT DATABASE " + sqltext.String(filepath.Join(dir, "export")),
 		"SELECT 1; COPY (SELECT 'x' AS x) TO " + file,
 		"EXPLAIN ANALYZE COPY (SELECT 'x' AS x) TO " + file,
 		"SELECT * FROM query('COPY (SELECT 1) TO " + strings.ReplaceAll(file, "'", "''") + "')",
 		"SELECT * FROM enable_logging(storage='file', storage_path=" + d + ")",
 		"CALL enable_logging(storage='file', storage_path=" + d + ")",
-		"SELECT * FROM enable_profiling(save_location=" + sqlLiteral(filepath.Join(dir, "p.json")) + ")",
+		"SELECT * FROM enable_profiling(save_location=" + sqltext.String(filepath.Join(dir, "p.json")) + ")",
 		"SET profiling_output = " + file,
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/flowir/flowir/internal/flow"
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // upgradeTo3 moves the flow records of a schema 2 case (tables flows_wide,
@@ -102,7 +103,7 @@ func (c *Case) upgradeTo3(ctx context.Context) error {
 			where := make([]string, 3)
 			for j, name := range []string{"account_partition", "region_partition", "date_partition"} {
 				if k[j].Valid {
-					where[j] = Quote(name) + " = " + sqlLiteral(k[j].String)
+					where[j] = Quote(name) + " = " + sqltext.String(k[j].String)
 				} else {
 					where[j] = Quote(name) + " IS NULL"
 				}
@@ -117,7 +118,7 @@ func (c *Case) upgradeTo3(ctx context.Context) error {
 			tmp := filepath.Join(c.spoolDir(), name)
 			os.Remove(tmp)
 			q := fmt.Sprintf(`COPY (SELECT * FROM %s WHERE %s) TO %s (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE %d)`,
-				all, strings.Join(where, " AND "), sqlLiteral(tmp), rowGroupRows)
+				all, strings.Join(where, " AND "), sqltext.String(tmp), rowGroupRows)
 			if _, err := t.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("write the records of %s to %s: %w", tbl, tmp, err)
 			}

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/flowir/flowir/internal/flow"
+	"github.com/flowir/flowir/internal/sqltext"
 )
 
 // Source describes one piece of evidence being ingested: a file, an S3 object
@@ -658,7 +659,7 @@ func (b *Batch) loadSpools() error {
 		}
 		q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)`, s.table, strings.Join(names, ", "), strings.Join(names, ", "), arg)
 		if len(b.discarded) > 0 {
-			q += ` WHERE source_id NOT IN (` + idList(b.discarded) + `)`
+			q += ` WHERE source_id NOT IN (` + sqltext.Ints(b.discarded) + `)`
 		}
 		if _, err := b.conn.ExecContext(b.ctx, q); err != nil {
 			return fmt.Errorf("store %s: %w", s.table, err)
@@ -716,7 +717,7 @@ func (b *Batch) supersede(regs, regSources *[][]any) ([]string, error) {
 // and added to regs and regSources. It returns the old files, to remove
 // once the transaction committed; placed gets the new ones.
 func (c *Case) rewriteWithout(ctx context.Context, conn execQueryer, tmpDir string, ids []int64, regs, regSources *[][]any, placed *[]string) ([]string, error) {
-	list := idList(ids)
+	list := sqltext.Ints(ids)
 	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT f.file, f.tbl FROM data_files f JOIN data_file_sources s USING (file) WHERE s.source_id IN (`+list+`) ORDER BY 1`)
 	if err != nil {
 		return nil, err
