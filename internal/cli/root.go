@@ -25,9 +25,6 @@ import (
 	"github.com/flowir/flowir/internal/store"
 )
 
-// Version is flowir's version, set at build time with -ldflags.
-var Version = "dev"
-
 // Factory carries what every command needs from the outside world.
 type Factory struct {
 	IO  *output.IOStreams
