@@ -156,6 +156,7 @@ Then:        flowir ingest PATH...  (files or folders of .log.gz / .log)
 		newEnrichCmd(f, g, nil),
 		newNoteCmd(f, g, nil), newTagCmd(f, g, nil), newTriageCmd(f, g),
 		newReportCmd(f, g, nil), newServeCmd(f, g, nil),
+		newCompactCmd(f, g, nil),
 	)
 	refuseRepeats(root)
 	return root

@@ -387,6 +387,13 @@ func Run(ctx context.Context, c *store.Case, opts Options) (*Summary, error) {
 	if findErr != nil {
 		return s, fmt.Errorf("%w; the %d sources found before that were ingested (run the same command again once the cause is fixed: what is in the case is skipped)", findErr, len(s.Results))
 	}
+	// Each batch wrote a file per partition it touched: partitions left
+	// with many small files are merged (see store.AutoCompactFiles).
+	if s.Ingested+s.Partial > 0 {
+		if _, err := c.Compact(ctx, store.CompactOptions{MinFiles: store.AutoCompactFiles}); err != nil {
+			return s, fmt.Errorf("the sources are loaded, but merging the case's small record files failed (flowir compact tries again): %w", err)
+		}
+	}
 	return s, nil
 }
 

@@ -322,3 +322,40 @@ func TestControlCharacterIsOneReject(t *testing.T) {
 		t.Errorf("%d records stored", n)
 	}
 }
+
+// TestAutoCompact ingests ten files one run each: every run writes one
+// record file into the case's one partition, and the run that leaves more
+// than store.AutoCompactFiles small files there merges them into one. The
+// records and their byte sums are unchanged.
+func TestAutoCompact(t *testing.T) {
+	c := newCase(t)
+	dir := t.TempDir()
+	var want int64
+	for i := range store.AutoCompactFiles + 2 {
+		p := write(t, dir, fmt.Sprintf("f%d.log", i), lines(10, 1000*i))
+		for j := range 10 {
+			want += int64(1000*i + j)
+		}
+		s, err := Run(context.Background(), c, Options{Paths: []string{p}})
+		if err != nil || s.Ingested != 1 {
+			t.Fatalf("run %d: %+v, %v", i, s, err)
+		}
+		files := scalar(t, c, `SELECT count(*) FROM data_files`)
+		wantFiles := int64(i + 1)
+		switch {
+		case i == store.AutoCompactFiles:
+			wantFiles = 1
+		case i > store.AutoCompactFiles:
+			wantFiles = int64(i - store.AutoCompactFiles + 1)
+		}
+		if files != wantFiles {
+			t.Fatalf("after run %d: %d record files, want %d", i, files, wantFiles)
+		}
+		if got := scalar(t, c, `SELECT sum(bytes) FROM flows`); got != want {
+			t.Fatalf("after run %d: sum(bytes) %d, want %d", i, got, want)
+		}
+		if got := scalar(t, c, `SELECT count(*) FROM flows`); got != int64(10*(i+1)) {
+			t.Fatalf("after run %d: %d records, want %d", i, got, 10*(i+1))
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -91,6 +92,11 @@ func TestCrashChild(t *testing.T) {
 		}
 	}
 	crashLoad(t, c)
+	if strings.HasPrefix(point, "compact-") {
+		if _, err := c.Compact(context.Background(), CompactOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	c.Close()
 }
 
@@ -106,6 +112,11 @@ func TestCrashConsistency(t *testing.T) {
 	var runs []run
 	for _, p := range []string{"written", "placed", "registered", "committed"} {
 		runs = append(runs, run{point: p}, run{point: p, after: 1})
+	}
+	// Compaction of the three files the batches wrote, killed at each
+	// point of its one transaction.
+	for _, p := range []string{"compact-written", "compact-placed", "compact-registered", "compact-committed"} {
+		runs = append(runs, run{point: p})
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
 	for range 4 {
@@ -166,6 +177,26 @@ func TestCrashConsistency(t *testing.T) {
 			}
 			if got, want := count(t, c, "SELECT sum(bytes) FROM flows"), int64(2*crashPerSource*(1000+2000+3000)); got != want {
 				t.Fatalf("after the rerun sum(bytes) = %d, want %d", got, want)
+			}
+			if strings.HasPrefix(r.point, "compact-") {
+				reg, _ := dataFileCount(t, c, "flows")
+				want := 3 // the kill came before the commit
+				if r.point == "compact-committed" {
+					want = 1
+				}
+				if reg != want {
+					t.Fatalf("killed at %s: %d files registered, want %d", r.point, reg, want)
+				}
+				if _, err := c.Compact(context.Background(), CompactOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				check("after compacting again")
+				if reg, disk := dataFileCount(t, c, "flows"); reg != 1 || disk != 1 {
+					t.Fatalf("after compacting again: %d files registered, %d on disk, want 1", reg, disk)
+				}
+				if got, want := count(t, c, "SELECT sum(bytes) FROM flows"), int64(2*crashPerSource*(1000+2000+3000)); got != want {
+					t.Fatalf("after compacting again sum(bytes) = %d, want %d", got, want)
+				}
 			}
 		})
 	}
