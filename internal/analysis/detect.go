@@ -114,8 +114,8 @@ type Finding struct {
 	Direction string // of the connections, from the monitored network: DirInbound, ...
 	FirstSeen time.Time
 	LastSeen  time.Time
-	Records   int64 // evidence records
-	Bytes     int64 // bytes of the evidence records
+	Records   int64    // evidence records
+	Bytes     *big.Int // bytes of the evidence records: exact past int64 (sum.go)
 	Summary   string
 	// EvidenceSQL returns exactly the evidence records from table flows. It
 	// is self-contained (no parameters, no temporary tables) so that it can
@@ -617,16 +617,16 @@ func intPtr(i int) *int { return &i }
 
 // humanBytes prints a byte count in SI units, with the exact count kept in
 // the finding's bytes column.
-func humanBytes(n int64) string {
+func humanBytes(n float64) string {
 	switch {
 	case n >= 1e9:
-		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+		return fmt.Sprintf("%.1f GB", n/1e9)
 	case n >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+		return fmt.Sprintf("%.1f MB", n/1e6)
 	case n >= 1e3:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+		return fmt.Sprintf("%.1f kB", n/1e3)
 	}
-	return fmt.Sprintf("%d B", n)
+	return fmt.Sprintf("%.0f B", n)
 }
 
 func protoName(p int) string {

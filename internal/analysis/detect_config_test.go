@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/flowir/flowir/internal/flow"
 )
 
 func TestThresholdParsing(t *testing.T) {
@@ -145,13 +148,33 @@ func TestDetectConfigJSON(t *testing.T) {
 func TestSlidingEpisodes(t *testing.T) {
 	recs := []timedBytes{{0, 100}, {100, 100}, {200, 100}, {5000, 300}, {5050, 1}, {9000, 50}}
 	got := slidingEpisodes(recs, 300, 300)
-	want := []episode{{s0: 0, s1: 200, max: 300, maxAt: 0}, {s0: 5000, s1: 5050, max: 301, maxAt: 5000}}
+	want := []episode{{s0: 0, s1: 200, max: sum128{lo: 300}, maxAt: 0}, {s0: 5000, s1: 5050, max: sum128{lo: 301}, maxAt: 5000}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 	// Just under the threshold: nothing.
 	if got := slidingEpisodes(recs, 300, 302); len(got) != 0 {
 		t.Errorf("near miss: %+v", got)
+	}
+	// Window totals are exact past int64 (issue 17.2): 3,000 records of
+	// the largest counter in one window, and the window sliding off them
+	// one by one.
+	var big3 []timedBytes
+	for i := range 3000 {
+		big3 = append(big3, timedBytes{int64(i / 1000), flow.MaxCounter})
+	}
+	wantMax := new(big.Int).Mul(big.NewInt(flow.MaxCounter), big.NewInt(3000))
+	if got := slidingEpisodes(big3, 10, math.MaxInt64); len(got) != 1 || got[0].max.big().Cmp(wantMax) != 0 || got[0].s1 != 2 {
+		t.Errorf("3000 x 2^53-1: %+v, want one episode of %s", got, wantMax)
+	}
+	got = slidingEpisodes(big3, 1, 1000*flow.MaxCounter)
+	for i, e := range got {
+		if e.s0 != int64(i) || e.s1 != int64(i) || e.max.big().Cmp(new(big.Int).Div(wantMax, big.NewInt(3))) != 0 {
+			t.Errorf("3000 x 2^53-1 in windows of 1 s: episode %+v", e)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("3000 x 2^53-1 in windows of 1 s: %+v, want 3 episodes (one a second)", got)
 	}
 	// Against a brute-force computation on random data.
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -176,7 +199,7 @@ func TestSlidingEpisodes(t *testing.T) {
 			}
 			in := false
 			for _, e := range eps {
-				if e.s0 <= rs[i].t && last <= e.s1 && e.max >= sum {
+				if e.s0 <= rs[i].t && last <= e.s1 && e.max.big().Cmp(big.NewInt(sum)) >= 0 {
 					in = true
 				}
 			}
@@ -185,7 +208,7 @@ func TestSlidingEpisodes(t *testing.T) {
 			}
 		}
 		for _, e := range eps {
-			if e.max < min {
+			if !e.max.atLeast(min) {
 				t.Fatalf("episode %+v below the threshold %d", e, min)
 			}
 		}

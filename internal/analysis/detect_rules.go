@@ -302,7 +302,7 @@ func runVerticalScan(ctx context.Context, d *detector) ([]Finding, error) {
 ), e AS (
   SELECT *, sum(CASE WHEN start - prev > %d THEN 1 ELSE 0 END) OVER (PARTITION BY a, t, protocol ORDER BY start ROWS UNBOUNDED PRECEDING) AS ep FROM l
 )
-SELECT a, t, protocol, min(start), max(start), max("end"), count(*), sum(bytes)::BIGINT, count(DISTINCT dstport),
+SELECT a, t, protocol, min(start), max(start), max("end"), count(*), sum(bytes), count(DISTINCT dstport),
   count(*) FILTER (WHERE action = 'ACCEPT'), list(DISTINCT dstport) FILTER (WHERE action = 'ACCEPT')
 FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= %d ORDER BY 1, 2, 3, 4`,
 		d.baseSelect(), notServiceReply("b"), condReply, probe, d.probeConnSQL(r), minPorts, gap, minPorts)
@@ -314,7 +314,7 @@ FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= %d ORDER BY
 	for _, row := range rows {
 		a, t, proto := asString(row[0]), asString(row[1]), int(asInt(row[2]))
 		s0, s1, e1 := asInt(row[3]), asInt(row[4]), asInt(row[5])
-		n, b, ports, acc := asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9])
+		n, b, ports, acc := asInt(row[6]), asBig(row[7]), asInt(row[8]), asInt(row[9])
 		open := asInts(row[10])
 		dir := d.direction(a, t)
 		sum := fmt.Sprintf("%s probed %d %s ports of %s in %s (%d of %d probe records rejected",
@@ -354,7 +354,7 @@ func runHorizontalScan(ctx context.Context, d *detector) ([]Finding, error) {
 ), te AS (
   SELECT a, dstport, protocol, t, count(DISTINCT ep) AS neps FROM e GROUP BY ALL
 )
-SELECT a, dstport, protocol, min(start), max(start), max("end"), count(*), sum(bytes)::BIGINT, count(DISTINCT t),
+SELECT a, dstport, protocol, min(start), max(start), max("end"), count(*), sum(bytes), count(DISTINCT t),
   count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)), count(*) FILTER (WHERE action = 'ACCEPT'),
   list(DISTINCT t ORDER BY t), count(DISTINCT t) FILTER (WHERE te.neps > 1)
 FROM e JOIN te USING (a, dstport, protocol, t)
@@ -368,7 +368,7 @@ GROUP BY a, dstport, protocol, ep HAVING count(DISTINCT t) >= %d ORDER BY 1, 2, 
 	for _, row := range rows {
 		a, port, proto := asString(row[0]), int(asInt(row[1])), int(asInt(row[2]))
 		s0, s1, e1 := asInt(row[3]), asInt(row[4]), asInt(row[5])
-		n, b, hosts, attempts, acc := asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9]), asInt(row[10])
+		n, b, hosts, attempts, acc := asInt(row[6]), asBig(row[7]), asInt(row[8]), asInt(row[9]), asInt(row[10])
 		targets := asStrings(row[11])
 		recurring := asInt(row[12])
 		if attempts > 0 && float64(hosts)/float64(attempts) < ratio {
@@ -451,7 +451,7 @@ func runBruteForce(ctx context.Context, d *detector) ([]Finding, error) {
   WHERE NOT c.rej AND c.e - c.s > %[7]d AND c.b > %[8]d
   GROUP BY ALL
 ), ev AS (
-  SELECT bu.a, bu.t, bu.dstport, bu.n, count(*) AS recs, sum(r.bytes)::BIGINT AS bytes
+  SELECT bu.a, bu.t, bu.dstport, bu.n, count(*) AS recs, sum(r.bytes) AS bytes
   FROM bursts bu JOIN r ON r.a = bu.a AND r.t = bu.t AND r.dstport = bu.dstport AND r.start BETWEEN bu.s0 AND bu.s1
   GROUP BY ALL
 )
@@ -477,15 +477,15 @@ ORDER BY 1, 2, 3, 4`,
 		sum := fmt.Sprintf("%s made %d short sessions to %s port %d in %s (%d rejected, median length %.0f s)",
 			a, attempts, t, port, dur(s1-s0), rejected, med)
 		if row[9] != nil {
-			ss, sd, sb, sp := asInt(row[9]), asInt(row[10]), asInt(row[11]), asInt(row[12])
+			ss, sd, sb, sp := asInt(row[9]), asInt(row[10]), asBig(row[11]), asInt(row[12])
 			sev = SeverityHigh
 			sum += fmt.Sprintf("; then a %s accepted session from port %d at %s (%s sent): a likely successful login",
-				dur(sd), sp, unix(ss).Format("2006-01-02T15:04:05Z"), humanBytes(sb))
+				dur(sd), sp, unix(ss).Format("2006-01-02T15:04:05Z"), humanBytes(bigFloat(sb)))
 			det["followed_by_session"] = map[string]any{"start": unix(ss), "seconds": sd, "bytes": sb, "client_port": sp}
 		}
 		out = append(out, Finding{
 			Rule: r, Severity: sev, Technique: "T1110.001", Src: a, Dst: t, DstPort: intPtr(port), Protocol: 6, Direction: dir,
-			FirstSeen: unix(s0), LastSeen: unix(e1), Records: asInt(row[13]), Bytes: asInt(row[14]), Summary: sum,
+			FirstSeen: unix(s0), LastSeen: unix(e1), Records: asInt(row[13]), Bytes: asBig(row[14]), Summary: sum,
 			EvidenceSQL: d.evidence(addrEq(exprActor, a), addrEq(exprTarget, t), fmt.Sprintf("dstport = %d", port), "protocol = 6",
 				"NOT "+condReply, fmt.Sprintf("start BETWEEN %d AND %d", s0, s1)),
 			Details: det,
@@ -525,7 +525,7 @@ func runExposedPort(ctx context.Context, d *detector) ([]Finding, error) {
 ), tg AS (
   SELECT coalesce(acct, '') AS acct, dstport, list(DISTINCT t ORDER BY t) AS targets FROM ans GROUP BY ALL
 )
-SELECT acct, dstport, any_value(tg.targets), sum(n)::BIGINT, sum(b)::BIGINT, min(s), max(e), sum(conns)::BIGINT, count(*),
+SELECT acct, dstport, any_value(tg.targets), sum(n)::BIGINT, sum(b), min(s), max(e), sum(conns)::BIGINT, count(*),
   list(a ORDER BY conns DESC, a), list(conns ORDER BY conns DESC, a)
 FROM per JOIN tg USING (acct, dstport)
 GROUP BY acct, dstport ORDER BY 1, 2`, d.baseSelect(), sqltext.Ints(all), condReply, inInternal("a"), inInternal("t"), inInternal("a"), inInternal("t"))
@@ -537,7 +537,7 @@ GROUP BY acct, dstport ORDER BY 1, 2`, d.baseSelect(), sqltext.Ints(all), condRe
 	for _, row := range rows {
 		acct, port := asString(row[0]), int(asInt(row[1]))
 		targets := asStrings(row[2])
-		n, b, s0, e1, conns, actors := asInt(row[3]), asInt(row[4]), asInt(row[5]), asInt(row[6]), asInt(row[7]), asInt(row[8])
+		n, b, s0, e1, conns, actors := asInt(row[3]), asBig(row[4]), asInt(row[5]), asInt(row[6]), asInt(row[7]), asInt(row[8])
 		actorList, actorConns := asStrings(row[9]), asInts(row[10])
 		top, topConns := actorList[:min(topN, len(actorList))], actorConns[:min(topN, len(actorConns))]
 		sev, tech, what := SeverityMedium, "T1133", "admin"

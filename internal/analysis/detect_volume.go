@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/big"
 	"slices"
 	"sort"
 	"strings"
@@ -18,9 +19,9 @@ type timedBytes struct{ t, b int64 }
 // episode is a stretch of records in which some window of length W, starting
 // at a record, held at least the threshold.
 type episode struct {
-	s0, s1 int64 // first and last record start in the episode
-	max    int64 // the largest window total
-	maxAt  int64 // start of the window with that total
+	s0, s1 int64  // first and last record start in the episode
+	max    sum128 // the largest window total
+	maxAt  int64  // start of the window with that total
 }
 
 // slidingEpisodes finds every window [t, t+w) anchored at a record start
@@ -29,26 +30,26 @@ type episode struct {
 // flow records only say that the bytes moved between start and end.
 func slidingEpisodes(recs []timedBytes, w, min int64) []episode {
 	var out []episode
-	var sum int64
+	var sum sum128
 	j := 0
 	for i := range recs {
 		for j < len(recs) && recs[j].t < recs[i].t+w {
-			sum += recs[j].b
+			sum.add(recs[j].b)
 			j++
 		}
-		if sum >= min {
+		if sum.atLeast(min) {
 			last := recs[j-1].t
 			if n := len(out); n > 0 && recs[i].t <= out[n-1].s1 {
 				e := &out[n-1]
 				e.s1 = max(e.s1, last)
-				if sum > e.max {
+				if sum.cmp(e.max) > 0 {
 					e.max, e.maxAt = sum, recs[i].t
 				}
 			} else {
 				out = append(out, episode{s0: recs[i].t, s1: last, max: sum, maxAt: recs[i].t})
 			}
 		}
-		sum -= recs[i].b
+		sum.sub(recs[i].b)
 	}
 	return out
 }
@@ -68,18 +69,27 @@ func median(xs []float64) float64 {
 
 // dominantPort returns the (destination port, protocol) that carried the most
 // bytes; ties go to the lower port, then the lower protocol number.
-func dominantPort(m map[[2]int64]int64) (*int, int) {
+func dominantPort(m map[[2]int64]sum128) (*int, int) {
 	var bestK [2]int64
-	var best int64 = -1
+	var best sum128
+	found := false
 	for k, b := range m {
-		if b > best || b == best && (k[0] < bestK[0] || k[0] == bestK[0] && k[1] < bestK[1]) {
-			best, bestK = b, k
+		c := b.cmp(best)
+		if !found || c > 0 || c == 0 && (k[0] < bestK[0] || k[0] == bestK[0] && k[1] < bestK[1]) {
+			best, bestK, found = b, k, true
 		}
 	}
-	if best < 0 {
+	if !found {
 		return nil, 0
 	}
 	return intPtr(int(bestK[0])), int(bestK[1])
+}
+
+// addPortBytes adds a record's bytes to its (port, protocol).
+func addPortBytes(m map[[2]int64]sum128, k [2]int64, b int64) {
+	s := m[k]
+	s.add(b)
+	m[k] = s
 }
 
 // pairKey is an (actor, target) pair.
@@ -110,7 +120,7 @@ func runExfiltration(ctx context.Context, d *detector) ([]Finding, error) {
   SELECT a, t, start // %d AS bucket, (srcaddr = a AND dstaddr = t) AS direct, bytes FROM (%s) b
   WHERE %s AND NOT %s AND bytes IS NOT NULL
 )
-SELECT a, t, bucket, direct, sum(bytes)::BIGINT, grouping(t) FROM x
+SELECT a, t, bucket, direct, sum(bytes), grouping(t) FROM x
 GROUP BY GROUPING SETS ((a, t), (a, bucket, direct))
 HAVING grouping(t) = 1 OR sum(bytes) >= %d ORDER BY 1, 2, 3`, w, base, inInternal("a"), inInternal("t"), minBytes))
 	if err != nil {
@@ -118,7 +128,7 @@ HAVING grouping(t) = 1 OR sum(bytes) >= %d ORDER BY 1, 2, 3`, w, base, inInterna
 	}
 	type bucket struct {
 		n     int64
-		bytes int64
+		bytes float64 // for the median
 	}
 	buckets := map[string][2][]bucket{} // host -> [direct, indirect]
 	var ca, ct []string
@@ -133,7 +143,7 @@ HAVING grouping(t) = 1 OR sum(bytes) >= %d ORDER BY 1, 2, 3`, w, base, inInterna
 		if asInt(row[3]) == 1 {
 			i = 0
 		}
-		bs[i] = append(bs[i], bucket{asInt(row[2]), asInt(row[4])})
+		bs[i] = append(bs[i], bucket{asInt(row[2]), bigFloat(asBig(row[4]))})
 		buckets[h] = bs
 	}
 	if len(ca) == 0 {
@@ -147,7 +157,7 @@ WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
 	}
 	type pairData struct {
 		direct, indirect []timedBytes
-		ports            [2]map[[2]int64]int64 // by observation point: (port, proto) -> bytes
+		ports            [2]map[[2]int64]sum128 // by observation point: (port, proto) -> bytes
 	}
 	pairs := map[pairKey]*pairData{}
 	var order []pairKey
@@ -155,7 +165,7 @@ WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
 		k := pairKey{asString(row[0]), asString(row[1])}
 		p := pairs[k]
 		if p == nil {
-			p = &pairData{ports: [2]map[[2]int64]int64{{}, {}}}
+			p = &pairData{ports: [2]map[[2]int64]sum128{{}, {}}}
 			pairs[k] = p
 			order = append(order, k)
 		}
@@ -163,10 +173,10 @@ WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
 		pp := [2]int64{asInt(row[5]), asInt(row[6])}
 		if asInt(row[4]) == 1 {
 			p.direct = append(p.direct, tb)
-			p.ports[0][pp] += tb.b
+			addPortBytes(p.ports[0], pp, tb.b)
 		} else {
 			p.indirect = append(p.indirect, tb)
-			p.ports[1][pp] += tb.b
+			addPortBytes(p.ports[1], pp, tb.b)
 		}
 	}
 
@@ -175,7 +185,8 @@ WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
 		k     pairKey
 		obs   int
 		e     episode
-		n, b  int64
+		n     int64
+		b     sum128
 		base  float64
 		nBase int
 		dcond string
@@ -204,19 +215,20 @@ WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
 				}
 			}
 			if !inEpisode {
-				vals = append(vals, float64(b.bytes))
+				vals = append(vals, b.bytes)
 			}
 		}
 		baseline := median(vals)
 		for _, e := range eps {
-			if float64(e.max) < factor*baseline {
+			if e.max.float() < factor*baseline {
 				continue
 			}
-			var n, bytes int64
+			var n int64
+			var bytes sum128
 			for _, tb := range recs {
 				if tb.t >= e.s0 && tb.t <= e.s1 {
 					n++
-					bytes += tb.b
+					bytes.add(tb.b)
 				}
 			}
 			cands = append(cands, epi{k: k, obs: obs, e: e, n: n, b: bytes, base: baseline, nBase: len(vals), dcond: directCond})
@@ -239,7 +251,7 @@ WHERE b.bytes IS NOT NULL ORDER BY 1, 2, 3`, base), ca, ct)
   SELECT unnest(?::VARCHAR[]) AS h, unnest(?::VARCHAR[]) AS x, unnest(?::BIGINT[]) AS s0, unnest(?::BIGINT[]) AS s1, unnest(?::BOOLEAN[]) AS direct,
     unnest(range(0, %[2]d)) AS i
 ), rep AS (
-  SELECT e.i, sum(b.bytes)::BIGINT AS back FROM (%[1]s) b JOIN e ON b.a = e.x AND b.t = e.h AND b.start BETWEEN e.s0 AND e.s1
+  SELECT e.i, sum(b.bytes) AS back FROM (%[1]s) b JOIN e ON b.a = e.x AND b.t = e.h AND b.start BETWEEN e.s0 AND e.s1
   WHERE b.bytes IS NOT NULL AND (b.srcaddr = b.a AND b.dstaddr = b.t) = e.direct GROUP BY e.i
 ), hc AS (
   SELECT b.t AS x, count(DISTINCT b.a) AS hosts FROM (%[1]s) b WHERE b.t IN (SELECT x FROM e) AND %[3]s GROUP BY 1
@@ -257,8 +269,8 @@ SELECT e.i, coalesce(rep.back, 0), coalesce(hc.hosts, 0) FROM e LEFT JOIN rep US
 	}
 	var out []Finding
 	for i, x := range cands {
-		back, hosts := asInt(rows[i][1]), asInt(rows[i][2])
-		if float64(back) > maxReply*float64(x.b) {
+		back, hosts := asBig(rows[i][1]), asInt(rows[i][2])
+		if bigFloat(back) > maxReply*x.b.float() {
 			continue
 		}
 		k, obs, e, n, bytes, baseline := x.k, x.obs, x.e, x.n, x.b, x.base
@@ -271,14 +283,14 @@ SELECT e.i, coalesce(rep.back, 0), coalesce(hc.hosts, 0) FROM e LEFT JOIN rep US
 			}
 			sum := fmt.Sprintf("%s sent %s to %s between %s and %s (at most %s within %s; its baseline is %s per %s), counted on %s; "+
 				"%s sent back %s; the destination is not an AWS service, and %d of the %d internal hosts sending out contact it",
-				k.a, humanBytes(bytes), k.t, unix(e.s0).Format("2006-01-02T15:04Z"), unix(e.s1).Format("15:04Z"),
-				humanBytes(e.max), dur(w), humanBytes(int64(baseline)), dur(w), where, k.t, humanBytes(back), hosts, senders)
+				k.a, humanBytes(bytes.float()), k.t, unix(e.s0).Format("2006-01-02T15:04Z"), unix(e.s1).Format("15:04Z"),
+				humanBytes(e.max.float()), dur(w), humanBytes(baseline), dur(w), where, k.t, humanBytes(bigFloat(back)), hosts, senders)
 			out = append(out, Finding{
 				Rule: r, Severity: SeverityHigh, Technique: "T1048", Src: k.a, Dst: k.t, DstPort: port, Protocol: proto, Direction: DirOutbound,
-				FirstSeen: unix(e.s0), LastSeen: unix(e.s1), Records: n, Bytes: bytes, Summary: sum,
+				FirstSeen: unix(e.s0), LastSeen: unix(e.s1), Records: n, Bytes: bytes.big(), Summary: sum,
 				EvidenceSQL: d.evidence(addrEq(exprActor, k.a), addrEq(exprTarget, k.t), x.dcond, condClient, "bytes IS NOT NULL",
 					fmt.Sprintf("start BETWEEN %d AND %d", e.s0, e.s1)),
-				Details: map[string]any{"max_window_bytes": e.max, "max_window_start": unix(e.maxAt), "baseline_bytes_per_window": int64(baseline),
+				Details: map[string]any{"max_window_bytes": e.max.big(), "max_window_start": unix(e.maxAt), "baseline_bytes_per_window": floatBig(baseline),
 					"baseline_windows": x.nBase, "window_seconds": w, "bytes_back": back, "hosts_contacting_destination": hosts, "hosts_sending_out": senders},
 			})
 		}
@@ -313,7 +325,7 @@ SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr
 	}
 	type natPair struct {
 		recs  []timedBytes
-		ports map[[2]int64]int64
+		ports map[[2]int64]sum128
 		acct  string
 	}
 	pairs := map[pairKey]*natPair{}
@@ -322,13 +334,13 @@ SELECT o.* FROM o SEMI JOIN k USING (srcaddr, dstaddr) ORDER BY srcaddr, dstaddr
 		k := pairKey{asString(row[0]), asString(row[1])}
 		p := pairs[k]
 		if p == nil {
-			p = &natPair{ports: map[[2]int64]int64{}}
+			p = &natPair{ports: map[[2]int64]sum128{}}
 			pairs[k] = p
 			order = append(order, k)
 		}
 		p.recs = append(p.recs, timedBytes{asInt(row[2]), asInt(row[3])})
 		p.acct = asString(row[6])
-		p.ports[[2]int64{asInt(row[4]), asInt(row[5])}] += asInt(row[3])
+		addPortBytes(p.ports, [2]int64{asInt(row[4]), asInt(row[5])}, asInt(row[3]))
 	}
 	if len(order) == 0 {
 		return nil, nil
@@ -382,35 +394,39 @@ WHERE log_status = 'OK' AND bytes IS NOT NULL%s AND dstaddr IN (%s) AND srcaddr 
 		// A destination the NAT sends to all day (a log intake receiving a
 		// steady stream) is a regular recipient: the episode must hold
 		// min_share of everything the NAT sent to it.
-		var total int64
+		var total sum128
 		for _, tb := range p.recs {
-			total += tb.b
+			total.add(tb.b)
 		}
 		for _, e := range eps {
-			var n, bytes, replied int64
+			var n int64
+			var bytes, replied sum128
 			for _, tb := range p.recs {
 				if tb.t >= e.s0 && tb.t <= e.s1 {
 					n++
-					bytes += tb.b
+					bytes.add(tb.b)
 				}
 			}
 			for _, tb := range back[k] {
 				if tb.t >= e.s0 && tb.t <= e.s1+w {
-					replied += tb.b
+					replied.add(tb.b)
 				}
 			}
-			if float64(replied) > maxReply*float64(bytes) || float64(bytes) < minShare*float64(total) {
+			share := bytes.float() / max(total.float(), 1)
+			if replied.float() > maxReply*bytes.float() || share < minShare {
 				continue
 			}
 			// Hosts seen on the NAT's inside leg prove the path; without
 			// them, hosts' own records to the destination are the best
 			// evidence (which NAT they used is not in the logs).
-			hostBytes := map[string]int64{}
+			hostBytes := map[string]sum128{}
 			how := "sent from"
 			for _, viaNAT := range []bool{true, false} {
 				for _, in := range behind[k] {
 					if in.viaNAT == viaNAT && in.t >= e.s0-w && in.t <= e.s1 {
-						hostBytes[in.host] += in.b
+						hb := hostBytes[in.host]
+						hb.add(in.b)
+						hostBytes[in.host] = hb
 					}
 				}
 				if len(hostBytes) > 0 {
@@ -419,35 +435,37 @@ WHERE log_status = 'OK' AND bytes IS NOT NULL%s AND dstaddr IN (%s) AND srcaddr 
 				how = "the NAT's inside leg is not attributed (no pkt-dstaddr); hosts sending to it at the time, on their own interfaces:"
 			}
 			src, via := k.a, "no internal host is seen sending to it at the time"
+			hostsBehind := make(map[string]*big.Int, len(hostBytes))
 			if len(hostBytes) > 0 {
 				hs := make([]string, 0, len(hostBytes))
-				for h := range hostBytes {
+				for h, b := range hostBytes {
 					hs = append(hs, h)
+					hostsBehind[h] = b.big()
 				}
 				slices.SortFunc(hs, func(x, y string) int {
-					if c := hostBytes[y] - hostBytes[x]; c != 0 {
-						return int(math.Copysign(1, float64(c)))
+					if c := hostBytes[y].cmp(hostBytes[x]); c != 0 {
+						return c
 					}
 					return strings.Compare(x, y)
 				})
 				src = hs[0]
 				parts := make([]string, 0, min(len(hs), 5))
 				for _, h := range hs[:min(len(hs), 5)] {
-					parts = append(parts, fmt.Sprintf("%s (%s)", h, humanBytes(hostBytes[h])))
+					parts = append(parts, fmt.Sprintf("%s (%s)", h, humanBytes(hostBytes[h].float())))
 				}
 				via = how + " " + strings.Join(parts, ", ")
 			}
 			port, proto := dominantPort(p.ports)
 			out = append(out, Finding{
 				Rule: r, Severity: SeverityMedium, Technique: "T1048", Src: src, Dst: k.t, DstPort: port, Protocol: proto, Direction: DirOutbound,
-				FirstSeen: unix(e.s0), LastSeen: unix(e.s1), Records: n, Bytes: bytes,
+				FirstSeen: unix(e.s0), LastSeen: unix(e.s1), Records: n, Bytes: bytes.big(),
 				Summary: fmt.Sprintf("NAT gateway %s sent %s to %s within %s (alarm threshold %d bytes, the playbook's BytesOutToDestination); %s; "+
 					"the destination is not an AWS service, sent back %s, and this is %.0f%% of all the NAT sent it",
-					k.a, humanBytes(e.max), k.t, dur(w), minBytes, via, humanBytes(replied), 100*float64(bytes)/float64(max(total, 1))),
+					k.a, humanBytes(e.max.float()), k.t, dur(w), minBytes, via, humanBytes(replied.float()), 100*share),
 				EvidenceSQL: "SELECT * FROM flows WHERE " + outside + " AND " + addrEq("srcaddr", k.a) + " AND " + addrEq("dstaddr", k.t) +
 					fmt.Sprintf(" AND start BETWEEN %d AND %d", e.s0, e.s1) + ` ORDER BY start, "end", source_id, source_line`,
-				Details: map[string]any{"nat": k.a, "max_window_bytes": e.max, "max_window_start": unix(e.maxAt), "hosts_behind": hostBytes, "window_seconds": w,
-					"account": p.acct, "bytes_back": replied, "share_of_destination_bytes": float64(bytes) / float64(max(total, 1))},
+				Details: map[string]any{"nat": k.a, "max_window_bytes": e.max.big(), "max_window_start": unix(e.maxAt), "hosts_behind": hostsBehind, "window_seconds": w,
+					"account": p.acct, "bytes_back": replied.big(), "share_of_destination_bytes": share},
 			})
 		}
 	}
@@ -513,7 +531,7 @@ func runBeaconing(ctx context.Context, d *detector) ([]Finding, error) {
   SELECT a, t, dstport, protocol, srcport, start, "end", bytes FROM (%s) b
   WHERE protocol IN (6, 17) AND NOT %s AND %s AND NOT %s AND %s AND t NOT IN (SELECT addr FROM %s)
 ), k AS (
-  SELECT a, t, dstport, protocol, count(*) AS n, sum(bytes)::BIGINT AS bytes, min(start) AS s0, max(start) AS s1, max("end") AS e1
+  SELECT a, t, dstport, protocol, count(*) AS n, sum(bytes) AS bytes, min(start) AS s0, max(start) AS s1, max("end") AS e1
   FROM r GROUP BY ALL HAVING count(*) >= %d
 ), h AS (
   SELECT t, dstport, protocol, count(DISTINCT a) AS hosts FROM r SEMI JOIN k USING (t, dstport, protocol) GROUP BY ALL
@@ -545,7 +563,7 @@ FROM s JOIN k USING (a, t, dstport, protocol) JOIN h USING (t, dstport, protocol
 		if int64(n) < minContacts || period <= 0 || period < float64(minPeriod) || mad > allowed*period {
 			continue
 		}
-		recs, bytes, s0, s1, e1, hosts := asInt(row[5]), asInt(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9]), asInt(row[10])
+		recs, bytes, s0, s1, e1, hosts := asInt(row[5]), asBig(row[6]), asInt(row[7]), asInt(row[8]), asInt(row[9]), asInt(row[10])
 		tech := "T1071"
 		if slices.Contains([]int{80, 443, 8080, 8443}, port) {
 			tech = "T1071.001"

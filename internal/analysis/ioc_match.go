@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/big"
 	"net/netip"
 	"slices"
 	"strings"
@@ -215,7 +216,7 @@ func runIOCContact(ctx context.Context, d *detector) ([]Finding, error) {
   UNION ALL
   SELECT m.addr AS x, r.t AS h, 'in' AS dir, r.* FROM r JOIN %[2]s m ON r.a = m.addr
 )
-SELECT x, h, count(*), sum(bytes)::BIGINT, min(start), max("end"),
+SELECT x, h, count(*), sum(bytes), min(start), max("end"),
   count(*) FILTER (WHERE dir = 'out'), count(*) FILTER (WHERE dir = 'in'),
   count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT'),
   list(DISTINCT dstport ORDER BY dstport) FILTER (WHERE dir = 'out' AND NOT %[3]s),
@@ -309,7 +310,8 @@ type iocRow struct {
 	x, h                    string
 	hosts                   []string
 	xs                      []string // the IOC addresses of a merged broad entry (x is then empty)
-	n, b, s0, e1            int64
+	n, s0, e1               int64
+	b                       *big.Int // bytes: exact past int64
 	nOut, nIn, acc, rej     int64
 	outPorts, inPorts, prot []int64
 	accOut, accIn           int64
@@ -322,7 +324,7 @@ type iocRow struct {
 }
 
 func parseIOCRow(row []any) iocRow {
-	return iocRow{x: asString(row[0]), h: asString(row[1]), n: asInt(row[2]), b: asInt(row[3]), s0: asInt(row[4]), e1: asInt(row[5]),
+	return iocRow{x: asString(row[0]), h: asString(row[1]), n: asInt(row[2]), b: asBig(row[3]), s0: asInt(row[4]), e1: asInt(row[5]),
 		nOut: asInt(row[6]), nIn: asInt(row[7]), acc: asInt(row[8]), rej: asInt(row[9]),
 		outPorts: asInts(row[10]), inPorts: asInts(row[11]), prot: asInts(row[12]), accOut: asInt(row[13]), accIn: asInt(row[14]),
 		repIn: asInt(row[15]), repOut: asInt(row[16]), before: asInt(row[17]), after: asInt(row[18])}
@@ -378,7 +380,7 @@ func mergeIOCRows(group [][]any) iocRow {
 		if !slices.Contains(m.xs, r.x) {
 			m.xs = append(m.xs, r.x)
 		}
-		m.n, m.b, m.s0, m.e1 = m.n+r.n, m.b+r.b, min(m.s0, r.s0), max(m.e1, r.e1)
+		m.n, m.b, m.s0, m.e1 = m.n+r.n, new(big.Int).Add(m.b, r.b), min(m.s0, r.s0), max(m.e1, r.e1)
 		m.nOut, m.nIn, m.acc, m.rej, m.accOut, m.accIn = m.nOut+r.nOut, m.nIn+r.nIn, m.acc+r.acc, m.rej+r.rej, m.accOut+r.accOut, m.accIn+r.accIn
 		m.repIn, m.repOut = m.repIn+r.repIn, m.repOut+r.repOut
 		m.before, m.after = m.before+r.before, m.after+r.after
@@ -480,7 +482,7 @@ func (d *detector) iocFinding(r iocRow, byAddr map[string][]string, refs map[str
 		Rule: RuleIOCContact, Severity: severity, Technique: "T1071", Src: src, Dst: dst, DstPort: port, Protocol: proto, Direction: dir,
 		FirstSeen: unix(r.s0), LastSeen: unix(r.e1), Records: r.n, Bytes: r.b,
 		Summary: fmt.Sprintf("%s exchanged %d records (%s) with %s, %s: %d to it, %d from it, %d accepted, %d rejected; %s%s",
-			who, r.n, humanBytes(r.b), ioc, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated, validity),
+			who, r.n, humanBytes(bigFloat(r.b)), ioc, iocEntriesText(entries, refs), r.nOut, r.nIn, r.acc, r.rej, initiated, validity),
 		EvidenceSQL: evidence,
 		Details:     details,
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,7 +60,7 @@ type jsonFinding struct {
 	FirstSeen   time.Time      `json:"first_seen"`
 	LastSeen    time.Time      `json:"last_seen"`
 	Records     int64          `json:"records"`
-	Bytes       int64          `json:"bytes"`
+	Bytes       *big.Int       `json:"bytes"`
 	Summary     string         `json:"summary"`
 	EvidenceSQL string         `json:"evidence_sql"`
 	Details     map[string]any `json:"details"`

@@ -148,14 +148,14 @@ func checkEvidence(t *testing.T, c *store.Case, f analysis.Finding) {
 		t.Fatalf("%s %s->%s: evidence_sql fails: %v\n%s", f.Rule, f.Src, f.Dst, err, f.EvidenceSQL)
 	}
 	n, b := res.Rows[0][0].(int64), res.Rows[0][1]
-	var bytes int64
+	var bytes *big.Int
 	switch x := b.(type) {
 	case *big.Int:
-		bytes = x.Int64()
-	case int64:
 		bytes = x
+	case int64:
+		bytes = big.NewInt(x)
 	}
-	if n != f.Records || bytes != f.Bytes {
+	if n != f.Records || bytes == nil || f.Bytes == nil || bytes.Cmp(f.Bytes) != 0 {
 		t.Errorf("%s %s->%s: evidence_sql returns %d records, %d bytes; the finding says %d, %d\n%s",
 			f.Rule, f.Src, f.Dst, n, bytes, f.Records, f.Bytes, f.EvidenceSQL)
 	}
@@ -357,7 +357,7 @@ func TestRuleBruteForce(t *testing.T) {
 	const r = analysis.RuleBruteForce
 	recs := sessions("192.0.2.45", "10.0.0.7", 22, 20, t0, 10, 3, 3000)
 	f := one(t, detect(t, newDetectCase(t, recs), nil, r), "192.0.2.45", "10.0.0.7")
-	if f.Records != 20 || f.Bytes != 60000 || f.Severity != analysis.SeverityMedium || *f.DstPort != 22 || f.Details["attempts"] != int64(20) {
+	if f.Records != 20 || f.Bytes.Int64() != 60000 || f.Severity != analysis.SeverityMedium || *f.DstPort != 22 || f.Details["attempts"] != int64(20) {
 		t.Errorf("finding %+v", f)
 	}
 	// Near miss: 19 attempts.
@@ -428,8 +428,8 @@ func TestRuleExfiltration(t *testing.T) {
 	at := t0 + 11*3600 + 120
 	recs := append(append([]fr{}, base...), upload("10.0.0.8", 40000, "203.0.113.200", 30_000_000, 10, at, 60)...)
 	f := one(t, detect(t, newDetectCase(t, recs), nil, r), "10.0.0.8", "203.0.113.200")
-	if f.Bytes != 30_000_000 || f.Records != 10 || f.Severity != analysis.SeverityHigh || f.Technique != "T1048" || *f.DstPort != 443 ||
-		f.Details["baseline_bytes_per_window"] != int64(100_000) {
+	if f.Bytes.Int64() != 30_000_000 || f.Records != 10 || f.Severity != analysis.SeverityHigh || f.Technique != "T1048" || *f.DstPort != 443 ||
+		fmt.Sprint(f.Details["baseline_bytes_per_window"]) != "100000" {
 		t.Errorf("finding %+v %v", f, f.Details)
 	}
 	// Near miss: just under 20 MB in the hour.
@@ -502,7 +502,7 @@ func TestRuleExfiltrationThroughNAT(t *testing.T) {
 		t.Fatalf("%d findings: %s", len(fs), describe(fs))
 	}
 	for _, f := range fs {
-		if f.Src != host || f.Dst != dst || f.Bytes != 30_000_000 || f.Records != 10 {
+		if f.Src != host || f.Dst != dst || f.Bytes.Int64() != 30_000_000 || f.Records != 10 {
 			t.Errorf("%s: %s -> %s, %d records, %d bytes: counted more than once or attributed to the NAT", f.Rule, f.Src, f.Dst, f.Records, f.Bytes)
 		}
 	}
@@ -521,7 +521,7 @@ func TestRuleNATEgress(t *testing.T) {
 	}
 	// Exactly the alarm threshold (>= 5,000,000) in one record.
 	f := one(t, detect(t, newDetectCase(t, leg(t0, 5_000_000, true)), nil, r), host, dst)
-	if f.Bytes != 5_000_000 || f.Records != 1 || !strings.Contains(f.Summary, "NAT gateway "+nat) {
+	if f.Bytes.Int64() != 5_000_000 || f.Records != 1 || !strings.Contains(f.Summary, "NAT gateway "+nat) {
 		t.Errorf("finding %+v", f)
 	}
 	none(t, detect(t, newDetectCase(t, leg(t0, 4_999_999, true)), nil, r))
@@ -551,7 +551,7 @@ func TestRuleNATEgressClasses(t *testing.T) {
 	out := tcp(nat, 61000, dst, 443, t0, t0+60, 5000, 8_000_000).on("eni-nat")
 	other := tcp("10.0.1.6", 40000, dst, 443, t0, t0+60, 9000, 9_000_000).on("eni-other").in("444455556666", "")
 	f := one(t, detect(t, newDetectCase(t, []fr{own, own.reply(100, 9000), out, out.reply(100, 9000), other}), cfg, r), host, dst)
-	if hb := f.Details["hosts_behind"].(map[string]int64); len(hb) != 1 {
+	if hb := f.Details["hosts_behind"].(map[string]*big.Int); len(hb) != 1 {
 		t.Errorf("hosts behind %v: another account's host listed", hb)
 	}
 	// To S3; a video call (as much back); a log intake fed all day.
@@ -979,7 +979,7 @@ func TestNATWithoutPacketFields(t *testing.T) {
 	}
 	for _, f := range res.Findings {
 		checkEvidence(t, c, f)
-		if f.Src != host || f.Dst != "203.0.113.200" || f.Bytes != 32_000_000 {
+		if f.Src != host || f.Dst != "203.0.113.200" || f.Bytes.Int64() != 32_000_000 {
 			t.Errorf("%s: %s -> %s, %d bytes", f.Rule, f.Src, f.Dst, f.Bytes)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"net/netip"
 	"slices"
 	"strings"
@@ -372,7 +373,7 @@ func placeFinding(places []store.Placement, account, region string) []store.Plac
 			continue
 		}
 		q := &out[i]
-		q.Records, q.Bytes = q.Records+p.Records, q.Bytes+p.Bytes
+		q.Records, q.Bytes = q.Records+p.Records, new(big.Int).Add(q.Bytes, p.Bytes)
 		if q.First.IsZero() || !p.First.IsZero() && p.First.Before(q.First) {
 			q.First = p.First
 		}

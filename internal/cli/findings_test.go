@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,9 +31,9 @@ func storeFindings(t *testing.T, caseDir string) {
 	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 	_, err = c.ReplaceFindings(context.Background(), store.DetectRun{StartedAt: t0, Rules: []string{"brute-force", "exfiltration"}, Config: []byte(`{}`)}, []store.FindingRow{
 		{Rule: "brute-force", Severity: "medium", Technique: "T1110.001", Src: "198.51.100.7", Dst: "10.10.1.11", DstPort: &p22, Protocol: 6, Direction: "inbound",
-			FirstSeen: t0, LastSeen: t0.Add(time.Hour), Records: 40, Bytes: 4000, Summary: "198.51.100.7 tried SSH on 10.10.1.11 40 times", EvidenceSQL: "SELECT * FROM flows WHERE interface_id = 'eni-y'"},
+			FirstSeen: t0, LastSeen: t0.Add(time.Hour), Records: 40, Bytes: big.NewInt(4000), Summary: "198.51.100.7 tried SSH on 10.10.1.11 40 times", EvidenceSQL: "SELECT * FROM flows WHERE interface_id = 'eni-y'"},
 		{Rule: "exfiltration", Severity: "high", Technique: "T1048", Src: "10.99.0.1", Dst: "203.0.113.99", DstPort: &p443, Protocol: 6, Direction: "outbound",
-			FirstSeen: t0, LastSeen: t0.Add(2 * time.Hour), Records: 3, Bytes: 9e9, Summary: "10.99.0.1 sent 9 GB to 203.0.113.99", EvidenceSQL: "SELECT * FROM flows WHERE interface_id = 'eni-x'"},
+			FirstSeen: t0, LastSeen: t0.Add(2 * time.Hour), Records: 3, Bytes: big.NewInt(9e9), Summary: "10.99.0.1 sent 9 GB to 203.0.113.99", EvidenceSQL: "SELECT * FROM flows WHERE interface_id = 'eni-x'"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -80,7 +80,7 @@ type Finding struct {
 	Direction                     string
 	FirstSeen, LastSeen           time.Time
 	Records                       int64
-	Bytes                         int64
+	Bytes                         *big.Int // exact at any size
 	Summary                       string
 	EvidenceSQL                   string
 	Suppressed                    string

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"math/big"
 	"regexp"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func hostileReport() *Report {
 	r.Custody.RejectReasons, r.Custody.Problems, r.Custody.Gaps, r.Custody.SourceList = tab("rejects"), tab("problems"), tab("gaps"), tab("sources")
 	for _, sev := range []string{"high", h} {
 		r.Findings = append(r.Findings, Finding{ID: "0123456789ab", Rule: h, Severity: sev, Technique: h, Actor: h, Target: h, Port: "22", Protocol: "tcp",
-			Direction: h, FirstSeen: t0, LastSeen: t0.Add(time.Hour), Records: 3, Bytes: 4, Summary: h, EvidenceSQL: "SELECT * FROM flows WHERE x = '" + h + "'",
+			Direction: h, FirstSeen: t0, LastSeen: t0.Add(time.Hour), Records: 3, Bytes: big.NewInt(4), Summary: h, EvidenceSQL: "SELECT * FROM flows WHERE x = '" + h + "'",
 			Suppressed: h, Timeline: ch})
 	}
 	return r

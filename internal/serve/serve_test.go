@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -68,7 +69,7 @@ func buildCase(dir string) error {
 	top := truth.TopTalkers[0].IP
 	p := 443
 	f := store.FindingRow{Rule: "exfiltration", Severity: "high", Technique: "T1048", Src: top, Dst: "203.0.113.99", DstPort: &p, Protocol: 6, Direction: "outbound",
-		FirstSeen: truth.Start, LastSeen: truth.End, Records: 1, Bytes: 1, Summary: hostile, EvidenceSQL: "SELECT * FROM flows WHERE srcaddr = '" + top + "'"}
+		FirstSeen: truth.Start, LastSeen: truth.End, Records: 1, Bytes: big.NewInt(1), Summary: hostile, EvidenceSQL: "SELECT * FROM flows WHERE srcaddr = '" + top + "'"}
 	if _, err := c.ReplaceFindings(ctx, store.DetectRun{StartedAt: truth.Start, Rules: []string{"exfiltration"}, Config: []byte(`{}`)}, []store.FindingRow{f}); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,7 +56,7 @@ func init() {
 				first_seen TIMESTAMP,         -- UTC
 				last_seen TIMESTAMP,
 				records BIGINT NOT NULL,
-				bytes BIGINT NOT NULL,
+				bytes HUGEINT NOT NULL,       -- exact past int64 (total.go); BIGINT before issue 17.2
 				summary VARCHAR NOT NULL,
 				evidence_sql VARCHAR NOT NULL,
 				details VARCHAR               -- JSON
@@ -87,7 +88,7 @@ type FindingRow struct {
 	FirstSeen   time.Time
 	LastSeen    time.Time
 	Records     int64
-	Bytes       int64
+	Bytes       *big.Int // exact at any size (total.go)
 	Summary     string
 	EvidenceSQL string
 	Details     map[string]any
@@ -182,6 +183,9 @@ func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingR
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(run_id), 0) + 1 FROM detect_runs`).Scan(&res.RunID); err != nil {
 		return nil, err
 	}
+	if err := widenFindingBytes(ctx, tx); err != nil {
+		return nil, err
+	}
 	// inside: the finding's evidence lies wholly inside the window.
 	inside, args := "true", []any{}
 	if !run.Since.IsZero() {
@@ -272,7 +276,7 @@ func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingR
 			port = *f.DstPort
 		}
 		ins = append(ins, []any{res.RunID, f.Rule, f.Severity, f.Technique, nullStr(f.Src), nullStr(f.Dst), port, f.Protocol, nullStr(f.Direction),
-			naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, f.Bytes, f.Summary, f.EvidenceSQL, details, f.SuppressedBy != "", nullStr(f.SuppressedBy), FindingID(f)})
+			naiveUTC(f.FirstSeen), naiveUTC(f.LastSeen), f.Records, findingBytes(f.Bytes), f.Summary, f.EvidenceSQL, details, f.SuppressedBy != "", nullStr(f.SuppressedBy), FindingID(f)})
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO findings (run_id, rule, severity, technique, src, dst, dst_port, protocol, direction,
 		first_seen, last_seen, records, bytes, summary, evidence_sql, details, suppressed, suppressed_reason, finding_id) VALUES `,
@@ -288,6 +292,26 @@ func (c *Case) ReplaceFindings(ctx context.Context, run DetectRun, fs []FindingR
 		return nil, err
 	}
 	return res, tx.Commit()
+}
+
+// widenFindingBytes makes column findings.bytes a HUGEINT in a case whose
+// findings table was created when it was a BIGINT (before issue 17.2): a
+// finding's bytes are a sum of records of up to 2^53-1 bytes each, which
+// passes int64's range after 1,024 of them. It runs in the transaction that
+// stores findings, the only writer of that column; reading an older case
+// needs nothing, as Total scans either type.
+func widenFindingBytes(ctx context.Context, tx *tx) error {
+	var typ string
+	if err := tx.QueryRowContext(ctx, `SELECT data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'findings' AND column_name = 'bytes'`).Scan(&typ); err != nil {
+		return fmt.Errorf("findings.bytes: %w", err)
+	}
+	if typ == "HUGEINT" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `ALTER TABLE findings ALTER COLUMN bytes SET DATA TYPE HUGEINT`); err != nil {
+		return fmt.Errorf("widen findings.bytes to HUGEINT: %w", err)
+	}
+	return nil
 }
 
 // backfillFindingIDs sets the id of the findings a run kept that were
@@ -334,6 +358,15 @@ func backfillFindingIDs(ctx context.Context, tx *tx) error {
 	return nil
 }
 
+// findingBytes is a finding's bytes for the HUGEINT column: zero when
+// unset.
+func findingBytes(b *big.Int) *big.Int {
+	if b == nil {
+		return new(big.Int)
+	}
+	return b
+}
+
 // naiveUTC returns t as a UTC wall-clock time for a TIMESTAMP column.
 func naiveUTC(t time.Time) any {
 	if t.IsZero() {
@@ -378,7 +411,7 @@ func (c *Case) Findings(ctx context.Context, rules []string) ([]FindingRow, erro
 		var first, last sql.NullTime
 		var details sql.NullString
 		if err := rows.Scan(&f.RunID, &f.Rule, &f.Severity, &f.Technique, &f.Src, &f.Dst, &port, &proto, &f.Direction,
-			&first, &last, &f.Records, &f.Bytes, &f.Summary, &f.EvidenceSQL, &details, &f.SuppressedBy, &f.ID); err != nil {
+			&first, &last, &f.Records, Total(&f.Bytes), &f.Summary, &f.EvidenceSQL, &details, &f.SuppressedBy, &f.ID); err != nil {
 			return nil, err
 		}
 		if port.Valid {
@@ -391,7 +424,11 @@ func (c *Case) Findings(ctx context.Context, rules []string) ([]FindingRow, erro
 			f.ID = FindingID(f)
 		}
 		if details.Valid {
-			if err := json.Unmarshal([]byte(details.String), &f.Details); err != nil {
+			// Numbers stay exact (json.Number): a detail such as
+			// max_window_bytes may pass 2^53, where a float64 rounds.
+			dec := json.NewDecoder(strings.NewReader(details.String))
+			dec.UseNumber()
+			if err := dec.Decode(&f.Details); err != nil {
 				return nil, fmt.Errorf("finding %s: details: %w", f.Rule, err)
 			}
 		}
@@ -408,7 +445,8 @@ type Placement struct {
 	// account of their S3 location; Region is their region field, else the
 	// Region of their S3 location. "" when the records do not say.
 	Account, Region string
-	Records, Bytes  int64
+	Records         int64
+	Bytes           *big.Int  // exact at any size (total.go)
 	First, Last     time.Time // the earliest start and latest end
 	// ActorPorts counts the distinct source ports of the records the actor
 	// sent; ActorPort is that port when there is exactly one.
@@ -424,7 +462,7 @@ func (c *Case) EvidencePlacements(ctx context.Context, evidenceSQL, actor string
 	q := `SELECT CASE WHEN regexp_full_match(coalesce(account_id, ''), '[0-9]{12}') THEN account_id
 			WHEN regexp_full_match(coalesce(account_partition, ''), '[0-9]{12}') THEN account_partition END AS account,
 		coalesce(region, region_partition) AS region,
-		count(*), coalesce(sum(bytes), 0)::BIGINT, min(start), max("end"),
+		count(*), sum(bytes), min(start), max("end"),
 		count(DISTINCT srcport) FILTER (WHERE coalesce(pkt_srcaddr, srcaddr) = ?), min(srcport) FILTER (WHERE coalesce(pkt_srcaddr, srcaddr) = ?)
 		FROM (` + strings.TrimRight(strings.TrimSpace(evidenceSQL), ";") + `) e GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`
 	rows, err := c.db.QueryContext(ctx, q, actor, actor)
@@ -437,7 +475,7 @@ func (c *Case) EvidencePlacements(ctx context.Context, evidenceSQL, actor string
 		var p Placement
 		var account, region sql.NullString
 		var first, last, port sql.NullInt64
-		if err := rows.Scan(&account, &region, &p.Records, &p.Bytes, &first, &last, &p.ActorPorts, &port); err != nil {
+		if err := rows.Scan(&account, &region, &p.Records, Total(&p.Bytes), &first, &last, &p.ActorPorts, &port); err != nil {
 			return nil, err
 		}
 		p.Account, p.Region = account.String, region.String

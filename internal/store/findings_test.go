@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"math/big"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,7 +22,7 @@ func TestReplaceFindings(t *testing.T) {
 		var out []FindingRow
 		for i := range n {
 			out = append(out, FindingRow{Rule: rule, Severity: "medium", Technique: "T1046", Src: src, Dst: fmt.Sprintf("10.0.0.%d", i),
-				DstPort: &port, Protocol: 6, Direction: "inbound", FirstSeen: at, LastSeen: at.Add(time.Minute), Records: 3, Bytes: 120,
+				DstPort: &port, Protocol: 6, Direction: "inbound", FirstSeen: at, LastSeen: at.Add(time.Minute), Records: 3, Bytes: big.NewInt(120),
 				Summary: "s", EvidenceSQL: "SELECT * FROM flows", Details: map[string]any{"n": i}})
 		}
 		return out
@@ -51,7 +53,7 @@ func TestReplaceFindings(t *testing.T) {
 		t.Fatalf("%d findings, want 2 of a and 50 of b", len(fs))
 	}
 	if fs[0].Rule != "a" || fs[0].Src != "198.51.100.3" || fs[0].RunID != id2 || *fs[0].DstPort != 22 || !fs[0].FirstSeen.Equal(at) ||
-		fs[0].Details["n"] != float64(0) || fs[2].RunID != id1 {
+		fs[0].Details["n"] != json.Number("0") || fs[2].RunID != id1 {
 		t.Errorf("findings %+v / %+v", fs[0], fs[2])
 	}
 	// A suppressed finding is stored with its reason.
@@ -105,7 +107,7 @@ func TestReplaceFindingsWindow(t *testing.T) {
 	port := 22
 	f := func(rule, src string, first, last time.Time) FindingRow {
 		return FindingRow{Rule: rule, Severity: "high", Technique: "T1110.001", Src: src, Dst: "10.0.0.1", DstPort: &port, Protocol: 6,
-			FirstSeen: first, LastSeen: last, Records: 1, Bytes: 1, Summary: src, EvidenceSQL: "SELECT * FROM flows"}
+			FirstSeen: first, LastSeen: last, Records: 1, Bytes: big.NewInt(1), Summary: src, EvidenceSQL: "SELECT * FROM flows"}
 	}
 	first := []FindingRow{
 		f("a", "198.51.100.1", h(-14), h(-13)),    // before the window: kept
@@ -273,7 +275,7 @@ func TestFindingID(t *testing.T) {
 		same bool
 	}{
 		{"more evidence", func(r *FindingRow) {
-			r.LastSeen, r.Records, r.Bytes, r.Summary, r.RunID = at.Add(time.Hour), 99, 1e6, "other", 7
+			r.LastSeen, r.Records, r.Bytes, r.Summary, r.RunID = at.Add(time.Hour), 99, big.NewInt(1e6), "other", 7
 		}, true},
 		{"suppressed", func(r *FindingRow) { r.SuppressedBy = "x" }, true},
 		{"same instant elsewhere", func(r *FindingRow) { r.FirstSeen = at.In(time.FixedZone("X", 3600)) }, true},
@@ -296,7 +298,7 @@ func TestFindingID(t *testing.T) {
 	c := openTestCase(t)
 	run := DetectRun{StartedAt: at, Rules: []string{"brute-force", "beaconing"}, Config: []byte(`{}`)}
 	beacon := FindingRow{Rule: "beaconing", Severity: "medium", Technique: "T1071", Src: "10.0.0.1", Dst: "203.0.113.50", DstPort: &p443,
-		Protocol: 6, Direction: "outbound", FirstSeen: at, LastSeen: at.Add(time.Hour), Records: 12, Bytes: 1200, Summary: "s", EvidenceSQL: "SELECT 1"}
+		Protocol: 6, Direction: "outbound", FirstSeen: at, LastSeen: at.Add(time.Hour), Records: 12, Bytes: big.NewInt(1200), Summary: "s", EvidenceSQL: "SELECT 1"}
 	bf := base
 	bf.Severity, bf.Technique, bf.LastSeen, bf.Records, bf.Summary, bf.EvidenceSQL = "medium", "T1110", at.Add(time.Hour), 40, "s", "SELECT 1"
 	if _, err := c.ReplaceFindings(ctx, run, []FindingRow{bf, beacon}); err != nil {
@@ -348,5 +350,47 @@ func TestFindingID(t *testing.T) {
 	}
 	if got := ids(); !maps.Equal(got, want) {
 		t.Errorf("ids after a run kept the old row: %v, want %v", got, want)
+	}
+}
+
+// TestFindingBytesExact: a finding's bytes are exact past int64 (issue
+// 17.2), and a case whose findings.bytes is still a BIGINT (made before)
+// has it widened to HUGEINT by the next detect run, its findings kept.
+func TestFindingBytesExact(t *testing.T) {
+	ctx := context.Background()
+	c := openTestCase(t)
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	old := FindingRow{Rule: "old", Severity: "low", Technique: "T1046", Src: "10.0.0.1", FirstSeen: at, LastSeen: at, Records: 1, Bytes: big.NewInt(7),
+		Summary: "s", EvidenceSQL: "SELECT 1"}
+	if _, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: at, Rules: []string{"old"}, Config: []byte(`{}`)}, []FindingRow{old}); err != nil {
+		t.Fatal(err)
+	}
+	// The table as flowir wrote it before.
+	if _, err := c.db.ExecContext(ctx, `ALTER TABLE findings ALTER COLUMN bytes SET DATA TYPE BIGINT`); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := c.Findings(ctx, nil); err != nil || len(fs) != 1 || fs[0].Bytes.Int64() != 7 {
+		t.Fatalf("the BIGINT column reads as %+v, %v", fs, err)
+	}
+	huge, _ := new(big.Int).SetString("9907919180215090100", 10) // 1,100 records of 2^53-1
+	f := old
+	f.Rule, f.Bytes = "new", huge
+	if _, err := c.ReplaceFindings(ctx, DetectRun{StartedAt: at, Rules: []string{"new"}, Config: []byte(`{}`)}, []FindingRow{f}); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := c.Findings(ctx, nil)
+	if err != nil || len(fs) != 2 {
+		t.Fatalf("findings %+v, %v", fs, err)
+	}
+	got := map[string]string{}
+	for _, f := range fs {
+		got[f.Rule] = f.Bytes.String()
+	}
+	if want := map[string]string{"old": "7", "new": huge.String()}; !maps.Equal(got, want) {
+		t.Errorf("bytes %v, want %v", got, want)
+	}
+	var typ string
+	if err := c.db.QueryRowContext(ctx, `SELECT data_type FROM duckdb_columns() WHERE table_name = 'findings' AND column_name = 'bytes'`).Scan(&typ); err != nil || typ != "HUGEINT" {
+		t.Errorf("findings.bytes is %s (%v), want HUGEINT", typ, err)
 	}
 }

@@ -91,7 +91,7 @@ WITH p0 AS (
 ), e AS (
   SELECT *, sum(CASE WHEN start - prev > 600 THEN 1 ELSE 0 END) OVER (PARTITION BY a, t, protocol ORDER BY start ROWS UNBOUNDED PRECEDING) AS ep FROM l
 )
-SELECT a, t, protocol, min(start), max(start), max("end"), count(*), sum(bytes)::BIGINT, count(DISTINCT dstport),
+SELECT a, t, protocol, min(start), max(start), max("end"), count(*), sum(bytes), count(DISTINCT dstport),
   count(*) FILTER (WHERE action = 'ACCEPT'), list(DISTINCT dstport) FILTER (WHERE action = 'ACCEPT')
 FROM e GROUP BY a, t, protocol, ep HAVING count(DISTINCT dstport) >= 20 ORDER BY 1, 2, 3, 4;
 
@@ -115,7 +115,7 @@ WITH p0 AS (
 ), te AS (
   SELECT a, dstport, protocol, t, count(DISTINCT ep) AS neps FROM e GROUP BY ALL
 )
-SELECT a, dstport, protocol, min(start), max(start), max("end"), count(*), sum(bytes)::BIGINT, count(DISTINCT t),
+SELECT a, dstport, protocol, min(start), max(start), max("end"), count(*), sum(bytes), count(DISTINCT t),
   count(DISTINCT t || '|' || CAST(srcport AS VARCHAR)), count(*) FILTER (WHERE action = 'ACCEPT'),
   list(DISTINCT t ORDER BY t), count(DISTINCT t) FILTER (WHERE te.neps > 1)
 FROM e JOIN te USING (a, dstport, protocol, t)
@@ -151,7 +151,7 @@ WITH r AS (
   WHERE NOT c.rej AND c.e - c.s > 30 AND c.b > 20000
   GROUP BY ALL
 ), ev AS (
-  SELECT bu.a, bu.t, bu.dstport, bu.n, count(*) AS recs, sum(r.bytes)::BIGINT AS bytes
+  SELECT bu.a, bu.t, bu.dstport, bu.n, count(*) AS recs, sum(r.bytes) AS bytes
   FROM bursts bu JOIN r ON r.a = bu.a AND r.t = bu.t AND r.dstport = bu.dstport AND r.start BETWEEN bu.s0 AND bu.s1
   GROUP BY ALL
 )
@@ -164,7 +164,7 @@ WITH x AS (
   SELECT a, t, start // 3600 AS bucket, (srcaddr = a AND dstaddr = t) AS direct, bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220') AND (dstport < srcport) AND coalesce(pkt_dstaddr, dstaddr) NOT IN (SELECT addr FROM ir_aws)) b
   WHERE a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal) AND bytes IS NOT NULL
 )
-SELECT a, t, bucket, direct, sum(bytes)::BIGINT, grouping(t) FROM x
+SELECT a, t, bucket, direct, sum(bytes), grouping(t) FROM x
 GROUP BY GROUPING SETS ((a, t), (a, bucket, direct))
 HAVING grouping(t) = 1 OR sum(bytes) >= 20000000 ORDER BY 1, 2, 3;
 
@@ -179,7 +179,7 @@ WITH r AS (
   SELECT a, t, dstport, protocol, srcport, start, "end", bytes FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(pkt_dstaddr, dstaddr) AS t, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, tcp_flags, interface_id, account_id FROM flows WHERE log_status = 'OK' AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL AND "end" >= 1795000000 AND start < 1795086400 AND coalesce(pkt_srcaddr, srcaddr) NOT IN ('10.0.0.220') AND coalesce(pkt_dstaddr, dstaddr) NOT IN ('10.0.0.220')) b
   WHERE protocol IN (6, 17) AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024)) AND a IN (SELECT addr FROM ir_internal) AND NOT t IN (SELECT addr FROM ir_internal) AND dstport NOT IN (123) AND t NOT IN (SELECT addr FROM ir_aws)
 ), k AS (
-  SELECT a, t, dstport, protocol, count(*) AS n, sum(bytes)::BIGINT AS bytes, min(start) AS s0, max(start) AS s1, max("end") AS e1
+  SELECT a, t, dstport, protocol, count(*) AS n, sum(bytes) AS bytes, min(start) AS s0, max(start) AS s1, max("end") AS e1
   FROM r GROUP BY ALL HAVING count(*) >= 10
 ), h AS (
   SELECT t, dstport, protocol, count(DISTINCT a) AS hosts FROM r SEMI JOIN k USING (t, dstport, protocol) GROUP BY ALL
@@ -205,7 +205,7 @@ WITH r AS (SELECT * FROM (SELECT coalesce(pkt_srcaddr, srcaddr) AS a, coalesce(p
   UNION ALL
   SELECT m.addr AS x, r.t AS h, 'in' AS dir, r.* FROM r JOIN ir_ioc m ON r.a = m.addr
 )
-SELECT x, h, count(*), sum(bytes)::BIGINT, min(start), max("end"),
+SELECT x, h, count(*), sum(bytes), min(start), max("end"),
   count(*) FILTER (WHERE dir = 'out'), count(*) FILTER (WHERE dir = 'in'),
   count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT'),
   list(DISTINCT dstport ORDER BY dstport) FILTER (WHERE dir = 'out' AND NOT ((tcp_flags IS NOT NULL AND (tcp_flags & 18) = 18) OR (srcport < 1024 AND dstport >= 1024))),
@@ -234,7 +234,7 @@ WITH c AS (
 ), tg AS (
   SELECT coalesce(acct, '') AS acct, dstport, list(DISTINCT t ORDER BY t) AS targets FROM ans GROUP BY ALL
 )
-SELECT acct, dstport, any_value(tg.targets), sum(n)::BIGINT, sum(b)::BIGINT, min(s), max(e), sum(conns)::BIGINT, count(*),
+SELECT acct, dstport, any_value(tg.targets), sum(n)::BIGINT, sum(b), min(s), max(e), sum(conns)::BIGINT, count(*),
   list(a ORDER BY conns DESC, a), list(conns ORDER BY conns DESC, a)
 FROM per JOIN tg USING (acct, dstport)
 GROUP BY acct, dstport ORDER BY 1, 2;
